@@ -1,0 +1,57 @@
+using Gatehouse.Core.Config;
+
+namespace Gatehouse.Gateway.Model;
+
+/// <summary>Immutable runtime form of an API: its match rule, its methods and its merged policy.</summary>
+public sealed class ApiModel
+{
+    public ApiModel(string serviceName, string id, string path, MatchKind kind, string[]? methods, EffectivePolicy policy)
+    {
+        ServiceName = serviceName;
+        Id = id;
+        Path = path;
+        Kind = kind;
+        Methods = methods;
+        Policy = policy;
+    }
+
+    public string ServiceName { get; }
+
+    public string Id { get; }
+
+    /// <summary>The path pattern as configured (for a regex, the pattern).</summary>
+    public string Path { get; }
+
+    /// <summary>Resolved kind; never <see cref="MatchKind.Auto"/>.</summary>
+    public MatchKind Kind { get; }
+
+    /// <summary>Upper-case methods, or null for any method.</summary>
+    public string[]? Methods { get; }
+
+    public EffectivePolicy Policy { get; }
+
+    /// <summary>Index of this API's balancer within its service's balancer list (set by the compiler).</summary>
+    public int BalancerIndex { get; internal set; }
+
+    public bool AllowsMethod(string method)
+    {
+        var methods = Methods;
+        if (methods is null)
+        {
+            return true;
+        }
+
+        // Plain loop: a handful of entries, and Kestrel hands us interned method strings.
+        for (var i = 0; i < methods.Length; i++)
+        {
+            if (ReferenceEquals(methods[i], method) || string.Equals(methods[i], method, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public override string ToString() => $"{ServiceName}/{Id}";
+}

@@ -1,0 +1,26 @@
+using Gatehouse.Core.Config;
+
+namespace Gatehouse.Gateway.Model;
+
+/// <summary>
+/// The policy that applies to one API after merging API ?? service ?? global ?? defaults. Built once per
+/// snapshot so the request path never merges anything.
+/// </summary>
+public sealed record EffectivePolicy
+{
+    public static readonly EffectivePolicy Default = new();
+
+    public LoadBalancerConfig LoadBalancer { get; init; } = new();
+
+    public bool Nearest { get; init; } = true;
+
+    public bool Gray { get; init; } = true;
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan ResponseHeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public bool RetryOnConnectFailure { get; init; } = true;
+}

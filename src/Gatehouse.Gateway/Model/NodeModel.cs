@@ -1,0 +1,78 @@
+using Gatehouse.Core.Config;
+
+namespace Gatehouse.Gateway.Model;
+
+/// <summary>
+/// Immutable runtime form of an upstream node within one compiled snapshot. Counters and health that must
+/// outlive a config swap live in <see cref="State"/>, which the compiler carries over by node id.
+/// </summary>
+public sealed class NodeModel
+{
+    public NodeModel(string serviceName, string id, Uri address, int weight, string? loc, bool online,
+        string[] gray, UpstreamProtocol protocol, NodeState state)
+    {
+        ServiceName = serviceName;
+        Id = id;
+        Address = address;
+        // Kept without a trailing slash so the forwarder can append the request path directly.
+        BaseAddress = address.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        Weight = weight;
+        Loc = loc;
+        Online = online;
+        Gray = gray;
+        Protocol = protocol;
+        State = state;
+    }
+
+    public string ServiceName { get; }
+
+    public string Id { get; }
+
+    public Uri Address { get; }
+
+    /// <summary><c>scheme://host:port[/prefix]</c>, no trailing slash.</summary>
+    public string BaseAddress { get; }
+
+    public int Weight { get; }
+
+    public string? Loc { get; }
+
+    public bool Online { get; }
+
+    /// <summary>Gray tags; empty for an ordinary node.</summary>
+    public string[] Gray { get; }
+
+    public UpstreamProtocol Protocol { get; }
+
+    public NodeState State { get; }
+
+    public override string ToString() => $"{ServiceName}/{Id}";
+}
+
+/// <summary>Mutable per-node runtime state shared by every snapshot that contains the node.</summary>
+public sealed class NodeState
+{
+    private int _inFlight;
+    private volatile bool _healthy = true;
+
+    /// <summary>Requests currently forwarded to this node (read by least-in-flight balancing).</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public bool Healthy => _healthy;
+
+    public void Enter() => Interlocked.Increment(ref _inFlight);
+
+    public void Leave() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>Set by health checking; returns true when the value changed.</summary>
+    public bool SetHealthy(bool healthy)
+    {
+        if (_healthy == healthy)
+        {
+            return false;
+        }
+
+        _healthy = healthy;
+        return true;
+    }
+}
