@@ -30,8 +30,14 @@ public sealed class ApiModel
 
     public EffectivePolicy Policy { get; }
 
-    /// <summary>Index of this API's balancer within its service's balancer list (set by the compiler).</summary>
-    public int BalancerIndex { get; internal set; }
+    /// <summary>Index of this API's lane (routing + balancer) within its service; set by the compiler before publishing.</summary>
+    internal int LaneIndex { get; set; }
+
+    /// <summary>Upstream client for this API's transport settings; set by the compiler before publishing.</summary>
+    internal HttpMessageInvoker Invoker { get; set; } = null!;
+
+    /// <summary>Per-exchange timeouts handed to the forwarder; set by the compiler before publishing.</summary>
+    internal Forwarding.ForwardOptions ForwardOptions { get; set; }
 
     public bool AllowsMethod(string method)
     {

@@ -1,0 +1,76 @@
+using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Model;
+using Microsoft.Extensions.Logging;
+
+namespace Gatehouse.Gateway.ConfigSync;
+
+/// <summary>
+/// Validates and compiles a config off the request path, then publishes it with one reference swap. A config
+/// that fails is rejected as a whole and the previous snapshot keeps serving. Calls are serialised, so two
+/// sources (file watcher, admin push) can never interleave a half-built snapshot.
+/// </summary>
+internal sealed partial class ConfigApplier
+{
+    private readonly SnapshotState _state;
+    private readonly SnapshotCompiler _compiler;
+    private readonly NodeStateRegistry _nodeStates;
+    private readonly ILogger<ConfigApplier> _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private long _localVersion;
+
+    public ConfigApplier(SnapshotState state, SnapshotCompiler compiler, NodeStateRegistry nodeStates, ILogger<ConfigApplier> logger)
+    {
+        _state = state;
+        _compiler = compiler;
+        _nodeStates = nodeStates;
+        _logger = logger;
+    }
+
+    /// <summary>Applies <paramref name="config"/>; returns the published snapshot, or null when it was unchanged.</summary>
+    /// <exception cref="ConfigException">The config is invalid; nothing was changed.</exception>
+    public async Task<ConfigSnapshot?> ApplyAsync(GatewayConfig config, string source, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var checksum = ConfigChecksum.Compute(config);
+            var current = _state.Current;
+            if (current is not null && current.Checksum == checksum)
+            {
+                return null;
+            }
+
+            // A file carries no version: number its loads so /control/config/version still moves forward.
+            var version = config.Version > 0 ? config.Version : Math.Max(_localVersion, current?.Version ?? 0) + 1;
+            ConfigSnapshot snapshot;
+            try
+            {
+                snapshot = _compiler.Compile(config, source, version, checksum);
+            }
+            catch (ConfigException ex)
+            {
+                Log.Rejected(_logger, source, ex.Message);
+                throw;
+            }
+
+            _localVersion = version;
+            _state.Publish(snapshot);
+            _nodeStates.Retain(snapshot);
+            Log.Applied(_logger, version, checksum[..12], source, snapshot.Services.Count);
+            return snapshot;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Config version {Version} ({Checksum}) from {Source} applied: {ServiceCount} services")]
+        public static partial void Applied(ILogger logger, long version, string checksum, string source, int serviceCount);
+
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Config from {Source} rejected; the previous config keeps serving. {Problems}")]
+        public static partial void Rejected(ILogger logger, string source, string problems);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using Gatehouse.Gateway.Model;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Gatehouse.Gateway.Hosting;
+
+/// <summary>
+/// The control port: liveness (<c>/healthz</c>), readiness (<c>/readyz</c>, ready once a config is loaded) and
+/// the version of the config in force (<c>/control/config/version</c>).
+/// </summary>
+internal sealed class ControlEndpoints
+{
+    private readonly SnapshotState _state;
+    private readonly GatewayOptions _options;
+
+    public ControlEndpoints(SnapshotState state, IOptions<GatewayOptions> options)
+    {
+        _state = state;
+        _options = options.Value;
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value;
+        var isRead = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method);
+        return path switch
+        {
+            "/healthz" when isRead => WriteJsonAsync(context, 200, new { status = "ok" }),
+            "/readyz" when isRead => _state.Current is null
+                ? WriteJsonAsync(context, 503, new { status = "not_ready", reason = "no config loaded" })
+                : WriteJsonAsync(context, 200, new { status = "ready", version = _state.Current.Version }),
+            "/control/config/version" when isRead => WriteVersionAsync(context),
+            "/healthz" or "/readyz" or "/control/config/version" => WriteJsonAsync(context, 405, new { status = 405, code = "method_not_allowed" }),
+            _ => WriteJsonAsync(context, 404, new { status = 404, code = "not_found", detail = $"No control endpoint at '{path}'." }),
+        };
+    }
+
+    private Task WriteVersionAsync(HttpContext context)
+    {
+        var snapshot = _state.Current;
+        return WriteJsonAsync(context, 200, new
+        {
+            nodeId = _options.NodeId,
+            group = _options.Group,
+            loc = _options.Loc,
+            version = snapshot?.Version,
+            checksum = snapshot?.Checksum,
+            source = snapshot?.Source,
+            appliedAt = snapshot?.AppliedAt,
+            services = snapshot?.Services.Count ?? 0,
+        });
+    }
+
+    private static Task WriteJsonAsync<T>(HttpContext context, int status, T body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = status >= 400 && status != 503 ? "application/problem+json" : "application/json";
+        context.Response.Headers.CacheControl = "no-store";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body, ControlJson.Options));
+    }
+}
+
+internal static class ControlJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gatehouse.Gateway.Hosting;
+
+/// <summary>Builds a gateway node: Kestrel on the traffic and control ports, one terminal request delegate.</summary>
+public static class GatewayApplication
+{
+    /// <summary>Command-line switches accepted in addition to <c>--Gatehouse:Gateway:*</c> keys.</summary>
+    public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>
+    {
+        ["--config"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.ConfigPath)}",
+        ["--port"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Port)}",
+        ["--control-port"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.ControlPort)}",
+        ["--listen"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.ListenAddress)}",
+        ["--loc"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Loc)}",
+        ["--group"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Group)}",
+        ["--node-id"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.NodeId)}",
+    };
+
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Configuration.AddCommandLine(args, (IDictionary<string, string>)SwitchMappings);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Services.AddGatehouseGateway(builder.Configuration);
+        configure?.Invoke(builder);
+
+        var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        builder.WebHost.UseKestrel(kestrel => ConfigureKestrel(kestrel, options));
+
+        var app = builder.Build();
+        var resolved = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        var handler = app.Services.GetRequiredService<GatewayRequestHandler>();
+        var control = app.Services.GetRequiredService<ControlEndpoints>();
+        var controlPort = resolved.ControlPort;
+
+        // One terminal delegate, no middleware: the control port is told apart by the local port, which costs
+        // one comparison instead of a routing table on every proxied request.
+        app.Run(context => context.Connection.LocalPort == controlPort
+            ? control.InvokeAsync(context)
+            : handler.InvokeAsync(context));
+        return app;
+    }
+
+    private static void ConfigureKestrel(KestrelServerOptions kestrel, GatewayOptions options)
+    {
+        var address = IPAddress.Parse(options.ListenAddress);
+        kestrel.AddServerHeader = false;
+        kestrel.Listen(address, options.Port, o => o.Protocols = HttpProtocols.Http1);
+        kestrel.Listen(address, options.ControlPort, o => o.Protocols = HttpProtocols.Http1);
+
+        // Bodies stream through, so the gateway does not cap them unless configured to.
+        kestrel.Limits.MaxRequestBodySize = options.Limits.MaxRequestBodySize;
+
+        // Kestrel's header limits sit above the gateway's own so oversized requests get problem JSON from the
+        // gateway; Kestrel still rejects anything past twice the configured size on its own.
+        kestrel.Limits.MaxRequestHeadersTotalSize = Math.Max(options.Limits.MaxRequestHeadersTotalSize * 2, 64 * 1024);
+        kestrel.Limits.MaxRequestHeaderCount = Math.Max(options.Limits.MaxRequestHeaderCount * 2, 100);
+        kestrel.Limits.MaxRequestLineSize = Math.Max(kestrel.Limits.MaxRequestLineSize, 16 * 1024);
+    }
+}

@@ -1,0 +1,61 @@
+namespace Gatehouse.Gateway.Hosting;
+
+/// <summary>Errors the gateway answers itself, with their stable <c>code</c> and status (DESIGN.md section 3).</summary>
+public enum GatewayError
+{
+    ServiceNotFound,
+    ApiNotFound,
+    NoAvailableNode,
+    NoConfig,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+    HeadersTooLarge,
+    BadRequest,
+    PayloadTooLarge,
+}
+
+/// <summary>Status, code and title of each <see cref="GatewayError"/>; the codes are a public contract.</summary>
+public static class GatewayErrors
+{
+    public static int Status(GatewayError error) => error switch
+    {
+        GatewayError.ServiceNotFound => 404,
+        GatewayError.ApiNotFound => 404,
+        GatewayError.NoAvailableNode => 503,
+        GatewayError.NoConfig => 503,
+        GatewayError.UpstreamTimeout => 504,
+        GatewayError.UpstreamUnreachable => 502,
+        GatewayError.HeadersTooLarge => 431,
+        GatewayError.BadRequest => 400,
+        GatewayError.PayloadTooLarge => 413,
+        _ => 500,
+    };
+
+    public static string Code(GatewayError error) => error switch
+    {
+        GatewayError.ServiceNotFound => "service_not_found",
+        GatewayError.ApiNotFound => "api_not_found",
+        GatewayError.NoAvailableNode => "no_available_node",
+        GatewayError.NoConfig => "no_config",
+        GatewayError.UpstreamTimeout => "upstream_timeout",
+        GatewayError.UpstreamUnreachable => "upstream_unreachable",
+        GatewayError.HeadersTooLarge => "request_header_fields_too_large",
+        GatewayError.BadRequest => "bad_request",
+        GatewayError.PayloadTooLarge => "payload_too_large",
+        _ => "internal_error",
+    };
+
+    public static string Title(GatewayError error) => error switch
+    {
+        GatewayError.ServiceNotFound => "No service matches the request",
+        GatewayError.ApiNotFound => "No API of the service matches the request",
+        GatewayError.NoAvailableNode => "No node of the service is available",
+        GatewayError.NoConfig => "The gateway has no configuration yet",
+        GatewayError.UpstreamTimeout => "The upstream node did not answer in time",
+        GatewayError.UpstreamUnreachable => "The upstream node could not be reached",
+        GatewayError.HeadersTooLarge => "Request headers are too large",
+        GatewayError.BadRequest => "The request is malformed",
+        GatewayError.PayloadTooLarge => "The request body is too large",
+        _ => "Internal gateway error",
+    };
+}

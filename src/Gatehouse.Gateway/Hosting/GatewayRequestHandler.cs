@@ -1,0 +1,172 @@
+using Gatehouse.Gateway.Forwarding;
+using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Resolution;
+using Gatehouse.Gateway.Routing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gatehouse.Gateway.Hosting;
+
+/// <summary>
+/// The request path: snapshot → limits → resolution → matching → routing → balancing → forwarding.
+/// </summary>
+/// <remarks>
+/// The snapshot is read once; everything after that works on immutable, precompiled data, so a config swap
+/// never affects a request in flight. No locks, no LINQ, no per-request logging on success.
+/// </remarks>
+internal sealed partial class GatewayRequestHandler
+{
+    private readonly SnapshotState _state;
+    private readonly ServiceResolverChain _resolvers;
+    private readonly HttpForwarder _forwarder;
+    private readonly ILogger<GatewayRequestHandler> _logger;
+    private readonly string _grayHeader;
+    private readonly GatewayLimits _limits;
+
+    public GatewayRequestHandler(SnapshotState state, ServiceResolverChain resolvers, HttpForwarder forwarder,
+        IOptions<GatewayOptions> options, ILogger<GatewayRequestHandler> logger)
+    {
+        _state = state;
+        _resolvers = resolvers;
+        _forwarder = forwarder;
+        _logger = logger;
+        _grayHeader = options.Value.Headers.Gray;
+        _limits = options.Value.Limits;
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        // :: Step 1: one volatile read; the request finishes on this snapshot whatever happens meanwhile.
+        var snapshot = _state.Current;
+        RequestId.Ensure(context);
+        if (snapshot is null)
+        {
+            return ProblemWriter.WriteAsync(context, GatewayError.NoConfig, "No configuration has been loaded; see the gateway log.");
+        }
+
+        if (!RequestLimits.HeadersWithinLimits(context.Request.Headers, _limits))
+        {
+            return ProblemWriter.WriteAsync(context, GatewayError.HeadersTooLarge);
+        }
+
+        // :: Step 2: which service, then which API.
+        var resolution = _resolvers.Resolve(context, snapshot);
+        if (!resolution.IsDecided)
+        {
+            return ProblemWriter.WriteAsync(context, GatewayError.ServiceNotFound);
+        }
+
+        if (resolution.UnknownName is { } unknown)
+        {
+            return ProblemWriter.WriteAsync(context, GatewayError.ServiceNotFound, $"Unknown service or service set '{unknown}'.");
+        }
+
+        var path = context.Request.Path.Value ?? "/";
+        var matchPath = resolution.StripLength == 0 ? path.AsSpan() : path.AsSpan(resolution.StripLength);
+        if (matchPath.IsEmpty)
+        {
+            matchPath = "/";
+        }
+
+        var method = context.Request.Method;
+        ApiModel? api = null;
+        ServiceModel? service = resolution.Service;
+        if (service is not null)
+        {
+            api = service.Matcher.Match(method, matchPath);
+        }
+        else
+        {
+            // A service set: the first service with a matching API serves the request.
+            foreach (var candidate in resolution.Candidates!)
+            {
+                api = candidate.Matcher.Match(method, matchPath);
+                if (api is not null)
+                {
+                    service = candidate;
+                    break;
+                }
+            }
+        }
+
+        if (api is null)
+        {
+            return ProblemWriter.WriteAsync(context, GatewayError.ApiNotFound);
+        }
+
+        // :: Step 3: routed node set (precomputed), then one balancer pick.
+        var lane = service!.Lanes[api.LaneIndex];
+        string? gray = null;
+        if (lane.HasGrayRoutes && context.Request.Headers.TryGetValue(_grayHeader, out var grayValues) && grayValues.Count > 0)
+        {
+            gray = grayValues[0];
+        }
+
+        var nodes = lane.Select(gray);
+        var node = nodes.Balancer?.Pick(context, null);
+        if (node is null)
+        {
+            return ProblemWriter.WriteAsync(context, GatewayError.NoAvailableNode, $"Service '{service.Name}' has no node that can take this request.");
+        }
+
+        var upstreamPath = resolution.StripLength == 0 ? context.Request.Path : new PathString(matchPath.ToString());
+        return ForwardAsync(context, api, nodes, node, upstreamPath);
+    }
+
+    // :: Step 4: forward, retrying once on another node when the connection failed before anything was sent.
+    private async Task ForwardAsync(HttpContext context, ApiModel api, NodeSet nodes, NodeModel node, PathString upstreamPath)
+    {
+        var result = await ForwardToAsync(context, api, node, upstreamPath);
+        if (result.Error == ForwarderError.ConnectFailed
+            && !result.RequestBodyStarted
+            && api.Policy.RetryOnConnectFailure
+            && RequestLimits.IsIdempotent(context.Request.Method)
+            && nodes.Balancer!.Pick(context, node) is { } other
+            && !ReferenceEquals(other, node))
+        {
+            Log.RetryingOnAnotherNode(_logger, node.Id, other.Id, api.ServiceName);
+            result = await ForwardToAsync(context, api, other, upstreamPath);
+        }
+
+        if (result.Error != ForwarderError.None)
+        {
+            await ReportAsync(context, result, node);
+        }
+    }
+
+    private async ValueTask<ForwardResult> ForwardToAsync(HttpContext context, ApiModel api, NodeModel node, PathString upstreamPath)
+    {
+        node.State.Enter();
+        try
+        {
+            return await _forwarder.ForwardAsync(context, node, upstreamPath, api.ForwardOptions, api.Invoker);
+        }
+        finally
+        {
+            node.State.Leave();
+        }
+    }
+
+    private Task ReportAsync(HttpContext context, in ForwardResult result, NodeModel node)
+    {
+        var error = ForwarderErrorMapping.ToGatewayError(result.Error);
+        if (error is null)
+        {
+            // Client-side failures (abort, cancelled upload): nobody is listening for a body.
+            return Task.CompletedTask;
+        }
+
+        Log.ForwardFailed(_logger, result.Error, node.ServiceName, node.Id, result.Exception);
+        return ProblemWriter.WriteAsync(context, error.Value);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Forwarding to {Service}/{Node} failed: {Error}")]
+        public static partial void ForwardFailed(ILogger logger, ForwarderError error, string service, string node, Exception? exception);
+
+        [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Connect to node {Node} failed before sending; retrying on {Other} ({Service})")]
+        public static partial void RetryingOnAnotherNode(ILogger logger, string node, string other, string service);
+    }
+}

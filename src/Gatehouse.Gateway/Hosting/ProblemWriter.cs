@@ -1,0 +1,66 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace Gatehouse.Gateway.Hosting;
+
+/// <summary>
+/// Writes RFC 9457 problem JSON for errors the gateway answers itself. The body carries the stable
+/// <c>code</c>, the request id and, when tracing is active, the trace id, so a user report can be found in logs.
+/// </summary>
+internal static class ProblemWriter
+{
+    private const string TypePrefix = "urn:gatehouse:problem:";
+
+    public static Task WriteAsync(HttpContext context, GatewayError error, string? detail = null)
+    {
+        var response = context.Response;
+        if (response.HasStarted)
+        {
+            // Too late for a status: reset so the client cannot mistake a truncated exchange for a complete one.
+            context.Abort();
+            return Task.CompletedTask;
+        }
+
+        var status = GatewayErrors.Status(error);
+        var code = GatewayErrors.Code(error);
+        response.Clear();
+        response.StatusCode = status;
+        response.ContentType = "application/problem+json";
+        response.Headers[HeaderNames.CacheControl] = "no-store";
+
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("type", TypePrefix + code);
+            json.WriteString("title", GatewayErrors.Title(error));
+            json.WriteNumber("status", status);
+            json.WriteString("code", code);
+            if (detail is not null)
+            {
+                json.WriteString("detail", detail);
+            }
+
+            json.WriteString("instance", context.Request.Path.Value);
+            var requestId = response.Headers["X-Request-Id"];
+            if (requestId.Count > 0)
+            {
+                json.WriteString("requestId", requestId[0]);
+            }
+
+            if (System.Diagnostics.Activity.Current is { } activity)
+            {
+                json.WriteString("traceId", activity.TraceId.ToHexString());
+            }
+
+            json.WriteEndObject();
+        }
+
+        response.ContentLength = buffer.WrittenCount;
+        return context.Request.Method == HttpMethods.Head
+            ? Task.CompletedTask
+            : response.Body.WriteAsync(buffer.WrittenMemory).AsTask();
+    }
+}

@@ -1,0 +1,24 @@
+using Gatehouse.Core.Config;
+
+namespace Gatehouse.Gateway.Model;
+
+/// <summary>Merges API ?? service ?? global ?? built-in defaults, field by field (the balancer as a whole).</summary>
+internal static class PolicyMerger
+{
+    public static EffectivePolicy Merge(PolicyConfig? api, PolicyConfig? service, PolicyConfig? global)
+    {
+        var d = EffectivePolicy.Default;
+        return new EffectivePolicy
+        {
+            LoadBalancer = api?.LoadBalancer ?? service?.LoadBalancer ?? global?.LoadBalancer ?? d.LoadBalancer,
+            Nearest = api?.Routing?.Nearest ?? service?.Routing?.Nearest ?? global?.Routing?.Nearest ?? d.Nearest,
+            Gray = api?.Routing?.Gray ?? service?.Routing?.Gray ?? global?.Routing?.Gray ?? d.Gray,
+            ConnectTimeout = Ms(api?.Timeouts?.ConnectMs ?? service?.Timeouts?.ConnectMs ?? global?.Timeouts?.ConnectMs) ?? d.ConnectTimeout,
+            ResponseHeadersTimeout = Ms(api?.Timeouts?.ResponseHeadersMs ?? service?.Timeouts?.ResponseHeadersMs ?? global?.Timeouts?.ResponseHeadersMs) ?? d.ResponseHeadersTimeout,
+            IdleTimeout = Ms(api?.Timeouts?.IdleMs ?? service?.Timeouts?.IdleMs ?? global?.Timeouts?.IdleMs) ?? d.IdleTimeout,
+            RetryOnConnectFailure = api?.Retry?.OnConnectFailure ?? service?.Retry?.OnConnectFailure ?? global?.Retry?.OnConnectFailure ?? d.RetryOnConnectFailure,
+        };
+    }
+
+    private static TimeSpan? Ms(int? value) => value is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
+}

@@ -1,0 +1,166 @@
+using System.Collections.Frozen;
+using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Forwarding;
+using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.LoadBalancing;
+using Gatehouse.Gateway.Matching;
+using Gatehouse.Gateway.Routing;
+
+namespace Gatehouse.Gateway.Model;
+
+/// <summary>
+/// Turns a validated <see cref="GatewayConfig"/> into a <see cref="ConfigSnapshot"/>: merges policies, indexes
+/// services and mappings, builds matchers, route tables and balancers. Runs off the request path; throws
+/// <see cref="ConfigException"/> before anything is published when the config cannot be served.
+/// </summary>
+internal sealed class SnapshotCompiler
+{
+    private readonly string _group;
+    private readonly string? _localLoc;
+    private readonly RouterPipeline _routers;
+    private readonly ILoadBalancerProvider _balancers;
+    private readonly UpstreamClientFactory _clients;
+    private readonly NodeStateRegistry _nodeStates;
+    private readonly TimeProvider _time;
+
+    public SnapshotCompiler(string group, string? localLoc, RouterPipeline routers, ILoadBalancerProvider balancers,
+        UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time)
+    {
+        _group = group;
+        _localLoc = localLoc;
+        _routers = routers;
+        _balancers = balancers;
+        _clients = clients;
+        _nodeStates = nodeStates;
+        _time = time;
+    }
+
+    public SnapshotCompiler(GatewayOptions options, RouterPipeline routers, ILoadBalancerProvider balancers,
+        UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time)
+        : this(options.Group, options.Loc, routers, balancers, clients, nodeStates, time)
+    {
+    }
+
+    public ConfigSnapshot Compile(GatewayConfig config, string source, long version, string checksum)
+    {
+        var errors = ConfigValidator.Validate(config, source);
+        if (errors.Count > 0)
+        {
+            throw new ConfigException(errors);
+        }
+
+        var services = new Dictionary<string, ServiceModel>(StringComparer.OrdinalIgnoreCase);
+        foreach (var service in config.Services)
+        {
+            if (InGroup(service.Group))
+            {
+                services[service.Name] = CompileService(service, config.Global);
+            }
+        }
+
+        var domainPrefixes = new Dictionary<string, OriginTarget>(StringComparer.OrdinalIgnoreCase);
+        var pathPrefixes = new Dictionary<string, OriginTarget>(StringComparer.Ordinal);
+        foreach (var mapping in config.OriginMappings)
+        {
+            // Mappings to services of other groups are dropped with those services.
+            if (!services.TryGetValue(mapping.Service, out var target))
+            {
+                continue;
+            }
+
+            if (mapping.DomainPrefix is { } domain)
+            {
+                domainPrefixes[domain] = new OriginTarget(target, false);
+            }
+            else if (mapping.PathPrefix is { } prefix)
+            {
+                pathPrefixes[prefix] = new OriginTarget(target, mapping.StripPrefix);
+            }
+        }
+
+        var sets = new Dictionary<string, ServiceModel[]>(StringComparer.Ordinal);
+        foreach (var set in config.ServiceSets)
+        {
+            var members = new List<ServiceModel>(set.Services.Count);
+            foreach (var name in set.Services)
+            {
+                if (services.TryGetValue(name, out var member))
+                {
+                    members.Add(member);
+                }
+            }
+
+            if (members.Count > 0)
+            {
+                sets[set.Tag] = members.ToArray();
+            }
+        }
+
+        return new ConfigSnapshot(
+            version,
+            checksum,
+            source,
+            _time.GetUtcNow(),
+            services.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+            domainPrefixes.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+            pathPrefixes.ToFrozenDictionary(StringComparer.Ordinal),
+            sets.ToFrozenDictionary(StringComparer.Ordinal));
+    }
+
+    private bool InGroup(string? group) => group is null || string.Equals(group, _group, StringComparison.OrdinalIgnoreCase);
+
+    private ServiceModel CompileService(ServiceConfig service, PolicyConfig? global)
+    {
+        var nodes = new NodeModel[service.Nodes.Count];
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            nodes[i] = CompileNode(service.Name, service.Nodes[i]);
+        }
+
+        var lanes = new List<ServiceLane>();
+        var apis = new ApiModel[service.Apis.Count];
+        for (var i = 0; i < apis.Length; i++)
+        {
+            var config = service.Apis[i];
+            var policy = PolicyMerger.Merge(config.Policy, service.Policy, global);
+            var methods = config.Methods.Count == 0 ? null : ToUpper(config.Methods);
+            var api = new ApiModel(service.Name, config.Id, config.Path, ApiPathSyntax.Resolve(config.Match, config.Path), methods, policy);
+
+            var laneKey = new LaneKey(policy.LoadBalancer, policy.Nearest, policy.Gray);
+            var laneIndex = lanes.FindIndex(l => l.Key == laneKey);
+            if (laneIndex < 0)
+            {
+                lanes.Add(new ServiceLane(laneKey, nodes, _routers, _balancers, _localLoc));
+                laneIndex = lanes.Count - 1;
+            }
+
+            api.LaneIndex = laneIndex;
+            api.Invoker = _clients.GetInvoker(new UpstreamTransportSettings(policy.ConnectTimeout));
+            api.ForwardOptions = new ForwardOptions(policy.ResponseHeadersTimeout, policy.IdleTimeout);
+            apis[i] = api;
+        }
+
+        return new ServiceModel(service.Name, nodes, apis, new ApiMatcher(apis), lanes.ToArray());
+    }
+
+    private NodeModel CompileNode(string serviceName, NodeConfig node)
+    {
+        var address = new Uri(node.Address, UriKind.Absolute);
+        var id = node.Id ?? $"{address.Host}:{address.Port}";
+        var gray = node.Gray.Count == 0 ? [] : node.Gray.ToArray();
+        return new NodeModel(serviceName, id, address, node.Weight, node.Loc, node.Online, gray, node.Protocol,
+            _nodeStates.GetOrAdd(serviceName, id));
+    }
+
+    private static string[] ToUpper(IReadOnlyList<string> methods)
+    {
+        var result = new string[methods.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            // Interned well-known method strings let ApiModel.AllowsMethod hit its reference-equality fast path.
+            result[i] = HttpMethods.GetCanonicalizedValue(methods[i].ToUpperInvariant());
+        }
+
+        return result;
+    }
+}
