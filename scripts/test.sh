@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need, runs every test project, prints "N passed, N failed".
+# Usage: scripts/test.sh [extra dotnet test args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests start as real servers. Installed only when missing.
+APT_PACKAGES=()
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "Installing test dependencies: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+results="artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+dotnet build Gatehouse.slnx -c Release -nologo -v quiet
+status=0
+dotnet test Gatehouse.slnx -c Release --no-build -nologo \
+  --logger "trx" --results-directory "$results" "$@" || status=$?
+
+# Sum the counters of every TRX file (one per test project).
+passed=0; failed=0; total=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); total=$((total + ${t:-0}))
+done
+
+if [ "$total" -eq 0 ]; then
+  echo "No test results found in $results" >&2
+  status=1
+fi
+if [ "$failed" -gt 0 ]; then
+  status=1
+fi
+echo "$passed passed, $failed failed"
+exit "$status"
