@@ -33,6 +33,7 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<NodeStateRegistry>(),
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ConfigApplier>();
+        services.TryAddSingleton<Health.NodeHealthUpdater>();
         services.TryAddSingleton<GatewayRequestHandler>();
         services.TryAddSingleton<ControlEndpoints>();
         services.AddHostedService<FileConfigWatcher>();
