@@ -3,7 +3,7 @@
 # on a noisy box. See bench/README.md for what each number means.
 #
 #   bench/run.sh [--rounds N] [--duration S] [--warmup S] [--quick] [--no-build] [--no-gateway]
-#                [--no-stream] [--raw FILE] [--keep]
+#                [--gateway-dll FILE] [--no-stream] [--raw FILE] [--keep]
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -17,6 +17,7 @@ BUILD=1
 GATEWAY=1
 STREAM=1
 RAW_OUT=""
+GATEWAY_DLL=""
 KEEP=0
 rounds_set=0
 duration_set=0
@@ -38,6 +39,7 @@ usage: bench/run.sh [options]
   --quick         smoke test: 1 round, 3 s runs, 1 s warm-up (explicit options still win)
   --no-build      use the existing Release builds
   --no-gateway    measure direct and nginx only (no Gatehouse build, no streaming)
+  --gateway-dll F run this gatehouse.dll instead of building src/Gatehouse.Host (e.g. another commit's build)
   --no-stream     skip the 1 GiB upload/download memory check
   --raw FILE      also write the per-run measurements (TSV) to FILE
   --keep          keep the temp run dir (logs, configs) and print its path
@@ -57,6 +59,7 @@ while (($#)); do
         --quick) quick=1; shift ;;
         --no-build) BUILD=0; shift ;;
         --no-gateway) GATEWAY=0; STREAM=0; shift ;;
+        --gateway-dll) GATEWAY_DLL=${2:?--gateway-dll needs a file}; shift 2 ;;
         --no-stream) STREAM=0; shift ;;
         --raw) RAW_OUT=${2:?--raw needs a file}; shift 2 ;;
         --keep) KEEP=1; shift ;;
@@ -74,6 +77,11 @@ fi
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "--warmup must be a non-negative integer (seconds)"
 if [[ -n $RAW_OUT && $RAW_OUT != /* ]]; then
     RAW_OUT="$PWD/$RAW_OUT"
+fi
+BUILD_GATEWAY=$GATEWAY
+if [[ -n $GATEWAY_DLL ]]; then
+    [[ $GATEWAY_DLL == /* ]] || GATEWAY_DLL="$PWD/$GATEWAY_DLL"
+    BUILD_GATEWAY=0
 fi
 
 # ---------------------------------------------------------------------------------------------------
@@ -221,7 +229,7 @@ wait_http() {
 
 # ---------------------------------------------------------------------------------------------------
 BACKEND_DLL="$BENCH_DIR/Gatehouse.Bench.Backend/bin/Release/net10.0/Gatehouse.Bench.Backend.dll"
-GATEWAY_DLL="$REPO_DIR/src/Gatehouse.Host/bin/Release/net10.0/gatehouse.dll"
+GATEWAY_DLL=${GATEWAY_DLL:-"$REPO_DIR/src/Gatehouse.Host/bin/Release/net10.0/gatehouse.dll"}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 build() {
@@ -241,12 +249,13 @@ echo "tools:    $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), $(nginx -v 2>&1 | 
 if command -v git >/dev/null 2>&1 && git -C "$REPO_DIR" rev-parse --short HEAD >/dev/null 2>&1; then
     echo "revision: $(git -C "$REPO_DIR" rev-parse --short HEAD)$(git -C "$REPO_DIR" diff --quiet HEAD 2>/dev/null || echo ' (with local changes)')"
 fi
+((GATEWAY)) && echo "gateway:  ${GATEWAY_DLL#"$REPO_DIR"/}"
 echo "plan:     $ROUNDS round(s) x 3 scenarios x direct/nginx$( ((GATEWAY)) && echo /gatehouse), ${DURATION}s per run, ${WARMUP}s warm-up"
 echo
 
 if ((BUILD)); then
     build bench/Gatehouse.Bench.Backend
-    ((GATEWAY)) && build src/Gatehouse.Host
+    ((BUILD_GATEWAY)) && build src/Gatehouse.Host
 fi
 [[ -f $BACKEND_DLL ]] || die "$BACKEND_DLL missing (run without --no-build)"
 if ((GATEWAY)); then
