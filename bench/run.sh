@@ -87,9 +87,11 @@ fi
 # ---------------------------------------------------------------------------------------------------
 # Prerequisites: fail before building anything.
 missing=()
-for tool in wrk nginx; do
-    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
-done
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+# nginx lives in /usr/sbin, which is not on every user's PATH.
+NGINX=$(command -v nginx 2>/dev/null || true)
+[[ -z $NGINX && -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx
+[[ -n $NGINX ]] || missing+=(nginx)
 if ((${#missing[@]})); then
     die "${missing[*]} not found; install with: apt-get install wrk nginx"
 fi
@@ -245,7 +247,7 @@ echo "command:  $COMMAND_LINE"
 echo "date:     $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "machine:  $(nproc) cores, $(uname -sr), $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2 / 1048576}' /proc/meminfo), loopback only"
 echo "load:     $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min load average before the run)"
-echo "tools:    $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), $(nginx -v 2>&1 | sed 's/.*: //'), dotnet $(dotnet --version)"
+echo "tools:    $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), $("$NGINX" -v 2>&1 | sed 's/.*: //'), dotnet $(dotnet --version)"
 if command -v git >/dev/null 2>&1 && git -C "$REPO_DIR" rev-parse --short HEAD >/dev/null 2>&1; then
     echo "revision: $(git -C "$REPO_DIR" rev-parse --short HEAD)$(git -C "$REPO_DIR" diff --quiet HEAD 2>/dev/null || echo ' (with local changes)')"
 fi
@@ -285,9 +287,9 @@ sed -e "s|@RUN_DIR@|$NGINX_DIR|g" \
     -e "s|@BACKEND_PORT_1@|$BACKEND_PORT_1|g" \
     -e "s|@BACKEND_PORT_2@|$BACKEND_PORT_2|g" \
     "$BENCH_DIR/nginx.conf.template" >"$NGINX_DIR/nginx.conf"
-nginx -t -q -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_LOG" 2>"$NGINX_DIR/test.log" \
+"$NGINX" -t -q -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_LOG" 2>"$NGINX_DIR/test.log" \
     || die_with_log "$NGINX_DIR/test.log" "nginx rejected the generated config"
-nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_LOG" >"$NGINX_DIR/stdout.log" 2>&1 &
+"$NGINX" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_LOG" >"$NGINX_DIR/stdout.log" 2>&1 &
 NGINX_PID=$!
 PIDS+=("$NGINX_PID")
 wait_http "http://127.0.0.1:$NGINX_PORT/" 200 "$NGINX_PID" "$NGINX_LOG" "nginx"
