@@ -1,0 +1,143 @@
+using Gatehouse.Core.Config;
+
+namespace Gatehouse.Core.Tests.Config;
+
+/// <summary>Shared configs and helpers for the config tests.</summary>
+internal static class ConfigFixtures
+{
+    /// <summary>A small valid config: two services, a mapping of each kind and a service set.</summary>
+    public static GatewayConfig Valid() => new()
+    {
+        Version = 3,
+        Global = new PolicyConfig { Timeouts = new TimeoutConfig { ConnectMs = 1000 } },
+        Services =
+        [
+            new ServiceConfig
+            {
+                Name = "orders",
+                Nodes =
+                [
+                    new NodeConfig { Id = "orders-1", Address = "http://127.0.0.1:5101", Loc = "dc1" },
+                    new NodeConfig { Address = "http://127.0.0.1:5102", Gray = ["canary"] },
+                ],
+                Apis =
+                [
+                    new ApiConfig { Id = "get-order", Methods = ["GET"], Path = "/orders/{id}" },
+                    new ApiConfig { Id = "create-order", Methods = ["POST"], Path = "/orders" },
+                ],
+            },
+            new ServiceConfig
+            {
+                Name = "users",
+                Policy = new PolicyConfig
+                {
+                    LoadBalancer = new LoadBalancerConfig
+                    {
+                        Kind = LoadBalancerKind.ConsistentHash,
+                        HashKey = new HashKeyConfig { Source = HashKeySource.Header, Name = "X-User-Id" },
+                    },
+                },
+                Nodes = [new NodeConfig { Id = "users-1", Address = "http://127.0.0.1:5201" }],
+            },
+        ],
+        OriginMappings =
+        [
+            new OriginMappingConfig { DomainPrefix = "orders", Service = "orders" },
+            new OriginMappingConfig { PathPrefix = "/users-svc", Service = "users", StripPrefix = true },
+        ],
+        ServiceSets = [new ServiceSetConfig { Tag = "mobile", Services = ["users", "orders"] }],
+    };
+
+    /// <summary>The content of <see cref="Valid"/> as YAML.</summary>
+    public const string ValidYaml = """
+        version: 3
+        global:
+          timeouts:
+            connectMs: 1000
+        services:
+          - name: orders
+            nodes:
+              - id: orders-1
+                address: http://127.0.0.1:5101
+                loc: dc1
+              - address: http://127.0.0.1:5102
+                gray: [canary]
+            apis:
+              - id: get-order
+                methods: [GET]
+                path: /orders/{id}
+              - id: create-order
+                methods: [POST]
+                path: /orders
+          - name: users
+            policy:
+              loadBalancer:
+                kind: consistentHash
+                hashKey: { source: header, name: X-User-Id }
+            nodes:
+              - { id: users-1, address: "http://127.0.0.1:5201" }
+        originMappings:
+          - domainPrefix: orders
+            service: orders
+          - pathPrefix: /users-svc
+            service: users
+            stripPrefix: true
+        serviceSets:
+          - tag: mobile
+            services: [users, orders]
+        """;
+
+    /// <summary>The content of <see cref="Valid"/> as JSON, keys in a different order, with a comment and trailing commas.</summary>
+    public const string ValidJson = """
+        {
+          // keys deliberately out of model order
+          "serviceSets": [ { "services": ["users", "orders"], "tag": "mobile" } ],
+          "originMappings": [
+            { "service": "orders", "domainPrefix": "orders" },
+            { "stripPrefix": true, "service": "users", "pathPrefix": "/users-svc" },
+          ],
+          "services": [
+            {
+              "nodes": [
+                { "loc": "dc1", "address": "http://127.0.0.1:5101", "id": "orders-1" },
+                { "gray": ["canary"], "address": "http://127.0.0.1:5102" }
+              ],
+              "name": "orders",
+              "apis": [
+                { "path": "/orders/{id}", "methods": ["GET"], "id": "get-order" },
+                { "path": "/orders", "methods": ["POST"], "id": "create-order" }
+              ]
+            },
+            {
+              "name": "users",
+              "nodes": [ { "address": "http://127.0.0.1:5201", "id": "users-1" } ],
+              "policy": { "loadBalancer": { "hashKey": { "name": "X-User-Id", "source": "header" }, "kind": "consistentHash" } }
+            }
+          ],
+          "global": { "timeouts": { "connectMs": 1000 } },
+          "version": 3,
+        }
+        """;
+
+    /// <summary>Parses YAML and returns the errors it is rejected with (fails the test if it is accepted).</summary>
+    public static IReadOnlyList<ConfigError> YamlErrors(string yaml) =>
+        Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml, "test.yaml", ConfigFormat.Yaml)).Errors;
+
+    /// <summary>Parses JSON and returns the errors it is rejected with (fails the test if it is accepted).</summary>
+    public static IReadOnlyList<ConfigError> JsonErrors(string json) =>
+        Assert.Throws<ConfigException>(() => ConfigLoader.Parse(json, "test.json", ConfigFormat.Json)).Errors;
+
+    /// <summary>The repository root: the nearest folder above the test assembly that holds Gatehouse.slnx.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Gatehouse.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Gatehouse.slnx not found above the test assembly.");
+    }
+}
