@@ -162,7 +162,8 @@ internal sealed class ConfigShapeChecker
             JsonTypeInfoKind.Dictionary => "a mapping of names to values",
             _ when t == typeof(string) => "a string",
             _ when t == typeof(bool) => "true or false",
-            _ when t == typeof(int) => found?.GetValueKind() == JsonValueKind.Number
+            // The range only helps when the value is a whole number that is too big; for 1.5 it is noise.
+            _ when t == typeof(int) => found?.GetValueKind() == JsonValueKind.Number && found.ToJsonString().All(c => char.IsAsciiDigit(c) || c == '-')
                 ? $"a whole number from {int.MinValue} to {int.MaxValue}"
                 : "a whole number",
             _ when t == typeof(long) => "a whole number",

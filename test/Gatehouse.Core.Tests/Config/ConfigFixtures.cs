@@ -48,6 +48,65 @@ internal static class ConfigFixtures
         ServiceSets = [new ServiceSetConfig { Tag = "mobile", Services = ["users", "orders"] }],
     };
 
+    /// <summary>
+    /// A config with every member of every type set to something other than its default, for round-trip tests.
+    /// Not meant to be valid (a mapping sets both prefixes, so both are covered).
+    /// </summary>
+    public static GatewayConfig Full()
+    {
+        var policy = new PolicyConfig
+        {
+            LoadBalancer = new LoadBalancerConfig
+            {
+                Kind = LoadBalancerKind.ConsistentHash,
+                HashKey = new HashKeyConfig { Source = HashKeySource.Query, Name = "user" },
+                VirtualNodes = 200,
+            },
+            Routing = new RoutingConfig { Nearest = true, Gray = false },
+            Timeouts = new TimeoutConfig { ConnectMs = 1000, ResponseHeadersMs = 2000, IdleMs = 3000 },
+            Retry = new RetryConfig { OnConnectFailure = false },
+        };
+
+        return new GatewayConfig
+        {
+            Version = 42,
+            Group = "edge",
+            Global = policy,
+            Services =
+            [
+                new ServiceConfig
+                {
+                    Name = "orders",
+                    Group = "edge",
+                    Policy = policy with { Routing = new RoutingConfig { Nearest = false, Gray = true } },
+                    Nodes =
+                    [
+                        new NodeConfig
+                        {
+                            Id = "n1",
+                            Address = "https://10.0.0.1:8443/base",
+                            Weight = 7,
+                            Loc = "dc9",
+                            Online = false,
+                            Gray = ["blue", "green"],
+                            Protocol = UpstreamProtocol.Http2,
+                            HealthPath = "/h",
+                            Source = NodeSource.ZooKeeper,
+                            // Non-ASCII and HTML-sensitive characters must survive escaping.
+                            Metadata = new Dictionary<string, string> { ["k"] = "v", ["ключ"] = "<ü & \"q\">" },
+                        },
+                    ],
+                    Apis =
+                    [
+                        new ApiConfig { Id = "a1", Methods = ["PUT", "PATCH"], Path = "/x/[0-9]+", Match = MatchKind.Regex, Policy = policy },
+                    ],
+                },
+            ],
+            OriginMappings = [new OriginMappingConfig { DomainPrefix = "orders", PathPrefix = "/orders", Service = "orders", StripPrefix = true }],
+            ServiceSets = [new ServiceSetConfig { Tag = "t", Services = ["orders"] }],
+        };
+    }
+
     /// <summary>The content of <see cref="Valid"/> as YAML.</summary>
     public const string ValidYaml = """
         version: 3
