@@ -93,5 +93,31 @@ public class ConfigChecksumTests
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(expected))), ConfigChecksum.Compute(config));
     }
 
+    [Fact]
+    public void ToCanonicalJson_ExampleInDocs_MatchesTheDocumentedText()
+    {
+        // docs/configuration.md shows a YAML example and its canonical JSON; keep the two in step with the code.
+        var doc = File.ReadAllText(Path.Combine(ConfigFixtures.RepositoryRoot(), "docs", "configuration.md"));
+        var checksumSection = doc[doc.IndexOf("## Checksum", StringComparison.Ordinal)..];
+        var yaml = Block(checksumSection, "```yaml\n");
+        var json = Block(checksumSection, "```json\n").Trim();
+
+        Assert.Equal(json, ConfigChecksum.ToCanonicalJson(ConfigLoader.Parse(yaml, "docs.yaml", ConfigFormat.Yaml)));
+    }
+
+    [Fact]
+    public void ToCanonicalJson_CharactersThatNeedEscaping_AreEscapedAsDocumented()
+    {
+        var config = new GatewayConfig { Group = "<>&'+`\"\\" };
+
+        Assert.Contains("\"group\":\"\\u003C\\u003E\\u0026\\u0027\\u002B\\u0060\\u0022\\\\\"", ConfigChecksum.ToCanonicalJson(config));
+    }
+
+    private static string Block(string markdown, string fence)
+    {
+        var start = markdown.IndexOf(fence, StringComparison.Ordinal) + fence.Length;
+        return markdown[start..markdown.IndexOf("```", start, StringComparison.Ordinal)];
+    }
+
     private static string Checksum(string yaml) => ConfigChecksum.Compute(ConfigLoader.Parse(yaml, "t.yaml", ConfigFormat.Yaml));
 }
