@@ -5,7 +5,10 @@ namespace Gatehouse.Core.Config;
 /// <summary>Text formats a declarative config file can be written in.</summary>
 public enum ConfigFormat
 {
+    /// <summary>YAML 1.2-style text (<c>.yaml</c>, <c>.yml</c>); see <c>docs/configuration.md</c> for how scalars are typed.</summary>
     Yaml,
+
+    /// <summary>JSON text (<c>.json</c>) in the <see cref="ConfigSerializer"/> form; comments and trailing commas allowed.</summary>
     Json,
 }
 

@@ -31,18 +31,19 @@ internal static partial class JsonSourceReader
         });
 
         JsonNode? root;
+        var started = false;
         try
         {
-            if (!reader.Read())
-            {
-                errors.Add(new ConfigError(source, ConfigEntries.Document, "the file holds no JSON value (only comments)"));
-                return null;
-            }
-
+            started = reader.Read();
             root = ReadValue(ref reader, "", state);
 
             // Read past the root so trailing content after it is a syntax error rather than ignored.
             reader.Read();
+        }
+        catch (JsonException) when (!started && HoldsOnlyComments(bytes))
+        {
+            errors.Add(new ConfigError(source, ConfigEntries.Document, "the file is empty (it holds only comments)"));
+            return null;
         }
         catch (JsonException ex)
         {
@@ -108,6 +109,29 @@ internal static partial class JsonSourceReader
                 return JsonValue.Create(false);
             default:
                 return null;
+        }
+    }
+
+    /// <summary>True when the text has comments but no value: the reader reports that as a syntax error.</summary>
+    private static bool HoldsOnlyComments(byte[] bytes)
+    {
+        var probe = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Allow });
+        try
+        {
+            while (probe.Read())
+            {
+                if (probe.TokenType != JsonTokenType.Comment)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            // It stops at the end of the data, or at the first thing that is not a comment.
+            return bytes.AsSpan((int)probe.BytesConsumed).Trim(" \t\r\n"u8).IsEmpty;
         }
     }
 

@@ -46,6 +46,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData(ConfigFormat.Yaml, "---\n")]
     [InlineData(ConfigFormat.Json, "")]
     [InlineData(ConfigFormat.Json, " \n ")]
+    [InlineData(ConfigFormat.Json, "// nothing but a comment\n")]
     public void Parse_EmptyText_IsRejected(ConfigFormat format, string text)
     {
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(text, "t", format));

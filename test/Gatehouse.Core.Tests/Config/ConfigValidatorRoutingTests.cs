@@ -35,6 +35,8 @@ public class ConfigValidatorRoutingTests
         { "mapping service empty", c => c.Mapping(0, m => m with { Service = "" }), "originMappings[0].service", "service name is required" },
         { "strip prefix on domain mapping", c => c.Mapping(0, m => m with { StripPrefix = true }), "originMappings[0].stripPrefix", "stripPrefix applies only to a pathPrefix mapping" },
 
+        { "mapping entry null", c => c with { OriginMappings = [null!] }, "originMappings[0]", "entry is empty (null)" },
+        { "set entry null", c => c with { ServiceSets = [null!] }, "serviceSets[0]", "entry is empty (null)" },
         { "set tag missing", c => c.Set(0, s => s with { Tag = "" }), "serviceSets[0].tag", "tag is required" },
         { "set tag invalid", c => c.Set(0, s => s with { Tag = "mobile app" }), "serviceSets[mobile app].tag", "tag 'mobile app' may contain only letters" },
         { "set tag repeated in other case", c => c with { ServiceSets = [.. c.ServiceSets, c.ServiceSets[0] with { Tag = "Mobile" }] }, "serviceSets[Mobile].tag", "tag 'Mobile' is used by more than one service set (first at serviceSets[0]" },

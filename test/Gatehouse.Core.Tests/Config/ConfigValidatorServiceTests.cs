@@ -38,6 +38,11 @@ public class ConfigValidatorServiceTests
         { "loc blank", c => c.Node(0, 0, n => n with { Loc = "" }), "services[orders].nodes[orders-1].loc", "loc must not be blank" },
         { "health path relative", c => c.Node(0, 0, n => n with { HealthPath = "healthz" }), "services[orders].nodes[orders-1].healthPath", "must be a path starting with '/'" },
         { "metadata key blank", c => c.Node(0, 0, n => n with { Metadata = new Dictionary<string, string> { [" "] = "x" } }), "services[orders].nodes[orders-1].metadata", "metadata keys must not be blank" },
+        { "metadata value null", c => c.Node(0, 0, n => n with { Metadata = new Dictionary<string, string> { ["owner"] = null! } }), "services[orders].nodes[orders-1].metadata[owner]", "value must not be null" },
+        { "source undefined", c => c.Node(0, 0, n => n with { Source = (NodeSource)9 }), "services[orders].nodes[orders-1].source", "'9' is not a valid NodeSource value" },
+        { "service entry null", c => c with { Services = [c.Services[0], null!] }, "services[1]", "entry is empty (null)" },
+        { "node entry null", c => c.Service(0, s => s with { Nodes = [null!] }), "services[orders].nodes[0]", "entry is empty (null)" },
+        { "api entry null", c => c.Service(0, s => s with { Apis = [null!] }), "services[orders].apis[0]", "entry is empty (null)" },
         { "protocol undefined", c => c.Node(0, 0, n => n with { Protocol = (UpstreamProtocol)9 }), "services[orders].nodes[orders-1].protocol", "'9' is not a valid UpstreamProtocol value" },
 
         { "api id missing", c => c.Api(0, 0, a => a with { Id = "" }), "services[orders].apis[0].id", "id is required" },

@@ -106,6 +106,30 @@ public class YamlLoadingTests
     }
 
     [Fact]
+    public void Parse_MetadataValueNotText_NamesTheKey()
+    {
+        var error = Assert.Single(ConfigFixtures.YamlErrors(NodeYaml("metadata: { release: 2.1, owner: team-a }")));
+
+        Assert.Equal("services[a].nodes[h:1].metadata[release]", error.Entry);
+        Assert.StartsWith("expected a string, found the number 2.1; quote the value to make it text", error.Message);
+    }
+
+    [Fact]
+    public void Parse_AliasesExpandingExponentially_AreStoppedByTheLimit()
+    {
+        // "Billion laughs": each level holds ten copies of the one before, 10^9 values in all.
+        var yaml = new System.Text.StringBuilder("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for (var i = 1; i <= 9; i++)
+        {
+            yaml.Append($"l{i}: &l{i} [{string.Join(", ", Enumerable.Repeat($"*l{i - 1}", 10))}]\n");
+        }
+
+        var error = Assert.Single(ConfigFixtures.YamlErrors(yaml.ToString()));
+
+        Assert.Equal("the YAML expands to more than 1000000 values (aliases nested too deeply?)", error.Message);
+    }
+
+    [Fact]
     public void Parse_AliasToItsOwnAncestor_IsRejected()
     {
         var yaml = "global: &g\n  routing: *g\n";
