@@ -34,6 +34,12 @@ internal sealed class ConfigDocument
     /// </summary>
     public IReadOnlyList<(string Pointer, string Message)> Problems { get; }
 
+    /// <summary>
+    /// Entries whose value the shape check removed or replaced because it did not fit the model. The model then
+    /// holds a default there, so validation errors at or under these entries would only repeat the problem.
+    /// </summary>
+    public List<string> DroppedEntries { get; } = [];
+
     public static string ChildPointer(string pointer, string key) =>
         $"{pointer}/{key.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)}";
 

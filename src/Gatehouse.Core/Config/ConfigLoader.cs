@@ -20,8 +20,8 @@ public enum ConfigFormat
 /// <para>Pipeline: :: Step 1: read the text into a JSON tree that remembers lines (syntax errors stop here).
 /// :: Step 2: check the tree against the model, reporting type errors, unknown keys and nulls, and drop what does not
 /// fit. :: Step 3: deserialize through <see cref="ConfigSerializer"/>. :: Step 4: run <see cref="ConfigValidator"/>,
-/// leaving out its errors about entries Step 2 already reported (a dropped value reappears as a default, which would
-/// otherwise be reported twice), and give each a line.</para>
+/// leaving out its errors about values Step 2 dropped (a dropped value reappears as a default, which would otherwise
+/// be reported twice), and give each a line.</para>
 /// <para>An empty file is an error, not an empty config: an editor or deploy tool that truncates the file before
 /// writing it must not make a watching gateway drop every route.</para>
 /// </remarks>
@@ -62,12 +62,11 @@ public static class ConfigLoader
             throw new ConfigException(errors);
         }
 
-        var shapeEntries = errors.Select(e => e.Entry).ToList();
         foreach (var error in ConfigValidator.Validate(config, sourceName))
         {
-            if (!shapeEntries.Any(entry => ConfigEntries.IsAtOrUnder(error.Entry, entry)))
+            if (!document!.DroppedEntries.Any(entry => ConfigEntries.IsAtOrUnder(error.Entry, entry)))
             {
-                errors.Add(error with { Message = ConfigDocument.WithPosition(error.Message, document!.PositionOfEntry(error.Entry)) });
+                errors.Add(error with { Message = ConfigDocument.WithPosition(error.Message, document.PositionOfEntry(error.Entry)) });
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
@@ -58,6 +59,7 @@ internal sealed class ConfigShapeChecker
             if (!CheckValue(value, TypeInfo(property.PropertyType), property.IsSetNullable, childPointer, childEntry))
             {
                 obj.Remove(key);
+                _document.DroppedEntries.Add(childEntry);
             }
         }
     }
@@ -106,6 +108,7 @@ internal sealed class ConfigShapeChecker
             if (!CheckValue(array[i], elementType, nullable: false, itemPointer, itemEntry))
             {
                 array[i] = Placeholder(elementType);
+                _document.DroppedEntries.Add(itemEntry);
             }
         }
     }
@@ -114,9 +117,11 @@ internal sealed class ConfigShapeChecker
     {
         foreach (var (key, value) in map.ToList())
         {
-            if (!CheckValue(value, valueType, nullable: false, ConfigDocument.ChildPointer(pointer, key), $"{entry}[{key}]"))
+            var valueEntry = $"{entry}[{key}]";
+            if (!CheckValue(value, valueType, nullable: false, ConfigDocument.ChildPointer(pointer, key), valueEntry))
             {
                 map.Remove(key);
+                _document.DroppedEntries.Add(valueEntry);
             }
         }
     }
@@ -192,7 +197,7 @@ internal sealed class ConfigShapeChecker
         }
 
         var quotedLiteral = kind == JsonValueKind.String && node.GetValue<string>() is "true" or "false"
-            || kind == JsonValueKind.String && long.TryParse(node.GetValue<string>(), out _);
+            || kind == JsonValueKind.String && long.TryParse(node.GetValue<string>(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
         return quotedLiteral && (t == typeof(bool) || t == typeof(int) || t == typeof(long))
             ? "; remove the quotes"
             : "";

@@ -103,6 +103,20 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Parse_DuplicateKey_StillValidatesTheValueKept()
+    {
+        // Only values the shape check dropped silence validation; a duplicate key drops nothing that is kept.
+        var json = "{\n  \"version\": -1,\n  \"version\": 2\n}";
+
+        var errors = ConfigFixtures.JsonErrors(json);
+
+        Assert.Equal(
+            ["version: duplicate key 'version' (first given at line 2); the second is ignored (line 3, column 3)",
+             "version: must be 0 or greater, got -1 (line 2, column 3)"],
+            errors.Select(e => $"{e.Entry}: {e.Message}"));
+    }
+
+    [Fact]
     public void Parse_ValidationErrorForMissingKey_GetsTheLineOfItsParent()
     {
         var yaml = "services:\n  - name: a\n    nodes:\n      - id: n1\n        loc: dc1\n";
