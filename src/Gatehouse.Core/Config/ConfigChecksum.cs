@@ -19,6 +19,7 @@ namespace Gatehouse.Core.Config;
 public static class ConfigChecksum
 {
     /// <summary>SHA-256 of <see cref="ToCanonicalJson"/>'s UTF-8 bytes, as 64 lower-case hex digits.</summary>
+    /// <exception cref="JsonException">An enum member holds an undefined value (<see cref="ConfigValidator"/> reports those).</exception>
     public static string Compute(GatewayConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);

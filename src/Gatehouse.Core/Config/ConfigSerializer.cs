@@ -25,6 +25,7 @@ public static class ConfigSerializer
     public static JsonSerializerOptions Options { get; } = CreateOptions();
 
     /// <summary>Writes <paramref name="config"/> as JSON, compact unless <paramref name="indented"/>.</summary>
+    /// <exception cref="JsonException">An enum member holds an undefined value (<see cref="ConfigValidator"/> reports those).</exception>
     public static string Serialize(GatewayConfig config, bool indented = false)
     {
         ArgumentNullException.ThrowIfNull(config);

@@ -66,6 +66,15 @@ public class ConfigChecksumTests
     }
 
     [Fact]
+    public void Compute_UndefinedEnumValue_Throws()
+    {
+        // A number in place of a name would make the checksum depend on enum declaration order.
+        var config = ConfigFixtures.Valid().Api(0, 0, a => a with { Match = (MatchKind)42 });
+
+        Assert.Throws<System.Text.Json.JsonException>(() => ConfigChecksum.Compute(config));
+    }
+
+    [Fact]
     public void Compute_Result_IsSixtyFourLowerCaseHexDigits()
     {
         Assert.Matches("^[0-9a-f]{64}$", ConfigChecksum.Compute(ConfigFixtures.Valid()));
