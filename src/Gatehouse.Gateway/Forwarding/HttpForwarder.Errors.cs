@@ -52,8 +52,9 @@ internal sealed partial class HttpForwarder
             return ContainsTimeout(connectError.InnerException) ? ForwarderError.ConnectTimeout : ForwarderError.ConnectFailed;
         }
 
-        // SocketsHttpHandler.ConnectTimeout surfaces as an OperationCanceledException wrapping a TimeoutException
-        // (the HttpClient convention for timeouts), not tied to the token we passed.
+        // SocketsHttpHandler.ConnectTimeout surfaces as a TaskCanceledException wrapping a TimeoutException ("A
+        // connection could not be established within the configured ConnectTimeout", from
+        // HttpConnectionPool.CreateConnectTimeoutException; observed on .NET 10), not tied to the token we passed.
         if (exception is OperationCanceledException && ContainsTimeout(exception.InnerException))
         {
             return ForwarderError.ConnectTimeout;
