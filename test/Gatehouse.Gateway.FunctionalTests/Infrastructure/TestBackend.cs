@@ -32,10 +32,10 @@ internal sealed class TestBackend : IAsyncDisposable
 
     /// <summary>Starts a backend whose only endpoint is <paramref name="handler"/>.</summary>
     public static Task<TestBackend> StartAsync(RequestDelegate handler, HttpProtocols protocols = HttpProtocols.Http1)
-        => StartAsync(app => app.Run(handler), protocols);
+        => StartWithPipelineAsync(app => app.Run(handler), protocols);
 
     /// <summary>Starts a backend with a custom pipeline (for example UseWebSockets before Run).</summary>
-    public static async Task<TestBackend> StartAsync(Action<WebApplication> configure, HttpProtocols protocols = HttpProtocols.Http1)
+    public static async Task<TestBackend> StartWithPipelineAsync(Action<WebApplication> configure, HttpProtocols protocols = HttpProtocols.Http1)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
