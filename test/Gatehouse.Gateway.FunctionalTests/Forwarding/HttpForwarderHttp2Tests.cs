@@ -1,0 +1,52 @@
+using System.Net;
+using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Forwarding;
+using Gatehouse.Gateway.FunctionalTests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Gatehouse.Gateway.FunctionalTests.Forwarding;
+
+public sealed class HttpForwarderHttp2Tests
+{
+    [Fact]
+    public async Task ForwardAsync_Http2Node_UsesH2cPriorKnowledge()
+    {
+        await using var backend = await TestBackend.StartAsync(async context =>
+        {
+            context.Response.Headers["X-Seen-Protocol"] = context.Request.Protocol;
+            context.Response.Headers["X-Seen-Forwarded-For"] = context.Request.Headers["X-Forwarded-For"].ToString();
+            await context.Request.Body.CopyToAsync(context.Response.Body);
+        }, HttpProtocols.Http2);
+        await using var gateway = await ForwarderTestHost.StartAsync(ForwarderTestHost.Node(backend.BaseAddress, UpstreamProtocol.Http2));
+        using var client = gateway.CreateClient();
+        var payload = new byte[200_000];
+        new Random(3).NextBytes(payload);
+
+        using var response = await client.PostAsync("/h2", new ByteArrayContent(payload));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("HTTP/2", Assert.Single(response.Headers.GetValues("X-Seen-Protocol")));
+        Assert.Equal("127.0.0.1", Assert.Single(response.Headers.GetValues("X-Seen-Forwarded-For")));
+        Assert.Equal(payload, await response.Content.ReadAsByteArrayAsync());
+        var result = await gateway.NextResultAsync();
+        Assert.Equal(ForwarderError.None, result.Error);
+        Assert.True(result.RequestBodyStarted);
+    }
+
+    [Fact]
+    public async Task ForwardAsync_Http1Node_UsesHttp11()
+    {
+        await using var backend = await TestBackend.StartAsync(context =>
+        {
+            context.Response.Headers["X-Seen-Protocol"] = context.Request.Protocol;
+            return Task.CompletedTask;
+        });
+        await using var gateway = await ForwarderTestHost.StartAsync(ForwarderTestHost.Node(backend.BaseAddress));
+        using var client = gateway.CreateClient();
+
+        using var response = await client.GetAsync("/h1");
+
+        Assert.Equal("HTTP/1.1", Assert.Single(response.Headers.GetValues("X-Seen-Protocol")));
+    }
+}
