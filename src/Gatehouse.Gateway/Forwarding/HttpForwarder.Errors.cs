@@ -94,14 +94,26 @@ internal sealed partial class HttpForwarder
         {
             if (current is BadHttpRequestException bad)
             {
-                return bad.StatusCode == StatusCodes.Status413PayloadTooLarge
-                    ? ForwarderError.RequestBodyTooLarge
+                if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
+                {
+                    return ForwarderError.RequestBodyTooLarge;
+                }
+
+                // An HTTP/1.1 body can only end before its Content-Length or final chunk when the connection's
+                // input ended: the client closed it mid-upload. Kestrel reports that as a 400 (reason
+                // UnexpectedEndOfRequestContent, not public) and often before RequestAborted fires, so it is
+                // recognised by its message; the functional test of client aborts guards this on upgrades.
+                return string.Equals(bad.Message, UnexpectedEndOfRequestContent, StringComparison.Ordinal)
+                    ? ForwarderError.RequestBodyClient
                     : ForwarderError.RequestBodyMalformed;
             }
         }
 
         return ForwarderError.RequestBodyClient;
     }
+
+    /// <summary>Kestrel's message for a request body cut short (CoreStrings.BadRequest_UnexpectedEndOfRequestContent).</summary>
+    internal const string UnexpectedEndOfRequestContent = "Unexpected end of request content.";
 
     private static bool ContainsTimeout(Exception? exception)
     {

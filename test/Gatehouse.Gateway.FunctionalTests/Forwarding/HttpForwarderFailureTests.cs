@@ -165,7 +165,7 @@ public sealed class HttpForwarderFailureTests
         var backendError = await backendFailed.Task.WaitAsync(Wait);
         Assert.IsAssignableFrom<IOException>(backendError);
         var result = await gateway.NextResultAsync();
-        Assert.True(HttpForwarder.IsClientSide(result.Error), result.Error.ToString());
+        Assert.Equal(ForwarderError.RequestBodyClient, result.Error);
         Assert.True(result.RequestBodyStarted);
     }
 
