@@ -175,6 +175,48 @@ public sealed class HttpForwarderBodyTests
         Assert.Equal("alpha-beta-gamma", await response.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task ForwardAsync_ExpectContinue_BodySentAfterTheNodeAsksForIt()
+    {
+        await using var backend = await TestBackend.StartAsync(async context =>
+        {
+            context.Response.Headers["X-Seen-Expect"] = context.Request.Headers.Expect.ToString();
+            await EchoAsync(context);
+        });
+        await using var gateway = await ForwarderTestHost.StartAsync(ForwarderTestHost.Node(backend.BaseAddress));
+        using var client = gateway.CreateClient();
+        var payload = Pattern(50_000);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/expect") { Content = new ByteArrayContent(payload) };
+        request.Headers.ExpectContinue = true;
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("100-continue", Assert.Single(response.Headers.GetValues("X-Seen-Expect")));
+        Assert.Equal(payload, await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task ForwardAsync_ExpectContinueRejectedByNode_BodyNeverRead()
+    {
+        await using var backend = await TestBackend.StartAsync(context =>
+        {
+            context.Response.StatusCode = 401;
+            return Task.CompletedTask;
+        });
+        await using var gateway = await ForwarderTestHost.StartAsync(ForwarderTestHost.Node(backend.BaseAddress));
+        using var client = gateway.CreateClient();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/expect") { Content = new ByteArrayContent(Pattern(50_000)) };
+        request.Headers.ExpectContinue = true;
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var result = await gateway.NextResultAsync();
+        Assert.Equal(ForwarderError.None, result.Error);
+        Assert.False(result.RequestBodyStarted);
+    }
+
     /// <summary>A read-only stream over a buffer that reports no length.</summary>
     private sealed class NonSeekableStream(byte[] data) : Stream
     {

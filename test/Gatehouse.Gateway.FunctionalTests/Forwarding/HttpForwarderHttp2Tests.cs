@@ -49,4 +49,35 @@ public sealed class HttpForwarderHttp2Tests
 
         Assert.Equal("HTTP/1.1", Assert.Single(response.Headers.GetValues("X-Seen-Protocol")));
     }
+
+    [Fact]
+    public async Task ForwardAsync_Http2ClientAndNode_TrailersRelayed()
+    {
+        await using var backend = await TestBackend.StartAsync(async context =>
+        {
+            context.Response.ContentType = "application/grpc";
+            context.Response.DeclareTrailer("grpc-status");
+            await context.Response.WriteAsync("payload");
+            context.Response.AppendTrailer("grpc-status", "0");
+            context.Response.AppendTrailer("grpc-message", "ok");
+        }, HttpProtocols.Http2);
+        await using var gateway = await ForwarderTestHost.StartAsync(ForwarderTestHost.Node(backend.BaseAddress, UpstreamProtocol.Http2),
+            protocols: HttpProtocols.Http2);
+        using var client = gateway.CreateClient(http2: true);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/svc.Greeter/Hello")
+        {
+            Content = new ByteArrayContent([0, 0, 0, 0, 0]),
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        request.Headers.TryAddWithoutValidation("TE", "trailers");
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpVersion.Version20, response.Version);
+        Assert.Equal("payload", await response.Content.ReadAsStringAsync());
+        Assert.Equal("0", Assert.Single(response.TrailingHeaders.GetValues("grpc-status")));
+        Assert.Equal("ok", Assert.Single(response.TrailingHeaders.GetValues("grpc-message")));
+        Assert.Equal(ForwarderError.None, (await gateway.NextResultAsync()).Error);
+    }
 }

@@ -48,8 +48,10 @@ internal sealed class ForwarderTestHost : IAsyncDisposable
     /// <param name="transport">Upstream transport settings; defaults when null.</param>
     /// <param name="beforeForward">Runs before forwarding, e.g. to set a per-request body size limit.</param>
     /// <param name="stripPrefix">Removed from the request path before forwarding, as the pipeline's prefix mapping does.</param>
+    /// <param name="protocols">Protocols of the gateway's own endpoint (Http2 means h2c with prior knowledge).</param>
     public static async Task<ForwarderTestHost> StartAsync(NodeModel node, ForwardOptions? options = null,
-        UpstreamTransportSettings? transport = null, Action<HttpContext>? beforeForward = null, string? stripPrefix = null)
+        UpstreamTransportSettings? transport = null, Action<HttpContext>? beforeForward = null, string? stripPrefix = null,
+        HttpProtocols protocols = HttpProtocols.Http1)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -57,7 +59,7 @@ internal sealed class ForwarderTestHost : IAsyncDisposable
         {
             // The forwarder streams bodies of any size; limits are a policy decision of the pipeline.
             kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = protocols);
         });
 
         var app = builder.Build();
@@ -99,7 +101,9 @@ internal sealed class ForwarderTestHost : IAsyncDisposable
     };
 
     /// <summary>A client that talks to the gateway directly, with nothing that would alter the exchange.</summary>
-    public HttpClient CreateClient(TimeSpan? timeout = null) => new(new SocketsHttpHandler
+    /// <param name="timeout">Overall request timeout.</param>
+    /// <param name="http2">True to speak h2c with prior knowledge to a gateway started with HttpProtocols.Http2.</param>
+    public HttpClient CreateClient(TimeSpan? timeout = null, bool http2 = false) => new(new SocketsHttpHandler
     {
         UseProxy = false,
         AllowAutoRedirect = false,
@@ -110,6 +114,8 @@ internal sealed class ForwarderTestHost : IAsyncDisposable
     {
         BaseAddress = new Uri(BaseAddress),
         Timeout = timeout ?? TimeSpan.FromSeconds(30),
+        DefaultRequestVersion = http2 ? HttpVersion.Version20 : HttpVersion.Version11,
+        DefaultVersionPolicy = http2 ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
     };
 
     /// <summary>The result of the next request the gateway finished forwarding.</summary>
