@@ -58,6 +58,8 @@ internal sealed partial class HttpForwarder
             throw new InvalidOperationException("The response has already started; the request cannot be forwarded.");
         }
 
+        // Resolved first so that every outcome, including the early ones, carries it on the response.
+        var requestId = RequestHeaderCopier.ResolveRequestId(context);
         var request = context.Request;
         if (HttpMethods.IsConnect(request.Method))
         {
@@ -105,7 +107,7 @@ internal sealed partial class HttpForwarder
                 upstreamRequest.Content = content;
             }
 
-            var requestId = RequestHeaderCopier.Copy(context, upstreamRequest, isUpgrade);
+            RequestHeaderCopier.Copy(context, upstreamRequest, isUpgrade, requestId);
 
             // A buffering layer (response caching, compression) would hold streamed responses back.
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
@@ -159,7 +161,16 @@ internal sealed partial class HttpForwarder
             }
 
             // :: Step 5: trailers.
-            ResponseHeaderCopier.CopyTrailers(upstreamResponse, context);
+            try
+            {
+                ResponseHeaderCopier.CopyTrailers(upstreamResponse, context);
+            }
+            catch (Exception ex)
+            {
+                // Trailers Kestrel rejects (invalid values): the body was relayed, but without its trailers the
+                // response is incomplete (gRPC status), so it must not end cleanly.
+                return Fail(node, ForwarderError.ResponseBodyUpstream, ex, content, abortClient: true, context);
+            }
 
             // :: Step 6: the request body (the response is complete; a body still streaming is no longer wanted).
             if (content is not null && !content.TrySeal())

@@ -15,12 +15,13 @@ internal static class RequestHeaderCopier
     /// <summary>
     /// Copies headers from <paramref name="context"/> to <paramref name="request"/>. Content headers go on
     /// <see cref="HttpRequestMessage.Content"/>; an empty content is attached when the request has content headers
-    /// (for example Content-Length: 0) but no body, so they are not lost. Returns the request id that was forwarded.
+    /// (for example Content-Length: 0) but no body, so they are not lost.
     /// </summary>
     /// <param name="context">The client request.</param>
     /// <param name="request">The upstream request; its <see cref="HttpRequestMessage.Content"/> is already set when there is a body.</param>
     /// <param name="isUpgrade">True for an HTTP/1.1 upgrade: Connection: Upgrade and the Upgrade header are forwarded.</param>
-    public static string Copy(HttpContext context, HttpRequestMessage request, bool isUpgrade)
+    /// <param name="requestId">From <see cref="ResolveRequestId"/>.</param>
+    public static void Copy(HttpContext context, HttpRequestMessage request, bool isUpgrade, string requestId)
     {
         var source = context.Request.Headers;
         var target = request.Headers;
@@ -76,7 +77,32 @@ internal static class RequestHeaderCopier
         }
 
         AddForwardedHeaders(context, source, target);
-        return AddRequestId(context, source, target);
+        target.TryAddWithoutValidation(HeaderRules.RequestId, requestId);
+    }
+
+    /// <summary>
+    /// Returns the request id of this exchange: the client's X-Request-Id when acceptable, else a generated one,
+    /// which is then stored in the request headers so a retry on another node, the access log and the problem
+    /// response all see the same id. Also sets it on the response so the client can quote it. Idempotent.
+    /// </summary>
+    public static string ResolveRequestId(HttpContext context)
+    {
+        var headers = context.Request.Headers;
+        var incoming = headers[HeaderRules.RequestId];
+        string requestId;
+        if (incoming.Count == 1 && RequestIdGenerator.IsAcceptable(incoming.ToString()))
+        {
+            requestId = incoming.ToString();
+        }
+        else
+        {
+            requestId = RequestIdGenerator.Next();
+            headers[HeaderRules.RequestId] = requestId;
+        }
+
+        // The response copier does not let the node overwrite it.
+        context.Response.Headers[HeaderRules.RequestId] = requestId;
+        return requestId;
     }
 
     private static void AddForwardedHeaders(HttpContext context, IHeaderDictionary source, HttpRequestHeaders target)
@@ -110,19 +136,6 @@ internal static class RequestHeaderCopier
         {
             target.TryAddWithoutValidation(HeaderRules.ForwardedHost, host);
         }
-    }
-
-    private static string AddRequestId(HttpContext context, IHeaderDictionary source, HttpRequestHeaders target)
-    {
-        var incoming = source[HeaderRules.RequestId];
-        var requestId = incoming.Count == 1 && RequestIdGenerator.IsAcceptable(incoming.ToString())
-            ? incoming.ToString()
-            : RequestIdGenerator.Next();
-
-        target.TryAddWithoutValidation(HeaderRules.RequestId, requestId);
-        // Echoed to the client so it can quote the id; the response copier does not let the node overwrite it.
-        context.Response.Headers[HeaderRules.RequestId] = requestId;
-        return requestId;
     }
 
     private static void ForwardTeTrailers(IHeaderDictionary source, HttpRequestHeaders target)

@@ -91,6 +91,30 @@ public sealed class HttpForwarderFailureTests
     }
 
     [Fact]
+    public async Task ForwardAsync_ConnectFailedThenRetriedOnAnotherNode_FullBodyAndSameRequestIdArrive()
+    {
+        var seenId = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var backend = await TestBackend.StartAsync(async context =>
+        {
+            seenId.TrySetResult(context.Request.Headers["X-Request-Id"].ToString());
+            await context.Request.Body.CopyToAsync(context.Response.Body);
+        });
+        await using var gateway = await ForwarderTestHost.StartAsync(ForwarderTestHost.Node($"http://127.0.0.1:{FreePort()}"),
+            retryNode: ForwarderTestHost.Node(backend.BaseAddress));
+        using var client = gateway.CreateClient();
+        var payload = new byte[100_000];
+        new Random(5).NextBytes(payload);
+
+        using var response = await client.PostAsync("/retry", new ByteArrayContent(payload));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(payload, await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(ForwarderError.ConnectFailed, (await gateway.NextResultAsync()).Error);
+        Assert.Equal(ForwarderError.None, (await gateway.NextResultAsync()).Error);
+        Assert.Equal(await seenId.Task.WaitAsync(Wait), Assert.Single(response.Headers.GetValues("X-Request-Id")));
+    }
+
+    [Fact]
     public async Task ForwardAsync_ListenerBacklogFull_ConnectTimeout()
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

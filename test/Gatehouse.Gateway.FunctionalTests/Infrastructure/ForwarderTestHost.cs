@@ -49,9 +49,13 @@ internal sealed class ForwarderTestHost : IAsyncDisposable
     /// <param name="beforeForward">Runs before forwarding, e.g. to set a per-request body size limit.</param>
     /// <param name="stripPrefix">Removed from the request path before forwarding, as the pipeline's prefix mapping does.</param>
     /// <param name="protocols">Protocols of the gateway's own endpoint (Http2 means h2c with prior knowledge).</param>
+    /// <param name="retryNode">
+    /// Tried after <see cref="ForwarderError.ConnectFailed"/> with the request body not started, as the pipeline's
+    /// retry does; both results are published.
+    /// </param>
     public static async Task<ForwarderTestHost> StartAsync(NodeModel node, ForwardOptions? options = null,
         UpstreamTransportSettings? transport = null, Action<HttpContext>? beforeForward = null, string? stripPrefix = null,
-        HttpProtocols protocols = HttpProtocols.Http1)
+        HttpProtocols protocols = HttpProtocols.Http1, NodeModel? retryNode = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -78,6 +82,12 @@ internal sealed class ForwarderTestHost : IAsyncDisposable
             }
 
             var result = await forwarder.ForwardAsync(context, node, path, forwardOptions, invoker);
+            if (retryNode is not null && result is { Error: ForwarderError.ConnectFailed, RequestBodyStarted: false })
+            {
+                host._results.Writer.TryWrite(result);
+                result = await forwarder.ForwardAsync(context, retryNode, path, forwardOptions, invoker);
+            }
+
             host._results.Writer.TryWrite(result);
             if (result.Error != ForwarderError.None && !context.Response.HasStarted && !HttpForwarder.IsClientSide(result.Error))
             {

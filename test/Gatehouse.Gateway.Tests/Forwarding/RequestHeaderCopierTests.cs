@@ -49,7 +49,7 @@ public sealed class RequestHeaderCopierTests
         context.Request.Headers[name] = value;
         using var request = Request();
 
-        RequestHeaderCopier.Copy(context, request, isUpgrade: false);
+        RequestHeaderCopier.Copy(context, request, isUpgrade: false, "rid");
 
         Assert.Null(Value(request, name));
     }
@@ -64,7 +64,7 @@ public sealed class RequestHeaderCopierTests
         context.Request.Headers["X-Kept"] = "3";
         using var request = Request();
 
-        RequestHeaderCopier.Copy(context, request, isUpgrade: false);
+        RequestHeaderCopier.Copy(context, request, isUpgrade: false, "rid");
 
         Assert.Null(Value(request, "X-Hop"));
         Assert.Null(Value(request, "X-Other"));
@@ -79,7 +79,7 @@ public sealed class RequestHeaderCopierTests
         context.Request.Headers.Host = "gw.example:8080";
         using var request = Request();
 
-        RequestHeaderCopier.Copy(context, request, isUpgrade: false);
+        RequestHeaderCopier.Copy(context, request, isUpgrade: false, "rid");
 
         Assert.Null(Value(request, ":authority"));
         Assert.Null(request.Headers.Host);
@@ -94,7 +94,7 @@ public sealed class RequestHeaderCopierTests
         context.Request.Headers["X-Multi"] = new[] { "ok", "bad\n" };
         using var request = Request();
 
-        RequestHeaderCopier.Copy(context, request, isUpgrade: false);
+        RequestHeaderCopier.Copy(context, request, isUpgrade: false, "rid");
 
         Assert.Null(Value(request, "X-Injected"));
         Assert.Null(Value(request, "X-Multi"));
@@ -107,7 +107,7 @@ public sealed class RequestHeaderCopierTests
         context.Request.Headers["Accept"] = new[] { "text/html", "application/json" };
         using var request = Request();
 
-        RequestHeaderCopier.Copy(context, request, isUpgrade: false);
+        RequestHeaderCopier.Copy(context, request, isUpgrade: false, "rid");
 
         Assert.Equal(["text/html", "application/json"], request.Headers.NonValidated["Accept"]);
     }
@@ -121,7 +121,7 @@ public sealed class RequestHeaderCopierTests
         context.Request.Headers.ContentType = "application/json";
         using var request = Request();
 
-        RequestHeaderCopier.Copy(context, request, isUpgrade: false);
+        RequestHeaderCopier.Copy(context, request, isUpgrade: false, "rid");
 
         var content = Assert.IsType<EmptyRequestContent>(request.Content);
         Assert.Equal("0", Value(request, "Content-Length"));
@@ -139,7 +139,7 @@ public sealed class RequestHeaderCopierTests
         request.Content = new StringContent("");
         request.Content.Headers.Clear();
 
-        RequestHeaderCopier.Copy(context, request, isUpgrade: false);
+        RequestHeaderCopier.Copy(context, request, isUpgrade: false, "rid");
 
         Assert.False(request.Content.Headers.NonValidated.Contains("Content-Length"));
         Assert.Equal("text/plain", Value(request, "Content-Type"));
@@ -155,7 +155,7 @@ public sealed class RequestHeaderCopierTests
         context.Connection.RemoteIpAddress = IPAddress.Parse("::ffff:192.0.2.44");
         using var request = Request();
 
-        RequestHeaderCopier.Copy(context, request, isUpgrade: false);
+        RequestHeaderCopier.Copy(context, request, isUpgrade: false, "rid");
 
         Assert.Equal(["203.0.113.9", "192.0.2.44"], request.Headers.NonValidated["X-Forwarded-For"]);
         Assert.Equal("http", Value(request, "X-Forwarded-Proto"));
@@ -163,29 +163,43 @@ public sealed class RequestHeaderCopierTests
     }
 
     [Fact]
-    public void Copy_NoRequestId_GeneratedAndEchoedOnResponse()
+    public void Copy_RequestId_ForwardedAsGiven()
     {
         var context = Context();
+        context.Request.Headers["X-Request-Id"] = "client-value";
         using var request = Request();
 
-        var id = RequestHeaderCopier.Copy(context, request, isUpgrade: false);
+        RequestHeaderCopier.Copy(context, request, isUpgrade: false, "resolved-id");
 
-        Assert.Equal(RequestIdGenerator.Length, id.Length);
-        Assert.Equal(id, Value(request, "X-Request-Id"));
-        Assert.Equal(id, context.Response.Headers["X-Request-Id"].ToString());
+        Assert.Equal("resolved-id", Value(request, "X-Request-Id"));
     }
 
     [Fact]
-    public void Copy_AcceptableRequestId_Kept()
+    public void ResolveRequestId_NoIncomingId_GeneratedStoredAndEchoed()
     {
         var context = Context();
-        context.Request.Headers["X-Request-Id"] = "abc-123";
-        using var request = Request();
 
-        var id = RequestHeaderCopier.Copy(context, request, isUpgrade: false);
+        var id = RequestHeaderCopier.ResolveRequestId(context);
 
-        Assert.Equal("abc-123", id);
-        Assert.Equal("abc-123", Value(request, "X-Request-Id"));
+        Assert.Equal(RequestIdGenerator.Length, id.Length);
+        Assert.Equal(id, context.Request.Headers["X-Request-Id"].ToString());
+        Assert.Equal(id, context.Response.Headers["X-Request-Id"].ToString());
+        // A retry on another node resolves the same id.
+        Assert.Equal(id, RequestHeaderCopier.ResolveRequestId(context));
+    }
+
+    [Theory]
+    [InlineData("abc-123", true)]
+    [InlineData("bad value", false)]
+    public void ResolveRequestId_IncomingId_KeptOnlyWhenAcceptable(string incoming, bool kept)
+    {
+        var context = Context();
+        context.Request.Headers["X-Request-Id"] = incoming;
+
+        var id = RequestHeaderCopier.ResolveRequestId(context);
+
+        Assert.Equal(kept, id == incoming);
+        Assert.Equal(id, context.Response.Headers["X-Request-Id"].ToString());
     }
 
     [Theory]
@@ -197,7 +211,7 @@ public sealed class RequestHeaderCopierTests
         context.Request.Headers.TE = "deflate, trailers";
         using var request = Request();
 
-        RequestHeaderCopier.Copy(context, request, isUpgrade: false);
+        RequestHeaderCopier.Copy(context, request, isUpgrade: false, "rid");
 
         Assert.Equal(expected, Value(request, "TE"));
     }
@@ -211,7 +225,7 @@ public sealed class RequestHeaderCopierTests
         context.Request.Headers["Sec-WebSocket-Key"] = "dGhlIHNhbXBsZSBub25jZQ==";
         using var request = Request();
 
-        RequestHeaderCopier.Copy(context, request, isUpgrade: true);
+        RequestHeaderCopier.Copy(context, request, isUpgrade: true, "rid");
 
         Assert.Equal("Upgrade", Value(request, "Connection"));
         Assert.Equal("websocket", Value(request, "Upgrade"));
