@@ -71,6 +71,46 @@ internal static class HeaderRules
         HeaderNames.LastModified,
     ]);
 
+    /// <summary>What the request copier does with a header name.</summary>
+    public enum RequestHeaderKind : byte
+    {
+        /// <summary>Not in the table: copied to the request headers.</summary>
+        Copy = 0,
+
+        /// <summary>Hop-by-hop or rewritten by the forwarder: not copied.</summary>
+        Skip,
+
+        /// <summary>Copied to the content headers.</summary>
+        Content,
+    }
+
+    /// <summary>
+    /// <see cref="HopByHop"/>, <see cref="RequestRewritten"/> and <see cref="Content"/> in one table, so the
+    /// request copier classifies each header with a single hash lookup.
+    /// </summary>
+    public static readonly FrozenDictionary<string, RequestHeaderKind> RequestHeaderKinds = BuildRequestHeaderKinds();
+
+    private static FrozenDictionary<string, RequestHeaderKind> BuildRequestHeaderKinds()
+    {
+        var kinds = new Dictionary<string, RequestHeaderKind>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in Content)
+        {
+            kinds[name] = RequestHeaderKind.Content;
+        }
+
+        foreach (var name in HopByHop)
+        {
+            kinds[name] = RequestHeaderKind.Skip;
+        }
+
+        foreach (var name in RequestRewritten)
+        {
+            kinds[name] = RequestHeaderKind.Skip;
+        }
+
+        return kinds.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+    }
+
     /// <summary>
     /// A header value must not contain CR or LF: forwarding one would allow header injection (RFC 9110 §5.5).
     /// </summary>

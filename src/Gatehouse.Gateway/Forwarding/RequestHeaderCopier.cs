@@ -37,8 +37,8 @@ internal static class RequestHeaderCopier
         foreach (var header in source)
         {
             var name = header.Key;
-            if (HeaderRules.HopByHop.Contains(name)
-                || HeaderRules.RequestRewritten.Contains(name)
+            HeaderRules.RequestHeaderKinds.TryGetValue(name, out var kind);
+            if (kind == HeaderRules.RequestHeaderKind.Skip
                 || name.StartsWith(':') // HTTP/2 pseudo-headers map to the request line, not to fields.
                 || (checkConnectionOptions && HeaderRules.IsListedInConnection(connectionValue!, name))
                 || HeaderRules.ContainsNewLine(header.Value))
@@ -46,7 +46,7 @@ internal static class RequestHeaderCopier
                 continue;
             }
 
-            if (HeaderRules.Content.Contains(name))
+            if (kind == HeaderRules.RequestHeaderKind.Content)
             {
                 if (dropContentLength && name.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase))
                 {

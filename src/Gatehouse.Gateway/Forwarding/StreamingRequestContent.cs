@@ -88,6 +88,14 @@ internal sealed class StreamingRequestContent : HttpContent
             linked?.Dispose();
         }
 
+        if (outcome.Result == StreamCopyResult.InputError && outcome.Error is OperationCanceledException
+            && cancellationToken.IsCancellationRequested && !_activity.IsCancellationRequested)
+        {
+            // The handler's own token stopped a read from the client: the node (HTTP/2 stream reset) is the
+            // side that failed, not the client.
+            outcome = outcome with { Result = StreamCopyResult.OutputError };
+        }
+
         _completion.TrySetResult(outcome);
 
         // The handler must learn that the body is incomplete, or it would end a chunked body cleanly and the node

@@ -80,4 +80,76 @@ public sealed class HttpForwarderHttp2Tests
         Assert.Equal("ok", Assert.Single(response.TrailingHeaders.GetValues("grpc-message")));
         Assert.Equal(ForwarderError.None, (await gateway.NextResultAsync()).Error);
     }
+
+    [Fact]
+    public async Task ForwardAsync_Http2NodeResetsStreamMidUpload_BlamesTheNodeNotTheClient()
+    {
+        await using var backend = await TestBackend.StartAsync(async context =>
+        {
+            var buffer = new byte[16 * 1024];
+            long total = 0;
+            while (total < 64 * 1024)
+            {
+                var read = await context.Request.Body.ReadAsync(buffer);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
+            }
+
+            context.Abort();
+        }, HttpProtocols.Http2);
+        await using var gateway = await ForwarderTestHost.StartAsync(ForwarderTestHost.Node(backend.BaseAddress, UpstreamProtocol.Http2));
+        using var client = gateway.CreateClient();
+        using var stop = new CancellationTokenSource();
+
+        // 128 KiB, then the client keeps the upload open without sending: the gateway waits on the client
+        // when the node resets the stream.
+        var send = client.PostAsync("/reset", new StallingContent(128 * 1024), stop.Token);
+        var result = await gateway.NextResultAsync();
+        stop.Cancel();
+        await Record.ExceptionAsync(() => send);
+
+        // Both map to 502; what matters is that the client is not blamed (which would abort it silently).
+        Assert.Contains(result.Error, new[] { ForwarderError.UpstreamFailed, ForwarderError.RequestBodyUpstream });
+        Assert.True(result.RequestBodyStarted);
+    }
+
+    [Fact]
+    public async Task ForwardAsync_Http2NodeAnswersWithoutReadingTheUpload_ResponseRelayedAndClientNotBlamed()
+    {
+        await using var backend = await TestBackend.StartAsync(context => context.Response.WriteAsync("early"), HttpProtocols.Http2);
+        await using var gateway = await ForwarderTestHost.StartAsync(ForwarderTestHost.Node(backend.BaseAddress, UpstreamProtocol.Http2));
+        using var client = gateway.CreateClient();
+        using var stop = new CancellationTokenSource();
+
+        var send = client.PostAsync("/early", new StallingContent(128 * 1024), stop.Token);
+        var result = await gateway.NextResultAsync();
+        stop.Cancel();
+        await Record.ExceptionAsync(() => send);
+
+        Assert.Equal(ForwarderError.None, result.Error);
+    }
+
+    /// <summary>Sends <c>length</c> bytes, then holds the request open until canceled.</summary>
+    private sealed class StallingContent(int length) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            await stream.WriteAsync(new byte[length], cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+            => SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override bool TryComputeLength(out long computed)
+        {
+            computed = 0;
+            return false;
+        }
+    }
 }
