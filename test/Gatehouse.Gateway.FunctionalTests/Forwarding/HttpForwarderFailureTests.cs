@@ -5,6 +5,7 @@ using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.FunctionalTests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 
 namespace Gatehouse.Gateway.FunctionalTests.Forwarding;
 
@@ -76,7 +77,7 @@ public sealed class HttpForwarderFailureTests
     [Fact]
     public async Task ForwardAsync_NothingListening_ConnectFailedBeforeAnyBodyWasSent()
     {
-        var port = FreePort();
+        using var refusing = ReserveRefusingPort(out var port);
         await using var gateway = await ForwarderTestHost.StartAsync(ForwarderTestHost.Node($"http://127.0.0.1:{port}"));
         using var client = gateway.CreateClient();
 
@@ -88,6 +89,10 @@ public sealed class HttpForwarderFailureTests
         Assert.False(result.RequestBodyStarted);
         var requestException = Assert.IsType<HttpRequestException>(result.Exception);
         Assert.Equal(HttpRequestError.ConnectionError, requestException.HttpRequestError);
+        var logged = Assert.Single(gateway.Logger.Entries);
+        Assert.Equal(LogLevel.Warning, logged.Level);
+        Assert.Equal(2101, logged.EventId.Id);
+        Assert.Contains("node-1", logged.Message);
     }
 
     [Fact]
@@ -99,7 +104,8 @@ public sealed class HttpForwarderFailureTests
             seenId.TrySetResult(context.Request.Headers["X-Request-Id"].ToString());
             await context.Request.Body.CopyToAsync(context.Response.Body);
         });
-        await using var gateway = await ForwarderTestHost.StartAsync(ForwarderTestHost.Node($"http://127.0.0.1:{FreePort()}"),
+        using var refusing = ReserveRefusingPort(out var port);
+        await using var gateway = await ForwarderTestHost.StartAsync(ForwarderTestHost.Node($"http://127.0.0.1:{port}"),
             retryNode: ForwarderTestHost.Node(backend.BaseAddress));
         using var client = gateway.CreateClient();
         var payload = new byte[100_000];
@@ -191,6 +197,41 @@ public sealed class HttpForwarderFailureTests
         var result = await gateway.NextResultAsync();
         Assert.Equal(ForwarderError.RequestBodyClient, result.Error);
         Assert.True(result.RequestBodyStarted);
+        var logged = Assert.Single(gateway.Logger.Entries);
+        Assert.Equal(LogLevel.Debug, logged.Level);
+        Assert.Equal(2102, logged.EventId.Id);
+    }
+
+    [Fact]
+    public async Task ForwardAsync_ClientAbortsMidDownload_NodeSeesTheAbort()
+    {
+        var backendAborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var backend = await TestBackend.StartAsync(async context =>
+        {
+            context.RequestAborted.Register(() => backendAborted.TrySetResult());
+            var chunk = new byte[64 * 1024];
+            try
+            {
+                while (!context.RequestAborted.IsCancellationRequested)
+                {
+                    await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+        await using var gateway = await ForwarderTestHost.StartAsync(ForwarderTestHost.Node(backend.BaseAddress));
+        using var client = gateway.CreateClient();
+
+        using (var response = await client.GetAsync("/endless", HttpCompletionOption.ResponseHeadersRead))
+        {
+            await using var body = await response.Content.ReadAsStreamAsync();
+            await body.ReadExactlyAsync(new byte[1024 * 1024]).AsTask().WaitAsync(Wait);
+        }
+
+        await backendAborted.Task.WaitAsync(Wait);
+        Assert.Equal(ForwarderError.ResponseBodyClient, (await gateway.NextResultAsync()).Error);
     }
 
     [Theory]
@@ -278,11 +319,16 @@ public sealed class HttpForwarderFailureTests
         Assert.Equal(0, Volatile.Read(ref hits));
     }
 
-    private static int FreePort()
+    /// <summary>
+    /// A port that refuses connections: bound but not listening. Keeping it bound (rather than closing a probe
+    /// socket) stops another listener, such as the test gateway itself, from taking the port meanwhile.
+    /// </summary>
+    private static Socket ReserveRefusingPort(out int port)
     {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+        return socket;
     }
 
     /// <summary>
