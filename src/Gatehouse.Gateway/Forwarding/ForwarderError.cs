@@ -46,8 +46,9 @@ internal enum ForwarderError
     UpstreamFailed,
 
     /// <summary>
-    /// Reading the request body from the client failed: the client disconnected, reset the stream or stopped
-    /// sending for longer than the idle timeout. The forwarder has aborted the client connection.
+    /// Reading the request body from the client failed: the client disconnected, reset the stream, cut the body
+    /// short, or stopped sending for longer than the running timeout (response-headers timeout before the
+    /// response, idle timeout after). The forwarder has aborted the client connection.
     /// </summary>
     RequestBodyClient,
 
@@ -70,8 +71,9 @@ internal enum ForwarderError
     ResponseBodyClient,
 
     /// <summary>
-    /// Once headers were received (or while the body was being uploaded), no byte moved in either direction for
-    /// <see cref="ForwardOptions.IdleTimeout"/>. Aborted if the response had started.
+    /// After the response headers arrived, no byte moved in either direction (response body, a request body still
+    /// streaming, an upgraded tunnel) for <see cref="ForwardOptions.IdleTimeout"/>. Aborted if the response had
+    /// started (the usual case: headers are sent as soon as the body stalls).
     /// </summary>
     IdleTimeout,
 
