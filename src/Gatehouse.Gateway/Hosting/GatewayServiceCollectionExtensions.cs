@@ -21,7 +21,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<SnapshotState>();
         services.TryAddSingleton<NodeStateRegistry>();
         services.TryAddSingleton(RouterPipeline.Default);
-        services.TryAddSingleton<ILoadBalancerProvider>(_ => new LoadBalancerRegistry());
+        services.TryAddSingleton<ILoadBalancerProvider>(_ => LoadBalancerRegistry.CreateDefault());
         services.TryAddSingleton<UpstreamClientFactory>();
         services.TryAddSingleton<HttpForwarder>();
         services.TryAddSingleton(sp => ServiceResolverChain.CreateDefault(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Headers));

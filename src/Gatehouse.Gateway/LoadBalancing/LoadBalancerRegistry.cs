@@ -8,7 +8,7 @@ namespace Gatehouse.Gateway.LoadBalancing;
 /// Maps each <see cref="LoadBalancerKind"/> to its factory and creates balancers for compiled node sets. Used
 /// when a snapshot is compiled, never per request.
 /// </summary>
-internal sealed class LoadBalancerRegistry
+internal sealed class LoadBalancerRegistry : ILoadBalancerProvider
 {
     private readonly FrozenDictionary<LoadBalancerKind, ILoadBalancerFactory> _factories;
 

@@ -146,7 +146,7 @@ internal sealed class SnapshotCompiler
     private NodeModel CompileNode(string serviceName, NodeConfig node)
     {
         var address = new Uri(node.Address, UriKind.Absolute);
-        var id = node.Id ?? $"{address.Host}:{address.Port}";
+        var id = NodeIdentity.EffectiveId(node)!;
         var gray = node.Gray.Count == 0 ? [] : node.Gray.ToArray();
         return new NodeModel(serviceName, id, address, node.Weight, node.Loc, node.Online, gray, node.Protocol,
             _nodeStates.GetOrAdd(serviceName, id));

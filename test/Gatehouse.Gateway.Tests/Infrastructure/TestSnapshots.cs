@@ -11,7 +11,7 @@ internal static class TestSnapshots
     private static readonly UpstreamClientFactory Clients = new();
 
     public static SnapshotCompiler Compiler(string? loc = null, string group = "default", NodeStateRegistry? states = null) =>
-        new(group, loc, RouterPipeline.Default, new LoadBalancerRegistry(), Clients, states ?? new NodeStateRegistry(), TimeProvider.System);
+        new(group, loc, RouterPipeline.Default, LoadBalancerRegistry.CreateDefault(), Clients, states ?? new NodeStateRegistry(), TimeProvider.System);
 
     public static ConfigSnapshot Compile(GatewayConfig config, string? loc = null, string group = "default") =>
         Compiler(loc, group).Compile(config, "test.yaml", 1, ConfigChecksum.Compute(config));

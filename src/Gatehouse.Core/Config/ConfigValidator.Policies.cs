@@ -1,0 +1,92 @@
+namespace Gatehouse.Core.Config;
+
+public static partial class ConfigValidator
+{
+    private const int MaxVirtualNodes = 10_000;
+    private const int MaxTimeoutMs = 24 * 60 * 60 * 1000;
+
+    /// <summary>A policy at any level (global, service, API); <paramref name="entry"/> is where it sits.</summary>
+    /// <remarks>
+    /// <para>A load balancer is merged as a whole, so each level's must be complete on its own:
+    /// <c>consistentHash</c> requires <c>hashKey</c>; <c>hashKey</c> and <c>virtualNodes</c> are rejected for other
+    /// kinds (they would be silently ignored); <c>virtualNodes</c> 1..10000.</para>
+    /// <para>Hash key: source <c>header</c> requires <c>name</c>, an HTTP token; source <c>query</c> requires
+    /// <c>name</c> without spaces, '&amp;', '=' or '#'; <c>clientIp</c> and <c>path</c> take no name.</para>
+    /// <para>Timeouts: each, when given, 1 ms to 1 day (86400000 ms).</para>
+    /// </remarks>
+    private static void ValidatePolicy(Errors errors, string entry, PolicyConfig policy)
+    {
+        if (policy.LoadBalancer is { } loadBalancer)
+        {
+            ValidateLoadBalancer(errors, $"{entry}.loadBalancer", loadBalancer);
+        }
+
+        if (policy.Timeouts is { } timeouts)
+        {
+            CheckTimeout(errors, $"{entry}.timeouts.connectMs", timeouts.ConnectMs);
+            CheckTimeout(errors, $"{entry}.timeouts.responseHeadersMs", timeouts.ResponseHeadersMs);
+            CheckTimeout(errors, $"{entry}.timeouts.idleMs", timeouts.IdleMs);
+        }
+    }
+
+    private static void ValidateLoadBalancer(Errors errors, string entry, LoadBalancerConfig loadBalancer)
+    {
+        CheckEnum(errors, $"{entry}.kind", loadBalancer.Kind);
+        var isHash = loadBalancer.Kind == LoadBalancerKind.ConsistentHash;
+        var kindText = ConfigEntries.EnumText(loadBalancer.Kind);
+        if (isHash && loadBalancer.HashKey is null)
+        {
+            errors.Add($"{entry}.hashKey", "hashKey is required when kind is consistentHash");
+        }
+        else if (!isHash && loadBalancer.HashKey is not null)
+        {
+            errors.Add($"{entry}.hashKey", $"hashKey applies only when kind is consistentHash (kind is {kindText})");
+        }
+
+        if (loadBalancer.VirtualNodes is { } virtualNodes)
+        {
+            if (!isHash)
+            {
+                errors.Add($"{entry}.virtualNodes", $"virtualNodes applies only when kind is consistentHash (kind is {kindText})");
+            }
+            else if (virtualNodes is < 1 or > MaxVirtualNodes)
+            {
+                errors.Add($"{entry}.virtualNodes", $"must be between 1 and {MaxVirtualNodes}, got {virtualNodes}");
+            }
+        }
+
+        if (loadBalancer.HashKey is { } hashKey)
+        {
+            ValidateHashKey(errors, $"{entry}.hashKey", hashKey);
+        }
+    }
+
+    private static void ValidateHashKey(Errors errors, string entry, HashKeyConfig hashKey)
+    {
+        CheckEnum(errors, $"{entry}.source", hashKey.Source);
+        var sourceText = ConfigEntries.EnumText(hashKey.Source);
+        switch (hashKey.Source)
+        {
+            case HashKeySource.Header or HashKeySource.Query when string.IsNullOrWhiteSpace(hashKey.Name):
+                errors.Add($"{entry}.name", $"name is required when source is {sourceText}");
+                break;
+            case HashKeySource.Header when !IsToken(hashKey.Name!):
+                errors.Add($"{entry}.name", $"'{hashKey.Name}' is not a valid header name");
+                break;
+            case HashKeySource.Query when hashKey.Name!.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '&' or '=' or '#'):
+                errors.Add($"{entry}.name", $"'{hashKey.Name}' is not a valid query parameter name");
+                break;
+            case HashKeySource.ClientIp or HashKeySource.Path when hashKey.Name is not null:
+                errors.Add($"{entry}.name", $"name applies only when source is header or query (source is {sourceText})");
+                break;
+        }
+    }
+
+    private static void CheckTimeout(Errors errors, string entry, int? milliseconds)
+    {
+        if (milliseconds is < 1 or > MaxTimeoutMs)
+        {
+            errors.Add(entry, $"must be between 1 and {MaxTimeoutMs} ms (1 day), got {milliseconds}");
+        }
+    }
+}

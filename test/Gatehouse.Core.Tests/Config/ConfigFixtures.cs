@@ -1,0 +1,202 @@
+using Gatehouse.Core.Config;
+
+namespace Gatehouse.Core.Tests.Config;
+
+/// <summary>Shared configs and helpers for the config tests.</summary>
+internal static class ConfigFixtures
+{
+    /// <summary>A small valid config: two services, a mapping of each kind and a service set.</summary>
+    public static GatewayConfig Valid() => new()
+    {
+        Version = 3,
+        Global = new PolicyConfig { Timeouts = new TimeoutConfig { ConnectMs = 1000 } },
+        Services =
+        [
+            new ServiceConfig
+            {
+                Name = "orders",
+                Nodes =
+                [
+                    new NodeConfig { Id = "orders-1", Address = "http://127.0.0.1:5101", Loc = "dc1" },
+                    new NodeConfig { Address = "http://127.0.0.1:5102", Gray = ["canary"] },
+                ],
+                Apis =
+                [
+                    new ApiConfig { Id = "get-order", Methods = ["GET"], Path = "/orders/{id}" },
+                    new ApiConfig { Id = "create-order", Methods = ["POST"], Path = "/orders" },
+                ],
+            },
+            new ServiceConfig
+            {
+                Name = "users",
+                Policy = new PolicyConfig
+                {
+                    LoadBalancer = new LoadBalancerConfig
+                    {
+                        Kind = LoadBalancerKind.ConsistentHash,
+                        HashKey = new HashKeyConfig { Source = HashKeySource.Header, Name = "X-User-Id" },
+                    },
+                },
+                Nodes = [new NodeConfig { Id = "users-1", Address = "http://127.0.0.1:5201" }],
+            },
+        ],
+        OriginMappings =
+        [
+            new OriginMappingConfig { DomainPrefix = "orders", Service = "orders" },
+            new OriginMappingConfig { PathPrefix = "/users-svc", Service = "users", StripPrefix = true },
+        ],
+        ServiceSets = [new ServiceSetConfig { Tag = "mobile", Services = ["users", "orders"] }],
+    };
+
+    /// <summary>
+    /// A config with every member of every type set to something other than its default, for round-trip tests.
+    /// Not meant to be valid (a mapping sets both prefixes, so both are covered).
+    /// </summary>
+    public static GatewayConfig Full()
+    {
+        var policy = new PolicyConfig
+        {
+            LoadBalancer = new LoadBalancerConfig
+            {
+                Kind = LoadBalancerKind.ConsistentHash,
+                HashKey = new HashKeyConfig { Source = HashKeySource.Query, Name = "user" },
+                VirtualNodes = 200,
+            },
+            Routing = new RoutingConfig { Nearest = true, Gray = false },
+            Timeouts = new TimeoutConfig { ConnectMs = 1000, ResponseHeadersMs = 2000, IdleMs = 3000 },
+            Retry = new RetryConfig { OnConnectFailure = false },
+        };
+
+        return new GatewayConfig
+        {
+            Version = 42,
+            Group = "edge",
+            Global = policy,
+            Services =
+            [
+                new ServiceConfig
+                {
+                    Name = "orders",
+                    Group = "edge",
+                    Policy = policy with { Routing = new RoutingConfig { Nearest = false, Gray = true } },
+                    Nodes =
+                    [
+                        new NodeConfig
+                        {
+                            Id = "n1",
+                            Address = "https://10.0.0.1:8443/base",
+                            Weight = 7,
+                            Loc = "dc9",
+                            Online = false,
+                            Gray = ["blue", "green"],
+                            Protocol = UpstreamProtocol.Http2,
+                            HealthPath = "/h",
+                            Source = NodeSource.ZooKeeper,
+                            // Non-ASCII and HTML-sensitive characters must survive escaping.
+                            Metadata = new Dictionary<string, string> { ["k"] = "v", ["ключ"] = "<ü & \"q\">" },
+                        },
+                    ],
+                    Apis =
+                    [
+                        new ApiConfig { Id = "a1", Methods = ["PUT", "PATCH"], Path = "/x/[0-9]+", Match = MatchKind.Regex, Policy = policy },
+                    ],
+                },
+            ],
+            OriginMappings = [new OriginMappingConfig { DomainPrefix = "orders", PathPrefix = "/orders", Service = "orders", StripPrefix = true }],
+            ServiceSets = [new ServiceSetConfig { Tag = "t", Services = ["orders"] }],
+        };
+    }
+
+    /// <summary>The content of <see cref="Valid"/> as YAML.</summary>
+    public const string ValidYaml = """
+        version: 3
+        global:
+          timeouts:
+            connectMs: 1000
+        services:
+          - name: orders
+            nodes:
+              - id: orders-1
+                address: http://127.0.0.1:5101
+                loc: dc1
+              - address: http://127.0.0.1:5102
+                gray: [canary]
+            apis:
+              - id: get-order
+                methods: [GET]
+                path: /orders/{id}
+              - id: create-order
+                methods: [POST]
+                path: /orders
+          - name: users
+            policy:
+              loadBalancer:
+                kind: consistentHash
+                hashKey: { source: header, name: X-User-Id }
+            nodes:
+              - { id: users-1, address: "http://127.0.0.1:5201" }
+        originMappings:
+          - domainPrefix: orders
+            service: orders
+          - pathPrefix: /users-svc
+            service: users
+            stripPrefix: true
+        serviceSets:
+          - tag: mobile
+            services: [users, orders]
+        """;
+
+    /// <summary>The content of <see cref="Valid"/> as JSON, keys in a different order, with a comment and trailing commas.</summary>
+    public const string ValidJson = """
+        {
+          // keys deliberately out of model order
+          "serviceSets": [ { "services": ["users", "orders"], "tag": "mobile" } ],
+          "originMappings": [
+            { "service": "orders", "domainPrefix": "orders" },
+            { "stripPrefix": true, "service": "users", "pathPrefix": "/users-svc" },
+          ],
+          "services": [
+            {
+              "nodes": [
+                { "loc": "dc1", "address": "http://127.0.0.1:5101", "id": "orders-1" },
+                { "gray": ["canary"], "address": "http://127.0.0.1:5102" }
+              ],
+              "name": "orders",
+              "apis": [
+                { "path": "/orders/{id}", "methods": ["GET"], "id": "get-order" },
+                { "path": "/orders", "methods": ["POST"], "id": "create-order" }
+              ]
+            },
+            {
+              "name": "users",
+              "nodes": [ { "address": "http://127.0.0.1:5201", "id": "users-1" } ],
+              "policy": { "loadBalancer": { "hashKey": { "name": "X-User-Id", "source": "header" }, "kind": "consistentHash" } }
+            }
+          ],
+          "global": { "timeouts": { "connectMs": 1000 } },
+          "version": 3,
+        }
+        """;
+
+    /// <summary>Parses YAML and returns the errors it is rejected with (fails the test if it is accepted).</summary>
+    public static IReadOnlyList<ConfigError> YamlErrors(string yaml) =>
+        Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml, "test.yaml", ConfigFormat.Yaml)).Errors;
+
+    /// <summary>Parses JSON and returns the errors it is rejected with (fails the test if it is accepted).</summary>
+    public static IReadOnlyList<ConfigError> JsonErrors(string json) =>
+        Assert.Throws<ConfigException>(() => ConfigLoader.Parse(json, "test.json", ConfigFormat.Json)).Errors;
+
+    /// <summary>The repository root: the nearest folder above the test assembly that holds Gatehouse.slnx.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Gatehouse.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Gatehouse.slnx not found above the test assembly.");
+    }
+}
