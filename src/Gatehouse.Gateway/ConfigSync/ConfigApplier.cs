@@ -67,10 +67,10 @@ internal sealed partial class ConfigApplier
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Config version {Version} ({Checksum}) from {Source} applied: {ServiceCount} services")]
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Config version {Version} ({Checksum}) from {Source} applied: {ServiceCount} services")]
         public static partial void Applied(ILogger logger, long version, string checksum, string source, int serviceCount);
 
-        [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Config from {Source} rejected; the previous config keeps serving. {Problems}")]
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Config from {Source} rejected; the previous config keeps serving. {Problems}")]
         public static partial void Rejected(ILogger logger, string source, string problems);
     }
 }

@@ -152,16 +152,16 @@ internal sealed partial class FileConfigWatcher : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2101, Level = LogLevel.Error, Message = "Config file {Path} was rejected; the previous config keeps serving. {Problems}")]
+        [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "Config file {Path} was rejected; the previous config keeps serving. {Problems}")]
         public static partial void FileRejected(ILogger logger, string path, string problems);
 
-        [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Config file {Path} does not exist; requests get 503 no_config until it does")]
+        [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Config file {Path} does not exist; requests get 503 no_config until it does")]
         public static partial void FileMissing(ILogger logger, string path);
 
-        [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Cannot watch {Path} ({Reason}); relying on polling")]
+        [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Cannot watch {Path} ({Reason}); relying on polling")]
         public static partial void WatcherUnavailable(ILogger logger, string path, string reason);
 
-        [LoggerMessage(EventId = 2104, Level = LogLevel.Error, Message = "Watching config file {Path} failed; will retry")]
+        [LoggerMessage(EventId = 3104, Level = LogLevel.Error, Message = "Watching config file {Path} failed; will retry")]
         public static partial void WatchFailed(ILogger logger, string path, Exception exception);
     }
 }

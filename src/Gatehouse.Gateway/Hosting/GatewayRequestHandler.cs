@@ -39,7 +39,7 @@ internal sealed partial class GatewayRequestHandler
     {
         // :: Step 1: one volatile read; the request finishes on this snapshot whatever happens meanwhile.
         var snapshot = _state.Current;
-        RequestId.Ensure(context);
+        RequestHeaderCopier.ResolveRequestId(context);
         if (snapshot is null)
         {
             return ProblemWriter.WriteAsync(context, GatewayError.NoConfig, "No configuration has been loaded; see the gateway log.");
@@ -131,7 +131,7 @@ internal sealed partial class GatewayRequestHandler
 
         if (result.Error != ForwarderError.None)
         {
-            await ReportAsync(context, result, node);
+            await ReportAsync(context, result);
         }
     }
 
@@ -148,24 +148,17 @@ internal sealed partial class GatewayRequestHandler
         }
     }
 
-    private Task ReportAsync(HttpContext context, in ForwardResult result, NodeModel node)
+    private static Task ReportAsync(HttpContext context, in ForwardResult result)
     {
+        // The forwarder has logged the failure; client-side failures have nobody listening for a body.
         var error = ForwarderErrorMapping.ToGatewayError(result.Error);
-        if (error is null)
-        {
-            // Client-side failures (abort, cancelled upload): nobody is listening for a body.
-            return Task.CompletedTask;
-        }
-
-        Log.ForwardFailed(_logger, result.Error, node.ServiceName, node.Id, result.Exception);
-        return ProblemWriter.WriteAsync(context, error.Value);
+        return error is null || context.Response.HasStarted
+            ? Task.CompletedTask
+            : ProblemWriter.WriteAsync(context, error.Value);
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Forwarding to {Service}/{Node} failed: {Error}")]
-        public static partial void ForwardFailed(ILogger logger, ForwarderError error, string service, string node, Exception? exception);
-
         [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Connect to node {Node} failed before sending; retrying on {Other} ({Service})")]
         public static partial void RetryingOnAnotherNode(ILogger logger, string node, string other, string service);
     }

@@ -22,8 +22,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<NodeStateRegistry>();
         services.TryAddSingleton(RouterPipeline.Default);
         services.TryAddSingleton<ILoadBalancerProvider>(_ => LoadBalancerRegistry.CreateDefault());
-        services.TryAddSingleton<UpstreamClientFactory>();
-        services.TryAddSingleton<HttpForwarder>();
+        services.AddGatehouseForwarding();
         services.TryAddSingleton(sp => ServiceResolverChain.CreateDefault(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Headers));
         services.TryAddSingleton(sp => new SnapshotCompiler(
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value,

@@ -12,6 +12,7 @@ namespace Gatehouse.Gateway.Hosting;
 internal static class ProblemWriter
 {
     private const string TypePrefix = "urn:gatehouse:problem:";
+    private const string RequestIdHeader = "X-Request-Id";
 
     public static Task WriteAsync(HttpContext context, GatewayError error, string? detail = null)
     {
@@ -25,7 +26,15 @@ internal static class ProblemWriter
 
         var status = GatewayErrors.Status(error);
         var code = GatewayErrors.Code(error);
+
+        // Clear() drops headers a failed upstream attempt may have set; the request id must survive it.
+        var requestId = response.Headers[RequestIdHeader];
         response.Clear();
+        if (requestId.Count > 0)
+        {
+            response.Headers[RequestIdHeader] = requestId;
+        }
+
         response.StatusCode = status;
         response.ContentType = "application/problem+json";
         response.Headers[HeaderNames.CacheControl] = "no-store";
@@ -44,7 +53,6 @@ internal static class ProblemWriter
             }
 
             json.WriteString("instance", context.Request.Path.Value);
-            var requestId = response.Headers["X-Request-Id"];
             if (requestId.Count > 0)
             {
                 json.WriteString("requestId", requestId[0]);

@@ -5,6 +5,7 @@ using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.LoadBalancing;
 using Gatehouse.Gateway.Matching;
 using Gatehouse.Gateway.Routing;
+using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Gateway.Model;
 
@@ -135,7 +136,7 @@ internal sealed class SnapshotCompiler
             }
 
             api.LaneIndex = laneIndex;
-            api.Invoker = _clients.GetInvoker(new UpstreamTransportSettings(policy.ConnectTimeout));
+            api.Invoker = _clients.GetInvoker(UpstreamTransportSettings.For(policy));
             api.ForwardOptions = new ForwardOptions(policy.ResponseHeadersTimeout, policy.IdleTimeout);
             apis[i] = api;
         }

@@ -46,7 +46,7 @@ internal sealed class EchoBackend : IAsyncDisposable
         app.Run(async context =>
         {
             Interlocked.Increment(ref backend._requests);
-            backend.SeenHeaders.Enqueue(new HeaderDictionary(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value)));
+            backend.SeenHeaders.Enqueue(new HeaderDictionary(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase)));
             if (handler is not null)
             {
                 await handler(context);

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Gatehouse.Gateway.FunctionalTests.Infrastructure;
+using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Gateway.FunctionalTests.Pipeline;
 

@@ -188,7 +188,7 @@ public class GatewayRoutingTests
         request.Headers.Add("serviceName", "s");
         using var response = await gw.Client.SendAsync(request);
         var id = response.Headers.GetValues("X-Request-Id").Single();
-        Assert.Equal(32, id.Length);
+        Assert.False(string.IsNullOrWhiteSpace(id));
         Assert.True(backend.SeenHeaders.TryDequeue(out var seen));
         Assert.Equal(id, seen["X-Request-Id"].ToString());
     }

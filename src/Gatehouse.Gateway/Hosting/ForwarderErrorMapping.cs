@@ -1,0 +1,20 @@
+using Gatehouse.Gateway.Forwarding;
+
+namespace Gatehouse.Gateway.Hosting;
+
+/// <summary>Maps a forwarding failure to the error the client is told about (see <see cref="ForwarderError"/>).</summary>
+internal static class ForwarderErrorMapping
+{
+    /// <summary>Null when the client is gone (nothing to write) or there was no error.</summary>
+    public static GatewayError? ToGatewayError(ForwarderError error) => error switch
+    {
+        ForwarderError.None => null,
+        ForwarderError.ConnectFailed or ForwarderError.UpstreamFailed or ForwarderError.RequestBodyUpstream
+            or ForwarderError.ResponseBodyUpstream or ForwarderError.UpgradeFailed => GatewayError.UpstreamUnreachable,
+        ForwarderError.ConnectTimeout or ForwarderError.ResponseHeadersTimeout or ForwarderError.IdleTimeout => GatewayError.UpstreamTimeout,
+        ForwarderError.RequestBodyMalformed or ForwarderError.RequestNotSupported => GatewayError.BadRequest,
+        ForwarderError.RequestBodyTooLarge => GatewayError.PayloadTooLarge,
+        _ when HttpForwarder.IsClientSide(error) => null,
+        _ => GatewayError.UpstreamUnreachable,
+    };
+}
