@@ -3,7 +3,7 @@
 # on a noisy box. See bench/README.md for what each number means.
 #
 #   bench/run.sh [--rounds N] [--duration S] [--warmup S] [--quick] [--no-build] [--no-gateway]
-#                [--gateway-dll FILE] [--no-stream] [--raw FILE] [--keep]
+#                [--gateway-dll FILE] [--gateway-arg ARG]... [--no-stream] [--raw FILE] [--keep]
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,6 +18,7 @@ GATEWAY=1
 STREAM=1
 RAW_OUT=""
 GATEWAY_DLL=""
+GATEWAY_EXTRA_ARGS=()
 KEEP=0
 rounds_set=0
 duration_set=0
@@ -40,6 +41,7 @@ usage: bench/run.sh [options]
   --no-build      use the existing Release builds
   --no-gateway    measure direct and nginx only (no Gatehouse build, no streaming)
   --gateway-dll F run this gatehouse.dll instead of building src/Gatehouse.Host (e.g. another commit's build)
+  --gateway-arg A pass one more argument to the gateway (repeatable), e.g. a --Section:Key=value setting
   --no-stream     skip the 1 GiB upload/download memory check
   --raw FILE      also write the per-run measurements (TSV) to FILE
   --keep          keep the temp run dir (logs, configs) and print its path
@@ -60,6 +62,7 @@ while (($#)); do
         --no-build) BUILD=0; shift ;;
         --no-gateway) GATEWAY=0; STREAM=0; shift ;;
         --gateway-dll) GATEWAY_DLL=${2:?--gateway-dll needs a file}; shift 2 ;;
+        --gateway-arg) GATEWAY_EXTRA_ARGS+=("${2:?--gateway-arg needs a value}"); shift 2 ;;
         --no-stream) STREAM=0; shift ;;
         --raw) RAW_OUT=${2:?--raw needs a file}; shift 2 ;;
         --keep) KEEP=1; shift ;;
@@ -251,7 +254,7 @@ echo "tools:    $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), $("$NGINX" -v 2>&1
 if command -v git >/dev/null 2>&1 && git -C "$REPO_DIR" rev-parse --short HEAD >/dev/null 2>&1; then
     echo "revision: $(git -C "$REPO_DIR" rev-parse --short HEAD)$(git -C "$REPO_DIR" diff --quiet HEAD 2>/dev/null || echo ' (with local changes)')"
 fi
-((GATEWAY)) && echo "gateway:  ${GATEWAY_DLL#"$REPO_DIR"/}"
+((GATEWAY)) && echo "gateway:  ${GATEWAY_DLL#"$REPO_DIR"/}${GATEWAY_EXTRA_ARGS[*]:+ ${GATEWAY_EXTRA_ARGS[*]}}"
 echo "plan:     $ROUNDS round(s) x 3 scenarios x direct/nginx$( ((GATEWAY)) && echo /gatehouse), ${DURATION}s per run, ${WARMUP}s warm-up"
 echo
 
@@ -312,13 +315,17 @@ services:
     apis:
       - { id: all, path: "/**" }
 EOF
+    # The gateway's console goes through a pipe, as a container's stdout would, so that its own
+    # write_bytes counts what it writes to disk itself, not the log file this harness keeps.
     dotnet "$GATEWAY_DLL" gateway --config "$GATEWAY_CONFIG" --port "$GATEWAY_PORT" \
-        --control-port "$CONTROL_PORT" --listen 127.0.0.1 >"$GATEWAY_LOG" 2>&1 &
+        --control-port "$CONTROL_PORT" --listen 127.0.0.1 "${GATEWAY_EXTRA_ARGS[@]}" > >(cat >"$GATEWAY_LOG") 2>&1 &
     GATEWAY_PID=$!
     PIDS+=("$GATEWAY_PID")
     wait_http "http://127.0.0.1:$CONTROL_PORT/readyz" 200 "$GATEWAY_PID" "$GATEWAY_LOG" "Gatehouse control port"
     wait_http "http://127.0.0.1:$GATEWAY_PORT/" 200 "$GATEWAY_PID" "$GATEWAY_LOG" "Gatehouse (GET / with $HEADER_NAME: $SERVICE)" \
         -H "$HEADER_NAME: $SERVICE"
+    # CPU and memory are read from this PID: it must be the gateway itself, not a shell around it.
+    [[ $(<"/proc/$GATEWAY_PID/comm") == dotnet ]] || die "pid $GATEWAY_PID is '$(<"/proc/$GATEWAY_PID/comm")', not the gateway's dotnet process"
     TARGETS+=(gatehouse)
 fi
 
@@ -583,6 +590,11 @@ if ((STREAM)); then
     ((ok)) || { echo "  download failed:" >&2; cat "$RUN_DIR/transfer.out" >&2; }
     stream_report download "$BASELINE_KIB" "$PEAK_KIB" "$WRITTEN_BYTES" "$ok" "(status ${status:-none}, received ${got:-nothing} bytes)"
     echo
+fi
+
+if ((GATEWAY)); then
+    # Per-request log lines cost CPU on the request path; their volume is worth seeing next to the numbers.
+    echo "gatehouse console output during the run: $(wc -l <"$GATEWAY_LOG") lines, $(($(wc -c <"$GATEWAY_LOG") / 1024)) KiB"
 fi
 
 # Processes that died under load are a result too: say so rather than report numbers from a corpse.
