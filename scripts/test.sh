@@ -23,8 +23,12 @@ mkdir -p "$results"
 
 dotnet build Gatehouse.slnx -c Release -nologo -v quiet
 status=0
-dotnet test Gatehouse.slnx -c Release --no-build -nologo \
-  --logger "trx" --results-directory "$results" "$@" || status=$?
+# One run per test project, each with its own TRX file name, so no result file can overwrite another.
+for project in test/*/*.csproj; do
+  name=$(basename "$project" .csproj)
+  dotnet test "$project" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" "$@" || status=$?
+done
 
 # Sum the counters of every TRX file (one per test project).
 passed=0; failed=0; total=0

@@ -50,28 +50,37 @@ internal sealed partial class GatewayRequestHandler
             return ProblemWriter.WriteAsync(context, GatewayError.HeadersTooLarge);
         }
 
+        var decision = Decide(context, snapshot);
+        if (decision.Error is { } error)
+        {
+            return ProblemWriter.WriteAsync(context, error, decision.Detail);
+        }
+
+        var upstreamPath = decision.StripLength == 0
+            ? context.Request.Path
+            : new PathString(StrippedPath(context.Request.Path.Value!, decision.StripLength).ToString());
+        return ForwardAsync(context, decision.Api!, decision.Nodes!, decision.Node!, upstreamPath);
+    }
+
+    /// <summary>Steps 2 and 3: which service, which API, which node. Allocates nothing unless it fails.</summary>
+    internal RouteDecision Decide(HttpContext context, ConfigSnapshot snapshot)
+    {
         // :: Step 2: which service, then which API.
         var resolution = _resolvers.Resolve(context, snapshot);
         if (!resolution.IsDecided)
         {
-            return ProblemWriter.WriteAsync(context, GatewayError.ServiceNotFound);
+            return RouteDecision.Fail(GatewayError.ServiceNotFound);
         }
 
         if (resolution.UnknownName is { } unknown)
         {
-            return ProblemWriter.WriteAsync(context, GatewayError.ServiceNotFound, $"Unknown service or service set '{unknown}'.");
+            return RouteDecision.Fail(GatewayError.ServiceNotFound, $"Unknown service or service set '{unknown}'.");
         }
 
-        var path = context.Request.Path.Value ?? "/";
-        var matchPath = resolution.StripLength == 0 ? path.AsSpan() : path.AsSpan(resolution.StripLength);
-        if (matchPath.IsEmpty)
-        {
-            matchPath = "/";
-        }
-
+        var matchPath = StrippedPath(context.Request.Path.Value ?? "/", resolution.StripLength);
         var method = context.Request.Method;
         ApiModel? api = null;
-        ServiceModel? service = resolution.Service;
+        var service = resolution.Service;
         if (service is not null)
         {
             api = service.Matcher.Match(method, matchPath);
@@ -92,7 +101,7 @@ internal sealed partial class GatewayRequestHandler
 
         if (api is null)
         {
-            return ProblemWriter.WriteAsync(context, GatewayError.ApiNotFound);
+            return RouteDecision.Fail(GatewayError.ApiNotFound);
         }
 
         // :: Step 3: routed node set (precomputed), then one balancer pick.
@@ -105,13 +114,16 @@ internal sealed partial class GatewayRequestHandler
 
         var nodes = lane.Select(gray);
         var node = nodes.Balancer?.Pick(context, null);
-        if (node is null)
-        {
-            return ProblemWriter.WriteAsync(context, GatewayError.NoAvailableNode, $"Service '{service.Name}' has no node that can take this request.");
-        }
+        return node is null
+            ? RouteDecision.Fail(GatewayError.NoAvailableNode, $"Service '{service.Name}' has no node that can take this request.")
+            : new RouteDecision(null, null, api, nodes, node, resolution.StripLength);
+    }
 
-        var upstreamPath = resolution.StripLength == 0 ? context.Request.Path : new PathString(matchPath.ToString());
-        return ForwardAsync(context, api, nodes, node, upstreamPath);
+    /// <summary>The path after a stripped mapping prefix; a path that was only the prefix becomes "/".</summary>
+    private static ReadOnlySpan<char> StrippedPath(string path, int stripLength)
+    {
+        var rest = path.AsSpan(stripLength);
+        return rest.IsEmpty ? "/" : rest;
     }
 
     // :: Step 4: forward, retrying once on another node when the connection failed before anything was sent.
@@ -162,4 +174,10 @@ internal sealed partial class GatewayRequestHandler
         [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Connect to node {Node} failed before sending; retrying on {Other} ({Service})")]
         public static partial void RetryingOnAnotherNode(ILogger logger, string node, string other, string service);
     }
+}
+
+/// <summary>Outcome of resolution, matching, routing and balancing for one request.</summary>
+internal readonly record struct RouteDecision(GatewayError? Error, string? Detail, ApiModel? Api, NodeSet? Nodes, NodeModel? Node, int StripLength)
+{
+    public static RouteDecision Fail(GatewayError error, string? detail = null) => new(error, detail, null, null, null, 0);
 }

@@ -1,52 +1,40 @@
 using System.Collections.Concurrent;
-using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Gatehouse.Gateway.FunctionalTests.Infrastructure;
 
 /// <summary>
-/// A real Kestrel backend on a loopback port. By default it answers <c>name|METHOD|/path?query</c> so tests
-/// can see which node served a request and what path and query reached it.
+/// A named <see cref="TestBackend"/> that counts requests and records their headers. By default it answers
+/// <c>name|METHOD|/path?query</c> so tests can see which node served a request and what reached it.
 /// </summary>
 internal sealed class EchoBackend : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private TestBackend _backend = null!;
     private int _requests;
 
-    private EchoBackend(WebApplication app, string name)
+    private EchoBackend(string name)
     {
-        _app = app;
         Name = name;
     }
 
     public string Name { get; }
 
-    public int Port { get; private set; }
+    public int Port => _backend.Port;
 
-    public string Address => $"http://127.0.0.1:{Port}";
+    public string Address => _backend.BaseAddress;
 
     public int RequestCount => Volatile.Read(ref _requests);
 
     /// <summary>Request headers of every request, in arrival order.</summary>
-    public ConcurrentQueue<IHeaderDictionary> SeenHeaders { get; } = new();
+    public ConcurrentQueue<CapturedRequest> Seen { get; } = new();
 
     public static async Task<EchoBackend> StartAsync(string name, RequestDelegate? handler = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var backend = new EchoBackend(app, name);
-        app.Run(async context =>
+        var echo = new EchoBackend(name);
+        echo._backend = await TestBackend.StartAsync(async context =>
         {
-            Interlocked.Increment(ref backend._requests);
-            backend.SeenHeaders.Enqueue(new HeaderDictionary(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase)));
+            Interlocked.Increment(ref echo._requests);
+            echo.Seen.Enqueue(CapturedRequest.From(context));
             if (handler is not null)
             {
                 await handler(context);
@@ -55,15 +43,8 @@ internal sealed class EchoBackend : IAsyncDisposable
 
             await context.Response.WriteAsync($"{name}|{context.Request.Method}|{context.Request.Path}{context.Request.QueryString}");
         });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        backend.Port = new Uri(address).Port;
-        return backend;
+        return echo;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _backend.DisposeAsync();
 }

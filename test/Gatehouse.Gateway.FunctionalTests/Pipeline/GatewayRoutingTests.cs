@@ -20,6 +20,13 @@ public class GatewayRoutingTests
         return body;
     }
 
+    private static string SingleService(string address) => $$"""
+        services:
+          - name: s
+            nodes: [ { address: "{{address}}" } ]
+            apis: [ { id: all, path: "/**" } ]
+        """;
+
     [Fact]
     public async Task HeaderQueryAndMappings_ReachTheirServices()
     {
@@ -150,12 +157,7 @@ public class GatewayRoutingTests
     public async Task ForwardedHeaders_SetForUpstream()
     {
         await using var backend = await EchoBackend.StartAsync("b");
-        await using var gw = await GatewayTestHost.StartAsync($$"""
-            services:
-              - name: s
-                nodes: [ { address: "{{backend.Address}}" } ]
-                apis: [ { id: all, path: "/**" } ]
-            """);
+        await using var gw = await GatewayTestHost.StartAsync(SingleService(backend.Address));
 
         var request = new HttpRequestMessage(HttpMethod.Get, "/x");
         request.Headers.Add("serviceName", "s");
@@ -165,31 +167,26 @@ public class GatewayRoutingTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("req-123", response.Headers.GetValues("X-Request-Id").Single());
 
-        Assert.True(backend.SeenHeaders.TryDequeue(out var seen));
-        Assert.Equal("127.0.0.1", seen["X-Forwarded-For"].ToString());
-        Assert.Equal("http", seen["X-Forwarded-Proto"].ToString());
-        Assert.Equal($"127.0.0.1:{gw.Port}", seen["X-Forwarded-Host"].ToString());
-        Assert.Equal($"127.0.0.1:{backend.Port}", seen["Host"].ToString());
-        Assert.Equal("req-123", seen["X-Request-Id"].ToString());
-        Assert.Equal("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", seen["traceparent"].ToString());
+        Assert.True(backend.Seen.TryDequeue(out var seen));
+        Assert.Equal("127.0.0.1", seen.Header("X-Forwarded-For"));
+        Assert.Equal("http", seen.Header("X-Forwarded-Proto"));
+        Assert.Equal($"127.0.0.1:{gw.Port}", seen.Header("X-Forwarded-Host"));
+        Assert.Equal($"127.0.0.1:{backend.Port}", seen.Header("Host"));
+        Assert.Equal("req-123", seen.Header("X-Request-Id"));
+        Assert.Equal("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", seen.Header("traceparent"));
     }
 
     [Fact]
     public async Task NoRequestId_GeneratedAndSentBothWays()
     {
         await using var backend = await EchoBackend.StartAsync("b");
-        await using var gw = await GatewayTestHost.StartAsync($$"""
-            services:
-              - name: s
-                nodes: [ { address: "{{backend.Address}}" } ]
-                apis: [ { id: all, path: "/**" } ]
-            """);
+        await using var gw = await GatewayTestHost.StartAsync(SingleService(backend.Address));
         var request = new HttpRequestMessage(HttpMethod.Get, "/x");
         request.Headers.Add("serviceName", "s");
         using var response = await gw.Client.SendAsync(request);
         var id = response.Headers.GetValues("X-Request-Id").Single();
         Assert.False(string.IsNullOrWhiteSpace(id));
-        Assert.True(backend.SeenHeaders.TryDequeue(out var seen));
-        Assert.Equal(id, seen["X-Request-Id"].ToString());
+        Assert.True(backend.Seen.TryDequeue(out var seen));
+        Assert.Equal(id, seen.Header("X-Request-Id"));
     }
 }
