@@ -38,6 +38,10 @@ public static class GatewayApplication
         // ASP.NET Core's per-request Information logs (and the Activity they make it start) cost more than
         // the proxying itself; the gateway reports requests through its own access log and metrics instead.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        // Hosting starts an Activity and a log scope per request whenever its category is enabled at any
+        // level (about 3% of CPU under load in a profile); the gateway starts its own spans where it needs them.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Services.AddGatehouseGateway(builder.Configuration);
         configure?.Invoke(builder);
 
