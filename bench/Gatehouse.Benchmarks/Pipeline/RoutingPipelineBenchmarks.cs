@@ -89,7 +89,7 @@ public class RoutingPipelineBenchmarks
     [Benchmark]
     public NodeModel? GrayRequest() => Decide(_gray);
 
-    private NodeModel? Decide(HttpContext context) => _handler.Decide(context, _snapshot).Node;
+    private NodeModel? Decide(HttpContext context) => _handler.Decide(context, _snapshot).Nodes!.Balancer!.Pick(context, null);
 
     private static DefaultHttpContext Request(string path, params (string Name, string Value)[] headers)
     {

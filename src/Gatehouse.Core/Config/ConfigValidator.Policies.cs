@@ -27,6 +27,11 @@ public static partial class ConfigValidator
             CheckTimeout(errors, $"{entry}.timeouts.responseHeadersMs", timeouts.ResponseHeadersMs);
             CheckTimeout(errors, $"{entry}.timeouts.idleMs", timeouts.IdleMs);
         }
+
+        if (policy.RateLimit is { } rateLimit)
+        {
+            ValidateRateLimit(errors, $"{entry}.rateLimit", rateLimit);
+        }
     }
 
     private static void ValidateLoadBalancer(Errors errors, string entry, LoadBalancerConfig loadBalancer)

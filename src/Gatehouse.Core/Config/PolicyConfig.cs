@@ -13,6 +13,13 @@ public sealed record PolicyConfig
     public TimeoutConfig? Timeouts { get; init; }
 
     public RetryConfig? Retry { get; init; }
+
+    /// <summary>
+    /// Request rate limit at this level. Unlike the other members it is not merged: each level's limit is its
+    /// own limiter (global: all traffic of the gateway; service: all APIs of the service; API: that API), and a
+    /// request must pass every level that sets one.
+    /// </summary>
+    public RateLimitConfig? RateLimit { get; init; }
 }
 
 /// <summary>Which balancer picks the node, and its parameters. Merged as a whole, not per field.</summary>

@@ -1,4 +1,5 @@
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Filters.RateLimiting;
 using Gatehouse.Gateway.Model;
 using Microsoft.Extensions.Logging;
 
@@ -14,12 +15,15 @@ internal sealed partial class ConfigApplier
     private readonly SnapshotState _state;
     private readonly SnapshotCompiler _compiler;
     private readonly NodeStateRegistry _nodeStates;
+    private readonly RateLimiterRegistry _rateLimiters;
     private readonly ILogger<ConfigApplier> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private long _localVersion;
 
-    public ConfigApplier(SnapshotState state, SnapshotCompiler compiler, NodeStateRegistry nodeStates, ILogger<ConfigApplier> logger)
+    public ConfigApplier(SnapshotState state, SnapshotCompiler compiler, NodeStateRegistry nodeStates,
+        RateLimiterRegistry rateLimiters, ILogger<ConfigApplier> logger)
     {
+        _rateLimiters = rateLimiters;
         _state = state;
         _compiler = compiler;
         _nodeStates = nodeStates;
@@ -56,6 +60,7 @@ internal sealed partial class ConfigApplier
             _localVersion = version;
             _state.Publish(snapshot);
             _nodeStates.Retain(snapshot);
+            _rateLimiters.Retain(snapshot.RateLimitScopes);
             Log.Applied(_logger, version, checksum[..12], source, snapshot.Services.Count);
             return snapshot;
         }

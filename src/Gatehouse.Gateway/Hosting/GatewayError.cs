@@ -12,6 +12,7 @@ public enum GatewayError
     HeadersTooLarge,
     BadRequest,
     PayloadTooLarge,
+    RateLimited,
 }
 
 /// <summary>Status, code and title of each <see cref="GatewayError"/>; the codes are a public contract.</summary>
@@ -28,6 +29,7 @@ public static class GatewayErrors
         GatewayError.HeadersTooLarge => 431,
         GatewayError.BadRequest => 400,
         GatewayError.PayloadTooLarge => 413,
+        GatewayError.RateLimited => 429,
         _ => 500,
     };
 
@@ -42,6 +44,7 @@ public static class GatewayErrors
         GatewayError.HeadersTooLarge => "request_header_fields_too_large",
         GatewayError.BadRequest => "bad_request",
         GatewayError.PayloadTooLarge => "payload_too_large",
+        GatewayError.RateLimited => "rate_limited",
         _ => "internal_error",
     };
 
@@ -56,6 +59,7 @@ public static class GatewayErrors
         GatewayError.HeadersTooLarge => "Request headers are too large",
         GatewayError.BadRequest => "The request is malformed",
         GatewayError.PayloadTooLarge => "The request body is too large",
+        GatewayError.RateLimited => "Too many requests",
         _ => "Internal gateway error",
     };
 }

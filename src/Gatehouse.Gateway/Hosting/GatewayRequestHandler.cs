@@ -1,3 +1,4 @@
+using Gatehouse.Gateway.Filters;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Resolution;
@@ -56,13 +57,13 @@ internal sealed partial class GatewayRequestHandler
             return ProblemWriter.WriteAsync(context, error, decision.Detail);
         }
 
-        var upstreamPath = decision.StripLength == 0
-            ? context.Request.Path
-            : new PathString(StrippedPath(context.Request.Path.Value!, decision.StripLength).ToString());
-        return ForwardAsync(context, decision.Api!, decision.Nodes!, decision.Node!, upstreamPath);
+        var api = decision.Api!;
+        return api.Filters.Length == 0
+            ? PickAndForwardAsync(context, decision)
+            : FilterThenForwardAsync(context, decision, api.Filters);
     }
 
-    /// <summary>Steps 2 and 3: which service, which API, which node. Allocates nothing unless it fails.</summary>
+    /// <summary>Steps 2 and 3: which service and API, then which node set. Allocates nothing unless it fails.</summary>
     internal RouteDecision Decide(HttpContext context, ConfigSnapshot snapshot)
     {
         // :: Step 2: which service, then which API.
@@ -104,7 +105,7 @@ internal sealed partial class GatewayRequestHandler
             return RouteDecision.Fail(GatewayError.ApiNotFound);
         }
 
-        // :: Step 3: routed node set (precomputed), then one balancer pick.
+        // :: Step 3: the routed node set (precomputed per snapshot); the node is picked after the filters.
         var lane = service!.Lanes[api.LaneIndex];
         string? gray = null;
         if (lane.HasGrayRoutes && context.Request.Headers.TryGetValue(_grayHeader, out var grayValues) && grayValues.Count > 0)
@@ -112,11 +113,38 @@ internal sealed partial class GatewayRequestHandler
             gray = grayValues[0];
         }
 
-        var nodes = lane.Select(gray);
+        return new RouteDecision(null, null, api, lane.Select(gray), resolution.StripLength);
+    }
+
+    // :: Step 4: inbound filters (rate limits, ...); a filter that answers the request ends it.
+    private async Task FilterThenForwardAsync(HttpContext context, RouteDecision decision, IGatewayFilter[] filters)
+    {
+        foreach (var filter in filters)
+        {
+            if (!await filter.OnRequestAsync(context))
+            {
+                return;
+            }
+        }
+
+        await PickAndForwardAsync(context, decision);
+    }
+
+    // :: Step 5: one balancer pick, then forward.
+    private Task PickAndForwardAsync(HttpContext context, RouteDecision decision)
+    {
+        var nodes = decision.Nodes!;
         var node = nodes.Balancer?.Pick(context, null);
-        return node is null
-            ? RouteDecision.Fail(GatewayError.NoAvailableNode, $"Service '{service.Name}' has no node that can take this request.")
-            : new RouteDecision(null, null, api, nodes, node, resolution.StripLength);
+        if (node is null)
+        {
+            return ProblemWriter.WriteAsync(context, GatewayError.NoAvailableNode,
+                $"Service '{decision.Api!.ServiceName}' has no node that can take this request.");
+        }
+
+        var upstreamPath = decision.StripLength == 0
+            ? context.Request.Path
+            : new PathString(StrippedPath(context.Request.Path.Value!, decision.StripLength).ToString());
+        return ForwardAsync(context, decision.Api!, nodes, node, upstreamPath);
     }
 
     /// <summary>The path after a stripped mapping prefix; a path that was only the prefix becomes "/".</summary>
@@ -126,7 +154,7 @@ internal sealed partial class GatewayRequestHandler
         return rest.IsEmpty ? "/" : rest;
     }
 
-    // :: Step 4: forward, retrying once on another node when the connection failed before anything was sent.
+    // :: Step 6: forward, retrying once on another node when the connection failed before anything was sent.
     private async Task ForwardAsync(HttpContext context, ApiModel api, NodeSet nodes, NodeModel node, PathString upstreamPath)
     {
         var result = await ForwardToAsync(context, api, node, upstreamPath);
@@ -177,7 +205,7 @@ internal sealed partial class GatewayRequestHandler
 }
 
 /// <summary>Outcome of resolution, matching, routing and balancing for one request.</summary>
-internal readonly record struct RouteDecision(GatewayError? Error, string? Detail, ApiModel? Api, NodeSet? Nodes, NodeModel? Node, int StripLength)
+internal readonly record struct RouteDecision(GatewayError? Error, string? Detail, ApiModel? Api, NodeSet? Nodes, int StripLength)
 {
-    public static RouteDecision Fail(GatewayError error, string? detail = null) => new(error, detail, null, null, null, 0);
+    public static RouteDecision Fail(GatewayError error, string? detail = null) => new(error, detail, null, null, 0);
 }

@@ -1,4 +1,5 @@
 using Gatehouse.Gateway.ConfigSync;
+using Gatehouse.Gateway.Filters.RateLimiting;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.LoadBalancing;
 using Gatehouse.Gateway.Model;
@@ -20,6 +21,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SnapshotState>();
         services.TryAddSingleton<NodeStateRegistry>();
+        services.TryAddSingleton<RateLimiterRegistry>();
         services.TryAddSingleton(RouterPipeline.Default);
         services.TryAddSingleton<ILoadBalancerProvider>(_ => LoadBalancerRegistry.CreateDefault());
         services.AddGatehouseForwarding();
@@ -30,12 +32,14 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<ILoadBalancerProvider>(),
             sp.GetRequiredService<UpstreamClientFactory>(),
             sp.GetRequiredService<NodeStateRegistry>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<RateLimiterRegistry>()));
         services.TryAddSingleton<ConfigApplier>();
         services.TryAddSingleton<Health.NodeHealthUpdater>();
         services.TryAddSingleton<GatewayRequestHandler>();
         services.TryAddSingleton<ControlEndpoints>();
         services.AddHostedService<FileConfigWatcher>();
+        services.AddHostedService<RateLimitSweeper>();
         return services;
     }
 }

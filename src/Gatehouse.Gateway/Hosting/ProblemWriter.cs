@@ -14,7 +14,12 @@ internal static class ProblemWriter
     private const string TypePrefix = "urn:gatehouse:problem:";
     private const string RequestIdHeader = "X-Request-Id";
 
-    public static Task WriteAsync(HttpContext context, GatewayError error, string? detail = null)
+    /// <param name="context">The exchange; nothing may have been sent yet.</param>
+    /// <param name="error">Which error.</param>
+    /// <param name="detail">Optional explanation for the caller.</param>
+    /// <param name="headers">Extra response headers (e.g. Retry-After), set after earlier headers are cleared.</param>
+    public static Task WriteAsync(HttpContext context, GatewayError error, string? detail = null,
+        KeyValuePair<string, string>[]? headers = null)
     {
         var response = context.Response;
         if (response.HasStarted)
@@ -33,6 +38,11 @@ internal static class ProblemWriter
         if (requestId.Count > 0)
         {
             response.Headers[RequestIdHeader] = requestId;
+        }
+
+        foreach (var (name, value) in headers ?? [])
+        {
+            response.Headers[name] = value;
         }
 
         response.StatusCode = status;

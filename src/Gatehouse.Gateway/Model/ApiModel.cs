@@ -36,6 +36,9 @@ public sealed class ApiModel
     /// <summary>Upstream client for this API's transport settings; set by the compiler before publishing.</summary>
     internal HttpMessageInvoker Invoker { get; set; } = null!;
 
+    /// <summary>Inbound filters in order (rate limits, ...); empty for most APIs. Set by the compiler before publishing.</summary>
+    internal Filters.IGatewayFilter[] Filters { get; set; } = [];
+
     /// <summary>Per-exchange timeouts handed to the forwarder; set by the compiler before publishing.</summary>
     internal Forwarding.ForwardOptions ForwardOptions { get; set; }
 

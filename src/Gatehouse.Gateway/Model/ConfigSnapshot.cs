@@ -16,8 +16,10 @@ public sealed class ConfigSnapshot
         FrozenDictionary<string, ServiceModel> services,
         FrozenDictionary<string, OriginTarget> domainPrefixes,
         FrozenDictionary<string, OriginTarget> pathPrefixes,
-        FrozenDictionary<string, ServiceModel[]> serviceSets)
+        FrozenDictionary<string, ServiceModel[]> serviceSets,
+        IReadOnlySet<string> rateLimitScopes)
     {
+        RateLimitScopes = rateLimitScopes;
         Version = version;
         Checksum = checksum;
         Source = source;
@@ -52,6 +54,9 @@ public sealed class ConfigSnapshot
 
     /// <summary>By scTag value; services in the order they are tried.</summary>
     public FrozenDictionary<string, ServiceModel[]> ServiceSets { get; }
+
+    /// <summary>Rate-limit levels this snapshot uses, so limiters of removed levels can be dropped after publishing.</summary>
+    internal IReadOnlySet<string> RateLimitScopes { get; }
 
     internal FrozenDictionary<string, ServiceModel>.AlternateLookup<ReadOnlySpan<char>> ServicesBySpan { get; }
 

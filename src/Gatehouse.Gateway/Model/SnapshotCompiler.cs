@@ -1,5 +1,7 @@
 using System.Collections.Frozen;
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Filters;
+using Gatehouse.Gateway.Filters.RateLimiting;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.LoadBalancing;
@@ -23,10 +25,12 @@ internal sealed class SnapshotCompiler
     private readonly UpstreamClientFactory _clients;
     private readonly NodeStateRegistry _nodeStates;
     private readonly TimeProvider _time;
+    private readonly RateLimiterRegistry _rateLimiters;
 
     public SnapshotCompiler(string group, string? localLoc, RouterPipeline routers, ILoadBalancerProvider balancers,
-        UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time)
+        UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry? rateLimiters = null)
     {
+        _rateLimiters = rateLimiters ?? new RateLimiterRegistry(time);
         _group = group;
         _localLoc = localLoc;
         _routers = routers;
@@ -37,8 +41,8 @@ internal sealed class SnapshotCompiler
     }
 
     public SnapshotCompiler(GatewayOptions options, RouterPipeline routers, ILoadBalancerProvider balancers,
-        UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time)
-        : this(options.Group, options.Loc, routers, balancers, clients, nodeStates, time)
+        UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry rateLimiters)
+        : this(options.Group, options.Loc, routers, balancers, clients, nodeStates, time, rateLimiters)
     {
     }
 
@@ -50,12 +54,13 @@ internal sealed class SnapshotCompiler
             throw new ConfigException(errors);
         }
 
+        var rateLimitScopes = new HashSet<string>(StringComparer.Ordinal);
         var services = new Dictionary<string, ServiceModel>(StringComparer.OrdinalIgnoreCase);
         foreach (var service in config.Services)
         {
             if (InGroup(service.Group))
             {
-                services[service.Name] = CompileService(service, config.Global);
+                services[service.Name] = CompileService(service, config.Global, rateLimitScopes);
             }
         }
 
@@ -105,12 +110,13 @@ internal sealed class SnapshotCompiler
             services.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
             domainPrefixes.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
             pathPrefixes.ToFrozenDictionary(StringComparer.Ordinal),
-            sets.ToFrozenDictionary(StringComparer.Ordinal));
+            sets.ToFrozenDictionary(StringComparer.Ordinal),
+            rateLimitScopes);
     }
 
     private bool InGroup(string? group) => group is null || string.Equals(group, _group, StringComparison.OrdinalIgnoreCase);
 
-    private ServiceModel CompileService(ServiceConfig service, PolicyConfig? global)
+    private ServiceModel CompileService(ServiceConfig service, PolicyConfig? global, HashSet<string> rateLimitScopes)
     {
         var nodes = new NodeModel[service.Nodes.Count];
         for (var i = 0; i < nodes.Length; i++)
@@ -138,10 +144,30 @@ internal sealed class SnapshotCompiler
             api.LaneIndex = laneIndex;
             api.Invoker = _clients.GetInvoker(UpstreamTransportSettings.For(policy));
             api.ForwardOptions = new ForwardOptions(policy.ResponseHeadersTimeout, policy.IdleTimeout);
+            api.Filters = CompileFilters(global, service, config, rateLimitScopes);
             apis[i] = api;
         }
 
         return new ServiceModel(service.Name, nodes, apis, new ApiMatcher(apis), lanes.ToArray());
+    }
+
+    /// <summary>Rate limits of every level that sets one, outermost first; each level is its own limiter.</summary>
+    private IGatewayFilter[] CompileFilters(PolicyConfig? global, ServiceConfig service, ApiConfig api, HashSet<string> scopes)
+    {
+        var limiters = new List<KeyedRateLimiter>(3);
+        void Add(string scope, RateLimitConfig? config)
+        {
+            if (config is not null)
+            {
+                scopes.Add(scope);
+                limiters.Add(_rateLimiters.GetOrCreate(scope, config));
+            }
+        }
+
+        Add("global", global?.RateLimit);
+        Add($"service:{service.Name.ToLowerInvariant()}", service.Policy?.RateLimit);
+        Add($"api:{service.Name.ToLowerInvariant()}/{api.Id}", api.Policy?.RateLimit);
+        return limiters.Count == 0 ? [] : [new RateLimitFilter(limiters.ToArray())];
     }
 
     private NodeModel CompileNode(string serviceName, NodeConfig node)
