@@ -65,6 +65,16 @@ internal static class ConfigFixtures
             Routing = new RoutingConfig { Nearest = true, Gray = false },
             Timeouts = new TimeoutConfig { ConnectMs = 1000, ResponseHeadersMs = 2000, IdleMs = 3000 },
             Retry = new RetryConfig { OnConnectFailure = false },
+            RateLimit = new RateLimitConfig
+            {
+                // Every member away from its default (burst would be refused with slidingWindow by validation,
+                // but this fixture only exercises serialization).
+                Algorithm = RateLimitAlgorithm.SlidingWindow,
+                Limit = 50,
+                WindowMs = 2000,
+                Burst = 10,
+                Key = new RateLimitKeyConfig { Source = RateLimitKeySource.Header, Name = "X-User" },
+            },
         };
 
         return new GatewayConfig
