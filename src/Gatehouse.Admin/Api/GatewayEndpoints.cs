@@ -17,7 +17,7 @@ internal static class GatewayEndpoints
     public static void Map(RouteGroupBuilder gateway)
     {
         gateway.MapGet("/config", GetConfigAsync);
-        gateway.MapPost("/heartbeat", HeartbeatAsync);
+        gateway.MapPost("/heartbeat", HeartbeatAsync).Accepts<HeartbeatRequest>("application/json");
     }
 
     private static async Task<Results<Ok<SnapshotDocument>, StatusCodeHttpResult, ProblemHttpResult, ValidationProblem>> GetConfigAsync(
@@ -35,7 +35,6 @@ internal static class GatewayEndpoints
         }
 
         // NOTE: `node` is accepted but not used yet: gray overrides addressed to a node id come in a later slice.
-        _ = node;
         var latest = await GroupEndpoints.LatestAsync(db, group, ct);
         if (latest is null)
         {

@@ -17,13 +17,13 @@ internal static class GroupDocumentEndpoints
     {
         var group = api.MapGroup("/groups/{group}");
         group.MapGet("/origin-mappings", ListMappingsAsync).WithTags("Origin mappings");
-        group.MapPost("/origin-mappings", CreateMappingAsync).WithTags("Origin mappings");
+        group.MapPost("/origin-mappings", CreateMappingAsync).Accepts<OriginMappingConfig>("application/json").WithTags("Origin mappings");
         group.MapDelete("/origin-mappings/{id}", DeleteMappingAsync).WithTags("Origin mappings");
         group.MapGet("/service-sets", ListSetsAsync).WithTags("Service sets");
-        group.MapPost("/service-sets", CreateSetAsync).WithTags("Service sets");
+        group.MapPost("/service-sets", CreateSetAsync).Accepts<ServiceSetConfig>("application/json").WithTags("Service sets");
         group.MapDelete("/service-sets/{tag}", DeleteSetAsync).WithTags("Service sets");
         group.MapGet("/global-policy", GetPolicyAsync).WithTags("Global policy");
-        group.MapPut("/global-policy", PutPolicyAsync).WithTags("Global policy");
+        group.MapPut("/global-policy", PutPolicyAsync).Accepts<PolicyConfig>("application/json").WithTags("Global policy");
     }
 
     private static async Task<Results<Ok<IReadOnlyList<OriginMappingResource>>, ProblemHttpResult>> ListMappingsAsync(

@@ -22,8 +22,10 @@ internal static class GroupEndpoints
         groups.MapGet("/{group}/versions", ListVersionsAsync).WithTags("Versions");
         groups.MapGet("/{group}/versions/{version:long}", GetVersionAsync).WithTags("Versions");
         groups.MapGet("/{group}/gateways", ListGatewaysAsync).WithTags("Gateways");
-        groups.MapGet("/{group}/export", ExportAsync).WithTags("Import and export");
-        groups.MapPost("/{group}/import", ImportAsync).WithTags("Import and export");
+        groups.MapGet("/{group}/export", ExportAsync)
+            .Produces<GatewayConfig>(StatusCodes.Status200OK, "application/json").WithTags("Import and export");
+        groups.MapPost("/{group}/import", ImportAsync)
+            .Accepts<GatewayConfig>("application/json", "application/yaml", "text/yaml").WithTags("Import and export");
     }
 
     private static async Task<Ok<IReadOnlyList<GroupResource>>> ListAsync(AdminDbContext db, CancellationToken ct)

@@ -17,8 +17,8 @@ internal static class ServiceEndpoints
         var services = api.MapGroup("/groups/{group}/services").WithTags("Services");
         services.MapGet("", ListAsync);
         services.MapGet("/{name}", GetAsync);
-        services.MapPost("", CreateAsync);
-        services.MapPut("/{name}", ReplaceAsync);
+        services.MapPost("", CreateAsync).Accepts<ServiceConfig>("application/json");
+        services.MapPut("/{name}", ReplaceAsync).Accepts<ServiceConfig>("application/json");
         services.MapDelete("/{name}", DeleteAsync);
         services.MapPost("/{name}/nodes/{nodeId}/offline", (string group, string name, string nodeId, HttpRequest request,
             ConfigWriter writer, CancellationToken ct) => SetOnlineAsync(group, name, nodeId, false, request, writer, ct));
@@ -67,7 +67,7 @@ internal static class ServiceEndpoints
             return body.Invalid;
         }
 
-        var service = body.Value! with { };
+        var service = body.Value!;
         ServiceEntity? created = null;
         var result = await writer.WriteAsync(group, $"create service {service.Name}", draft =>
         {

@@ -13,6 +13,7 @@ public sealed class AdminTokenTests
     public async Task GeneratedToken_WorksIsStoredHashedAndIsNotRegenerated()
     {
         var directory = Directory.CreateTempSubdirectory("gatehouse-admin-token-").FullName;
+
         // Stopped, not disposed: disposing would delete the store the second start must find.
         var first = await AdminHost.StartAsync(token: null, directory: directory);
         var token = GeneratedToken(first.Logs);
