@@ -44,7 +44,9 @@ internal sealed class AdminHost : IAsyncDisposable
     public HttpClient Anonymous { get; }
 
     /// <summary>Starts an admin; <paramref name="token"/> null lets it generate one; <paramref name="directory"/> reuses a store.</summary>
-    public static async Task<AdminHost> StartAsync(string? token = Token, string? directory = null)
+    /// <param name="settings">Extra configuration, applied last (e.g. another database provider).</param>
+    public static async Task<AdminHost> StartAsync(string? token = Token, string? directory = null,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         directory ??= System.IO.Directory.CreateTempSubdirectory("gatehouse-admin-").FullName;
         var databasePath = Path.Combine(directory, "data", "admin.db");
@@ -57,6 +59,11 @@ internal sealed class AdminHost : IAsyncDisposable
                 ["Gatehouse:Admin:Token"] = token,
                 ["Gatehouse:ControlSecret"] = Secret,
             });
+            if (settings is not null)
+            {
+                builder.Configuration.AddInMemoryCollection(settings);
+            }
+
             builder.Logging.AddProvider(logs);
         });
         await app.StartAsync();
