@@ -14,6 +14,7 @@ namespace Gatehouse.Admin.Api;
 /// <summary>The endpoints gateways call (docs/sync-protocol.md), authenticated by the control signature, not a token.</summary>
 internal static class GatewayEndpoints
 {
+    /// <summary>Maps the config pull and heartbeat endpoints under the gateway prefix.</summary>
     public static void Map(RouteGroupBuilder gateway)
     {
         gateway.MapGet("/config", GetConfigAsync);

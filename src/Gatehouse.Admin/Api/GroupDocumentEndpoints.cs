@@ -13,6 +13,7 @@ namespace Gatehouse.Admin.Api;
 /// <summary>Group-level config: origin mappings, service sets and the global policy.</summary>
 internal static class GroupDocumentEndpoints
 {
+    /// <summary>Maps the origin mapping, service set and global policy endpoints of a group.</summary>
     public static void Map(RouteGroupBuilder api)
     {
         var group = api.MapGroup("/groups/{group}");

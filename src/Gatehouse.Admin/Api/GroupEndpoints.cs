@@ -13,6 +13,7 @@ namespace Gatehouse.Admin.Api;
 /// <summary>Groups, their published versions, their gateway nodes, and import/export of a group's whole config.</summary>
 internal static class GroupEndpoints
 {
+    /// <summary>Maps the group, version, gateway-list and import/export endpoints.</summary>
     public static void Map(RouteGroupBuilder api)
     {
         var groups = api.MapGroup("/groups").WithTags("Groups");

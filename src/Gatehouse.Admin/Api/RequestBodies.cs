@@ -30,6 +30,7 @@ internal static class RequestBodies
         AllowTrailingCommas = true,
     };
 
+    /// <summary>The whole body as UTF-8 text, or null when it is too large.</summary>
     public static async Task<string?> ReadTextAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var bytes = await ReadBytesAsync(request, cancellationToken);
@@ -55,6 +56,7 @@ internal static class RequestBodies
         return buffer.ToArray();
     }
 
+    /// <summary>Reads the body as one config entry under <paramref name="property"/> and picks it out of the parsed config.</summary>
     public static async Task<ParsedBody<T>> ReadEntryAsync<T>(HttpRequest request, string property, bool list,
         Func<GatewayConfig, T?> pick, CancellationToken cancellationToken)
         where T : class

@@ -12,6 +12,7 @@ namespace Gatehouse.Admin.Api;
 /// <summary>Services of a group, and traffic switches of their nodes.</summary>
 internal static class ServiceEndpoints
 {
+    /// <summary>Maps the service endpoints under <c>/groups/{group}/services</c>.</summary>
     public static void Map(RouteGroupBuilder api)
     {
         var services = api.MapGroup("/groups/{group}/services").WithTags("Services");

@@ -12,6 +12,7 @@ internal sealed record WriteResult(long Version, ProblemHttpResult? Problem = nu
 /// <summary>Serialises writes within this process so the version numbers of one admin never race each other.</summary>
 internal sealed class WriteGate
 {
+    /// <summary>Held for the whole load-change-validate-save sequence of one write.</summary>
     public SemaphoreSlim Semaphore { get; } = new(1, 1);
 }
 
@@ -30,6 +31,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
     /// <summary>Who is recorded on new versions until users exist.</summary>
     public const string DefaultActor = "admin";
 
+    /// <summary>Applies <paramref name="change"/> to the group and publishes the result as a new version if it validates.</summary>
     public async Task<WriteResult> WriteAsync(string group, string summary, Func<GroupDraft, ProblemHttpResult?> change,
         CancellationToken cancellationToken)
     {

@@ -11,18 +11,25 @@ namespace Gatehouse.Admin.Publishing;
 internal sealed class GroupDraft(AdminDbContext db, GroupEntity group, List<ServiceEntity> services,
     List<OriginMappingEntity> mappings, List<ServiceSetEntity> sets, long currentVersion)
 {
+    /// <summary>The group row; tracked, so changes to it are saved with the write.</summary>
     public GroupEntity Group { get; } = group;
 
+    /// <summary>The latest published version of the group (0 before the first).</summary>
     public long CurrentVersion { get; } = currentVersion;
 
+    /// <summary>The group's services as the change left them.</summary>
     public IReadOnlyList<ServiceEntity> Services => services;
 
+    /// <summary>The group's origin mappings as the change left them.</summary>
     public IReadOnlyList<OriginMappingEntity> Mappings => mappings;
 
+    /// <summary>The group's service sets as the change left them.</summary>
     public IReadOnlyList<ServiceSetEntity> Sets => sets;
 
+    /// <summary>The service named exactly <paramref name="name"/>, or null.</summary>
     public ServiceEntity? FindService(string name) => services.Find(s => s.Name == name);
 
+    /// <summary>Adds a service at the end of the list, at revision 1.</summary>
     public void AddService(ServiceConfig service)
     {
         var entity = new ServiceEntity
@@ -37,18 +44,21 @@ internal sealed class GroupDraft(AdminDbContext db, GroupEntity group, List<Serv
         db.Services.Add(entity);
     }
 
+    /// <summary>Replaces a service's content and bumps its revision.</summary>
     public static void ReplaceService(ServiceEntity entity, ServiceConfig service)
     {
         entity.Json = ToJson(service);
         entity.Revision++;
     }
 
+    /// <summary>Removes a service.</summary>
     public void RemoveService(ServiceEntity entity)
     {
         services.Remove(entity);
         db.Services.Remove(entity);
     }
 
+    /// <summary>Adds an origin mapping at the end of the list; returns its generated id.</summary>
     public string AddMapping(OriginMappingConfig mapping)
     {
         var entity = new OriginMappingEntity
@@ -63,12 +73,14 @@ internal sealed class GroupDraft(AdminDbContext db, GroupEntity group, List<Serv
         return entity.Id;
     }
 
+    /// <summary>Removes an origin mapping.</summary>
     public void RemoveMapping(OriginMappingEntity entity)
     {
         mappings.Remove(entity);
         db.OriginMappings.Remove(entity);
     }
 
+    /// <summary>Adds a service set at the end of the list.</summary>
     public void AddSet(ServiceSetConfig set)
     {
         var entity = new ServiceSetEntity
@@ -82,12 +94,14 @@ internal sealed class GroupDraft(AdminDbContext db, GroupEntity group, List<Serv
         db.ServiceSets.Add(entity);
     }
 
+    /// <summary>Removes a service set.</summary>
     public void RemoveSet(ServiceSetEntity entity)
     {
         sets.Remove(entity);
         db.ServiceSets.Remove(entity);
     }
 
+    /// <summary>Sets (or clears) the global policy and bumps the group revision.</summary>
     public void SetGlobalPolicy(PolicyConfig? policy)
     {
         Group.GlobalPolicyJson = policy is null ? null : JsonSerializer.Serialize(policy, ConfigSerializer.Options);
@@ -161,6 +175,7 @@ internal sealed class GroupDraft(AdminDbContext db, GroupEntity group, List<Serv
             .Select(s => JsonSerializer.Deserialize<ServiceSetConfig>(s.Json, ConfigSerializer.Options)!).ToList(),
     };
 
+    /// <summary>Reads a stored service JSON document.</summary>
     public static ServiceConfig ReadService(string json) => JsonSerializer.Deserialize<ServiceConfig>(json, ConfigSerializer.Options)!;
 
     private static string ToJson(ServiceConfig service) => JsonSerializer.Serialize(service, ConfigSerializer.Options);

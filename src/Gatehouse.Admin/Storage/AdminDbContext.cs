@@ -9,18 +9,25 @@ namespace Gatehouse.Admin.Storage;
 /// </remarks>
 internal sealed class AdminDbContext(DbContextOptions<AdminDbContext> options) : DbContext(options)
 {
+    /// <summary>Table <c>groups</c>.</summary>
     public DbSet<GroupEntity> Groups => Set<GroupEntity>();
 
+    /// <summary>Table <c>services</c>.</summary>
     public DbSet<ServiceEntity> Services => Set<ServiceEntity>();
 
+    /// <summary>Table <c>origin_mappings</c>.</summary>
     public DbSet<OriginMappingEntity> OriginMappings => Set<OriginMappingEntity>();
 
+    /// <summary>Table <c>service_sets</c>.</summary>
     public DbSet<ServiceSetEntity> ServiceSets => Set<ServiceSetEntity>();
 
+    /// <summary>Table <c>config_versions</c>.</summary>
     public DbSet<ConfigVersionEntity> ConfigVersions => Set<ConfigVersionEntity>();
 
+    /// <summary>Table <c>gateway_nodes</c>.</summary>
     public DbSet<GatewayNodeEntity> GatewayNodes => Set<GatewayNodeEntity>();
 
+    /// <summary>Table <c>admin_tokens</c>.</summary>
     public DbSet<AdminTokenEntity> AdminTokens => Set<AdminTokenEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

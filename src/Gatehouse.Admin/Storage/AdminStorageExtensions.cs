@@ -9,9 +9,12 @@ namespace Gatehouse.Admin.Storage;
 /// <summary>Registers the admin store on the configured provider and prepares it at start.</summary>
 internal static class AdminStorageExtensions
 {
+    /// <summary>Provider name of SQLite (the default).</summary>
     public const string Sqlite = "sqlite";
+    /// <summary>Provider name of PostgreSQL.</summary>
     public const string Postgres = "postgres";
 
+    /// <summary>Registers <see cref="AdminDbContext"/> on the provider <see cref="AdminOptions.Provider"/> names.</summary>
     public static IServiceCollection AddAdminStorage(this IServiceCollection services)
     {
         services.AddDbContext<AdminDbContext>((provider, db) =>
