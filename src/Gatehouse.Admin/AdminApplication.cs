@@ -32,11 +32,8 @@ public static class AdminApplication
     {
         ArgumentNullException.ThrowIfNull(args);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
-        builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section)
-            .Validate(o => o.Provider.ToLowerInvariant() is AdminStorageExtensions.Sqlite or AdminStorageExtensions.Postgres,
-                $"{AdminOptions.Section}:Provider must be '{AdminStorageExtensions.Sqlite}' or '{AdminStorageExtensions.Postgres}'")
-            .Validate(o => !string.IsNullOrWhiteSpace(o.Database), $"{AdminOptions.Section}:Database is required")
-            .ValidateOnStart();
+        builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         builder.Services.AddAdminStorage();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
@@ -59,7 +56,16 @@ public static class AdminApplication
         }
 
         var app = builder.Build();
-        Prepare(app.Services);
+        try
+        {
+            Prepare(app.Services);
+        }
+        catch
+        {
+            // Invalid settings or an unreachable database: release the built host before reporting it.
+            ((IDisposable)app).Dispose();
+            throw;
+        }
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -20,7 +20,7 @@ internal static class AdminStorageExtensions
         services.AddDbContext<AdminDbContext>((provider, db) =>
         {
             var options = provider.GetRequiredService<IOptions<AdminOptions>>().Value;
-            if (string.Equals(options.Provider, Postgres, StringComparison.OrdinalIgnoreCase))
+            if (options.Provider == Postgres)
             {
                 db.UseNpgsql(options.Database);
             }
@@ -39,7 +39,7 @@ internal static class AdminStorageExtensions
     /// <summary>Creates the SQLite file's directory when needed, then applies pending migrations.</summary>
     public static void PrepareDatabase(AdminDbContext db, AdminOptions options)
     {
-        if (!string.Equals(options.Provider, Postgres, StringComparison.OrdinalIgnoreCase))
+        if (options.Provider != Postgres)
         {
             var dataSource = new SqliteConnectionStringBuilder(options.Database).DataSource;
             if (!string.IsNullOrEmpty(dataSource) && dataSource != ":memory:")

@@ -88,4 +88,14 @@ public sealed class GatewayEndpointTests(AdminFixture fixture) : IClassFixture<A
         var nodes = await (await Host.Client.GetAsync($"/api/v1/groups/{group}/gateways")).ReadJsonAsync(HttpStatusCode.OK);
         Assert.Empty(nodes.EnumerateArray());
     }
+
+    [Fact]
+    public async Task Heartbeat_WithoutNodeIdOrGroup_Is400NamingThem()
+    {
+        var response = await Host.Anonymous.SendAsync(AdminHost.Signed(HttpMethod.Post, "/api/v1/gateway/heartbeat", """{"version":1}"""));
+
+        var errors = (await response.ReadProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("nodeId", out _), errors.ToString());
+        Assert.True(errors.TryGetProperty("group", out _), errors.ToString());
+    }
 }
