@@ -22,7 +22,7 @@ internal static class GatewayEndpoints
     }
 
     private static async Task<Results<Ok<SnapshotDocument>, StatusCodeHttpResult, ProblemHttpResult, ValidationProblem>> GetConfigAsync(
-        HttpContext context, string? group, string? node, long? since, ControlSignatureCheck signature, AdminDbContext db,
+        HttpContext context, string? group, string? node, string? since, ControlSignatureCheck signature, AdminDbContext db,
         CancellationToken ct)
     {
         if (signature.Check(context, []) is { } unauthorized)
@@ -35,6 +35,18 @@ internal static class GatewayEndpoints
             return Problems.InvalidField("group", "the group is required");
         }
 
+        // Parsed here rather than bound, so a malformed query is answered only after the signature was checked.
+        long? known = null;
+        if (!string.IsNullOrEmpty(since))
+        {
+            if (!long.TryParse(since, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+            {
+                return Problems.InvalidField("since", "must be a version number");
+            }
+
+            known = parsed;
+        }
+
         // NOTE: `node` is accepted but not used yet: gray overrides addressed to a node id come in a later slice.
         var latest = await GroupEndpoints.LatestAsync(db, group, ct);
         if (latest is null)
@@ -42,7 +54,7 @@ internal static class GatewayEndpoints
             return Problems.NotFound($"group '{group}' does not exist");
         }
 
-        return since is { } known && known >= latest.Version
+        return known is { } current && current >= latest.Version
             ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
             : TypedResults.Ok(GroupEndpoints.ToDocument(latest));
     }

@@ -46,6 +46,11 @@ public sealed class GatewayEndpointTests(AdminFixture fixture) : IClassFixture<A
         other.RequestUri = new Uri($"/api/v1/gateway/config?group={group}x&node=gw-1", UriKind.Relative);
         await (await Host.Anonymous.SendAsync(other)).ReadProblemAsync(HttpStatusCode.Unauthorized);
 
+        // A malformed query is not looked at before the signature.
+        await (await Host.Anonymous.GetAsync(path + "&since=abc")).ReadProblemAsync(HttpStatusCode.Unauthorized);
+        var badSince = await Host.Anonymous.SendAsync(AdminHost.Signed(HttpMethod.Get, path + "&since=abc"));
+        Assert.True((await badSince.ReadProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("since", out _));
+
         // An admin token is no substitute for the signature.
         await (await Host.Client.GetAsync(path)).ReadProblemAsync(HttpStatusCode.Unauthorized);
     }
