@@ -1,0 +1,106 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Gatehouse.Admin.Api;
+using Gatehouse.Admin.Publishing;
+using Gatehouse.Admin.Security;
+using Gatehouse.Admin.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Gatehouse.Admin;
+
+/// <summary>Builds the admin service (control plane): REST API under <c>/api/v1</c>, OpenAPI, the gateway sync endpoints.</summary>
+/// <remarks>
+/// <see cref="Create"/> migrates the database and loads the admin token before it returns, so a returned application
+/// is ready to serve; a host only has to run it.
+/// </remarks>
+public static class AdminApplication
+{
+    /// <summary>Where the admin listens when no <c>--urls</c> (or <c>ASPNETCORE_URLS</c>) is given.</summary>
+    public const string DefaultUrl = "http://localhost:9000";
+
+    private const string ApiPrefix = "/api/v1";
+    private const string GatewayPrefix = "/api/v1/gateway";
+
+    /// <summary>Builds the admin application; <paramref name="configure"/> may change the builder before it is built.</summary>
+    /// <param name="args">Command-line arguments: <c>--urls</c> and any <c>--Gatehouse:Admin:*</c> key.</param>
+    /// <param name="configure">Called last on the builder, e.g. to add configuration or logging in a host or a test.</param>
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
+        builder.Services.AddAdminStorage();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            // Config entries in responses look exactly like the declarative file: enums as camelCase strings, no nulls.
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<WriteGate>();
+        builder.Services.AddSingleton<AdminTokens>();
+        builder.Services.AddSingleton<ControlSignatureCheck>();
+        builder.Services.AddScoped<ConfigWriter>();
+        configure?.Invoke(builder);
+
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var app = builder.Build();
+        try
+        {
+            Prepare(app.Services);
+        }
+        catch
+        {
+            // Invalid settings or an unreachable database: release the built host before reporting it.
+            ((IDisposable)app).Dispose();
+            throw;
+        }
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        var tokens = app.Services.GetRequiredService<AdminTokens>();
+
+        // A middleware, not an endpoint filter: filters run after body binding, so an unauthenticated caller could
+        // otherwise learn about request validation (and unknown routes) before being told to authenticate.
+        app.Use(async (context, next) =>
+        {
+            var path = context.Request.Path;
+            if (path.StartsWithSegments(ApiPrefix) && !path.StartsWithSegments(GatewayPrefix)
+                && tokens.Check(context.Request) is { } unauthorized)
+            {
+                await unauthorized.ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
+
+        app.MapOpenApi();
+        var api = app.MapGroup(ApiPrefix);
+        GroupEndpoints.Map(api);
+        ServiceEndpoints.Map(api);
+        GroupDocumentEndpoints.Map(api);
+        GatewayEndpoints.Map(app.MapGroup(GatewayPrefix).WithTags("Gateway sync"));
+        return app;
+    }
+
+    private static void Prepare(IServiceProvider services)
+    {
+        using var scope = services.CreateScope();
+        var options = scope.ServiceProvider.GetRequiredService<IOptions<AdminOptions>>().Value;
+        var db = scope.ServiceProvider.GetRequiredService<AdminDbContext>();
+        AdminStorageExtensions.PrepareDatabase(db, options);
+        scope.ServiceProvider.GetRequiredService<AdminTokens>().Initialize(db);
+    }
+}

@@ -1,0 +1,182 @@
+using System.Text.Json.Nodes;
+using Gatehouse.Admin.Publishing;
+using Gatehouse.Admin.Storage;
+using Gatehouse.Core.Config;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Gatehouse.Admin.Api;
+
+/// <summary>Groups, their published versions, their gateway nodes, and import/export of a group's whole config.</summary>
+internal static class GroupEndpoints
+{
+    /// <summary>Maps the group, version, gateway-list and import/export endpoints.</summary>
+    public static void Map(RouteGroupBuilder api)
+    {
+        var groups = api.MapGroup("/groups").WithTags("Groups");
+        groups.MapGet("", ListAsync);
+        groups.MapPost("", CreateAsync);
+        groups.MapDelete("/{group}", DeleteAsync);
+        groups.MapGet("/{group}/versions", ListVersionsAsync).WithTags("Versions");
+        groups.MapGet("/{group}/versions/{version:long}", GetVersionAsync).WithTags("Versions");
+        groups.MapGet("/{group}/gateways", ListGatewaysAsync).WithTags("Gateways");
+        groups.MapGet("/{group}/export", ExportAsync)
+            .Produces<GatewayConfig>(StatusCodes.Status200OK, "application/json").WithTags("Import and export");
+        groups.MapPost("/{group}/import", ImportAsync)
+            .Accepts<GatewayConfig>("application/json", "application/yaml", "text/yaml").WithTags("Import and export");
+    }
+
+    private static async Task<Ok<IReadOnlyList<GroupResource>>> ListAsync(AdminDbContext db, CancellationToken ct)
+    {
+        var groups = await db.Groups.AsNoTracking().OrderBy(g => g.Name).ToListAsync(ct);
+        var versions = await db.ConfigVersions.GroupBy(v => v.Group)
+            .Select(g => new { Group = g.Key, Version = g.Max(v => v.Version) }).ToDictionaryAsync(x => x.Group, x => x.Version, ct);
+        return TypedResults.Ok<IReadOnlyList<GroupResource>>(groups
+            .Select(g => new GroupResource(g.Name, g.Revision, versions.GetValueOrDefault(g.Name), g.CreatedAt)).ToList());
+    }
+
+    private static async Task<Results<Created<GroupResource>, ProblemHttpResult, ValidationProblem>> CreateAsync(
+        CreateGroupRequest request, ConfigWriter writer, AdminDbContext db, CancellationToken ct)
+    {
+        var name = request.Name ?? "";
+        var result = await writer.CreateGroupAsync(name, ct);
+        if (result.Problem is not null)
+        {
+            return result.Problem;
+        }
+
+        if (result.Invalid is not null)
+        {
+            return result.Invalid;
+        }
+
+        var group = await db.Groups.AsNoTracking().FirstAsync(g => g.Name == name, ct);
+        return TypedResults.Created($"/api/v1/groups/{name}", new GroupResource(name, group.Revision, result.Version, group.CreatedAt));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string group, ConfigWriter writer, CancellationToken ct) =>
+        await writer.DeleteGroupAsync(group, ct) ? TypedResults.NoContent() : Problems.NotFound($"group '{group}' does not exist");
+
+    private static async Task<Results<Ok<Page<VersionSummary>>, ProblemHttpResult, ValidationProblem>> ListVersionsAsync(
+        string group, int? offset, int? limit, AdminDbContext db, CancellationToken ct)
+    {
+        if (RequestBodies.CheckPaging(offset, limit, out var skip, out var take) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (!await db.Groups.AnyAsync(g => g.Name == group, ct))
+        {
+            return Problems.NotFound($"group '{group}' does not exist");
+        }
+
+        var query = db.ConfigVersions.AsNoTracking().Where(v => v.Group == group);
+        var total = await query.CountAsync(ct);
+        var items = await query.OrderByDescending(v => v.Version).Skip(skip).Take(take)
+            .Select(v => new VersionSummary(v.Version, v.Checksum, v.Actor, v.CreatedAt, v.Summary)).ToListAsync(ct);
+        return TypedResults.Ok(new Page<VersionSummary>(items, total));
+    }
+
+    private static async Task<Results<Ok<SnapshotDocument>, ProblemHttpResult>> GetVersionAsync(
+        string group, long version, AdminDbContext db, CancellationToken ct)
+    {
+        var entity = await db.ConfigVersions.AsNoTracking().FirstOrDefaultAsync(v => v.Group == group && v.Version == version, ct);
+        return entity is null
+            ? Problems.NotFound($"version {version} of group '{group}' does not exist")
+            : TypedResults.Ok(ToDocument(entity));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<GatewayNodeResource>>, ProblemHttpResult>> ListGatewaysAsync(
+        string group, AdminDbContext db, CancellationToken ct)
+    {
+        if (!await db.Groups.AnyAsync(g => g.Name == group, ct))
+        {
+            return Problems.NotFound($"group '{group}' does not exist");
+        }
+
+        var current = await db.ConfigVersions.Where(v => v.Group == group).MaxAsync(v => (long?)v.Version, ct) ?? 0;
+        var nodes = await db.GatewayNodes.AsNoTracking().Where(n => n.Group == group).OrderBy(n => n.Id).ToListAsync(ct);
+        return TypedResults.Ok<IReadOnlyList<GatewayNodeResource>>(nodes
+            .Select(n => new GatewayNodeResource(n.Id, n.Loc, n.ControlAddress, n.Version, n.Checksum, n.LastSeen, n.Version == current))
+            .ToList());
+    }
+
+    /// <summary>The group's current config as indented <see cref="ConfigSerializer"/> JSON, ready to be imported again.</summary>
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ExportAsync(string group, AdminDbContext db, CancellationToken ct)
+    {
+        var latest = await LatestAsync(db, group, ct);
+        if (latest is null)
+        {
+            return Problems.NotFound($"group '{group}' does not exist");
+        }
+
+        var config = ConfigSerializer.Deserialize(latest.Snapshot, "store");
+        return TypedResults.Text(ConfigSerializer.Serialize(config, indented: true), "application/json");
+    }
+
+    /// <summary>Replaces the group's whole config with a declarative JSON or YAML document, as one validated version.</summary>
+    private static async Task<Results<Ok<VersionSummary>, ProblemHttpResult, ValidationProblem>> ImportAsync(
+        string group, HttpRequest request, ConfigWriter writer, AdminDbContext db, CancellationToken ct)
+    {
+        var text = await RequestBodies.ReadTextAsync(request, ct);
+        if (text is null)
+        {
+            return Problems.InvalidField("body", "the body is too large");
+        }
+
+        var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() ?? "";
+        var format = mediaType.Contains("yaml", StringComparison.Ordinal) ? ConfigFormat.Yaml : ConfigFormat.Json;
+        GatewayConfig config;
+        try
+        {
+            config = ConfigLoader.Parse(text, "import", format);
+        }
+        catch (ConfigException ex)
+        {
+            return Problems.Invalid(ex.Errors);
+        }
+
+        // A document for another group would be published under this group's name without the author noticing.
+        var mismatches = new List<ConfigError>();
+        if (config.Group is not null && config.Group != group)
+        {
+            mismatches.Add(new ConfigError("import", "group", $"the document is for group '{config.Group}', not '{group}'"));
+        }
+
+        mismatches.AddRange(config.Services.Where(s => s.Group is not null && s.Group != group)
+            .Select(s => new ConfigError("import", $"services[{s.Name}].group", $"the service is for group '{s.Group}', not '{group}'")));
+        if (mismatches.Count > 0)
+        {
+            return Problems.Invalid(mismatches);
+        }
+
+        var result = await writer.WriteAsync(group, "import", draft =>
+        {
+            draft.ReplaceAll(config);
+            return null;
+        }, ct);
+
+        if (result.Problem is not null)
+        {
+            return result.Problem;
+        }
+
+        if (result.Invalid is not null)
+        {
+            return result.Invalid;
+        }
+
+        var entity = await db.ConfigVersions.AsNoTracking().FirstAsync(v => v.Group == group && v.Version == result.Version, ct);
+        return TypedResults.Ok(new VersionSummary(entity.Version, entity.Checksum, entity.Actor, entity.CreatedAt, entity.Summary));
+    }
+
+    /// <summary>The newest version row of <paramref name="group"/>; null when the group does not exist.</summary>
+    internal static Task<ConfigVersionEntity?> LatestAsync(AdminDbContext db, string group, CancellationToken ct) =>
+        db.ConfigVersions.AsNoTracking().Where(v => v.Group == group).OrderByDescending(v => v.Version).FirstOrDefaultAsync(ct);
+
+    internal static SnapshotDocument ToDocument(ConfigVersionEntity entity) =>
+        new(entity.Group, entity.Version, entity.Checksum, JsonNode.Parse(entity.Snapshot)!);
+}

@@ -1,0 +1,38 @@
+using System.Text.Json.Nodes;
+using Gatehouse.Core.Config;
+
+namespace Gatehouse.Admin.Api;
+
+/// <summary>One page of a list: the items from <c>offset</c>, at most <c>limit</c>, and how many there are in all.</summary>
+internal sealed record Page<T>(IReadOnlyList<T> Items, int Total);
+
+/// <summary>A gateway group: its settings revision and the version it currently publishes.</summary>
+internal sealed record GroupResource(string Name, long Revision, long Version, DateTimeOffset CreatedAt);
+
+/// <summary>Body of <c>POST /api/v1/groups</c>.</summary>
+internal sealed record CreateGroupRequest(string? Name);
+
+/// <summary>A service with the revision an update must quote.</summary>
+internal sealed record ServiceResource(string Name, long Revision, ServiceConfig Service);
+
+/// <summary>An origin mapping under its generated id.</summary>
+internal sealed record OriginMappingResource(string Id, OriginMappingConfig Mapping);
+
+/// <summary>A service set under its tag.</summary>
+internal sealed record ServiceSetResource(string Tag, ServiceSetConfig Set);
+
+/// <summary>The group's global policy (null when unset) with the group revision an update must quote.</summary>
+internal sealed record GlobalPolicyResource(long Revision, PolicyConfig? Policy);
+
+/// <summary>One published version of a group, without its snapshot.</summary>
+internal sealed record VersionSummary(long Version, string Checksum, string Actor, DateTimeOffset CreatedAt, string Summary);
+
+/// <summary>The snapshot document of docs/sync-protocol.md: <c>config</c> is the <c>ConfigSerializer</c> JSON as stored.</summary>
+internal sealed record SnapshotDocument(string Group, long Version, string Checksum, JsonNode Config);
+
+/// <summary>Body of <c>POST /api/v1/gateway/heartbeat</c>, as docs/sync-protocol.md defines it.</summary>
+internal sealed record HeartbeatRequest(string? NodeId, string? Group, string? Loc, string? ControlAddress, long Version, string? Checksum);
+
+/// <summary>A gateway node of a group as its last heartbeat reported it; <c>current</c> when it applied the latest version.</summary>
+internal sealed record GatewayNodeResource(string NodeId, string? Loc, string? ControlAddress, long Version, string? Checksum,
+    DateTimeOffset LastSeen, bool Current);

@@ -1,0 +1,169 @@
+using Gatehouse.Admin.Api;
+using Gatehouse.Admin.Storage;
+using Gatehouse.Core.Config;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace Gatehouse.Admin.Publishing;
+
+/// <summary>What a write ended in: a new version, a problem (404/409/428) or the validation errors that stopped it.</summary>
+internal sealed record WriteResult(long Version, ProblemHttpResult? Problem = null, ValidationProblem? Invalid = null);
+
+/// <summary>Serialises writes within this process so the version numbers of one admin never race each other.</summary>
+internal sealed class WriteGate
+{
+    /// <summary>Held for the whole load-change-validate-save sequence of one write.</summary>
+    public SemaphoreSlim Semaphore { get; } = new(1, 1);
+}
+
+/// <summary>
+/// The only way config changes: load the group, apply the change to its entities, build the whole would-be
+/// <see cref="GatewayConfig"/>, validate it, and only then save the change together with a new version row.
+/// </summary>
+/// <remarks>
+/// :: Step 1: load the group (404 when missing). :: Step 2: apply the change, which may refuse with a problem (e.g. a
+/// stale revision). :: Step 3: build and validate the config as version = latest + 1; any error rejects the write and
+/// nothing is saved. :: Step 4: save the entities and the version row in one <c>SaveChanges</c>, which is one
+/// transaction. A second admin committing the same version number of the group fails on the version key and gets 409.
+/// </remarks>
+internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvider time)
+{
+    /// <summary>Who is recorded on new versions until users exist.</summary>
+    public const string DefaultActor = "admin";
+
+    /// <summary>Applies <paramref name="change"/> to the group and publishes the result as a new version if it validates.</summary>
+    public async Task<WriteResult> WriteAsync(string group, string summary, Func<GroupDraft, ProblemHttpResult?> change,
+        CancellationToken cancellationToken)
+    {
+        await gate.Semaphore.WaitAsync(cancellationToken);
+        try
+        {
+            // :: Step 1
+            var draft = await LoadAsync(group, cancellationToken);
+            if (draft is null)
+            {
+                return new WriteResult(0, Problem: Problems.NotFound($"group '{group}' does not exist"));
+            }
+
+            // :: Step 2
+            var problem = change(draft);
+            if (problem is not null)
+            {
+                return new WriteResult(0, Problem: problem);
+            }
+
+            return await CommitAsync(draft, summary, cancellationToken);
+        }
+        finally
+        {
+            gate.Semaphore.Release();
+        }
+    }
+
+    /// <summary>Creates an empty group and its version 1.</summary>
+    public async Task<WriteResult> CreateGroupAsync(string name, CancellationToken cancellationToken)
+    {
+        var errors = ConfigValidator.Validate(new GatewayConfig { Group = name }, null);
+        if (errors.Count > 0)
+        {
+            return new WriteResult(0, Invalid: Problems.Invalid(errors.Select(e => e with { Entry = "name" }).ToList()));
+        }
+
+        await gate.Semaphore.WaitAsync(cancellationToken);
+        try
+        {
+            var lower = name.ToLowerInvariant();
+            var existing = await db.Groups.Select(g => g.Name).ToListAsync(cancellationToken);
+            if (existing.Any(n => n.ToLowerInvariant() == lower))
+            {
+                return new WriteResult(0, Problem: Problems.Conflict($"group '{name}' already exists"));
+            }
+
+            var group = new GroupEntity { Name = name, Revision = 1, CreatedAt = time.GetUtcNow() };
+            db.Groups.Add(group);
+            return await CommitAsync(new GroupDraft(db, group, [], [], [], 0), "create group", cancellationToken);
+        }
+        finally
+        {
+            gate.Semaphore.Release();
+        }
+    }
+
+    /// <summary>Deletes a group with everything stored for it; false when it does not exist.</summary>
+    public async Task<bool> DeleteGroupAsync(string name, CancellationToken cancellationToken)
+    {
+        await gate.Semaphore.WaitAsync(cancellationToken);
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var deleted = await db.Groups.Where(g => g.Name == name).ExecuteDeleteAsync(cancellationToken);
+            if (deleted == 0)
+            {
+                return false;
+            }
+
+            await db.Services.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
+            await db.OriginMappings.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
+            await db.ServiceSets.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
+            await db.ConfigVersions.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
+            await db.GatewayNodes.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return true;
+        }
+        finally
+        {
+            gate.Semaphore.Release();
+        }
+    }
+
+    private async Task<GroupDraft?> LoadAsync(string group, CancellationToken cancellationToken)
+    {
+        var entity = await db.Groups.FirstOrDefaultAsync(g => g.Name == group, cancellationToken);
+        if (entity is null)
+        {
+            return null;
+        }
+
+        var services = await db.Services.Where(s => s.Group == group).OrderBy(s => s.Position).ToListAsync(cancellationToken);
+        var mappings = await db.OriginMappings.Where(s => s.Group == group).OrderBy(s => s.Position).ToListAsync(cancellationToken);
+        var sets = await db.ServiceSets.Where(s => s.Group == group).OrderBy(s => s.Position).ToListAsync(cancellationToken);
+        var version = await db.ConfigVersions.Where(v => v.Group == group).MaxAsync(v => (long?)v.Version, cancellationToken) ?? 0;
+        return new GroupDraft(db, entity, services, mappings, sets, version);
+    }
+
+    private async Task<WriteResult> CommitAsync(GroupDraft draft, string summary, CancellationToken cancellationToken)
+    {
+        // :: Step 3
+        var version = draft.CurrentVersion + 1;
+        var config = draft.Build(version);
+        var errors = ConfigValidator.Validate(config, null);
+        if (errors.Count > 0)
+        {
+            return new WriteResult(0, Invalid: Problems.Invalid(errors));
+        }
+
+        // :: Step 4
+        db.ConfigVersions.Add(new ConfigVersionEntity
+        {
+            Group = draft.Group.Name,
+            Version = version,
+            Checksum = ConfigChecksum.Compute(config),
+            Snapshot = ConfigSerializer.Serialize(config),
+            Actor = DefaultActor,
+            CreatedAt = time.GetUtcNow(),
+            Summary = summary,
+        });
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            return new WriteResult(0, Problem: Problems.Conflict(
+                $"group '{draft.Group.Name}' was changed concurrently; reload and retry"));
+        }
+
+        return new WriteResult(version);
+    }
+}

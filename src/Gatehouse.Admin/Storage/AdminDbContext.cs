@@ -1,0 +1,113 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Gatehouse.Admin.Storage;
+
+/// <summary>The admin store: one set of tables for SQLite and PostgreSQL, created by the hand-written migrations.</summary>
+/// <remarks>
+/// Table and column names are set explicitly (snake_case) so they match <see cref="Migrations.InitialSchema"/>; there is
+/// no model snapshot, so nothing compares the two automatically and both must change together.
+/// </remarks>
+internal sealed class AdminDbContext(DbContextOptions<AdminDbContext> options) : DbContext(options)
+{
+    /// <summary>Table <c>groups</c>.</summary>
+    public DbSet<GroupEntity> Groups => Set<GroupEntity>();
+
+    /// <summary>Table <c>services</c>.</summary>
+    public DbSet<ServiceEntity> Services => Set<ServiceEntity>();
+
+    /// <summary>Table <c>origin_mappings</c>.</summary>
+    public DbSet<OriginMappingEntity> OriginMappings => Set<OriginMappingEntity>();
+
+    /// <summary>Table <c>service_sets</c>.</summary>
+    public DbSet<ServiceSetEntity> ServiceSets => Set<ServiceSetEntity>();
+
+    /// <summary>Table <c>config_versions</c>.</summary>
+    public DbSet<ConfigVersionEntity> ConfigVersions => Set<ConfigVersionEntity>();
+
+    /// <summary>Table <c>gateway_nodes</c>.</summary>
+    public DbSet<GatewayNodeEntity> GatewayNodes => Set<GatewayNodeEntity>();
+
+    /// <summary>Table <c>admin_tokens</c>.</summary>
+    public DbSet<AdminTokenEntity> AdminTokens => Set<AdminTokenEntity>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<GroupEntity>(e =>
+        {
+            e.ToTable("groups");
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasColumnName("name");
+            e.Property(x => x.Revision).HasColumnName("revision");
+            e.Property(x => x.GlobalPolicyJson).HasColumnName("global_policy_json");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+
+        modelBuilder.Entity<ServiceEntity>(e =>
+        {
+            e.ToTable("services");
+            e.HasKey(x => new { x.Group, x.Name });
+            e.Property(x => x.Group).HasColumnName("group_name");
+            e.Property(x => x.Name).HasColumnName("name");
+            e.Property(x => x.Position).HasColumnName("position");
+            e.Property(x => x.Json).HasColumnName("json");
+            e.Property(x => x.Revision).HasColumnName("revision");
+        });
+
+        modelBuilder.Entity<OriginMappingEntity>(e =>
+        {
+            e.ToTable("origin_mappings");
+            e.HasKey(x => new { x.Group, x.Id });
+            e.Property(x => x.Group).HasColumnName("group_name");
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.Position).HasColumnName("position");
+            e.Property(x => x.Json).HasColumnName("json");
+        });
+
+        modelBuilder.Entity<ServiceSetEntity>(e =>
+        {
+            e.ToTable("service_sets");
+            e.HasKey(x => new { x.Group, x.Tag });
+            e.Property(x => x.Group).HasColumnName("group_name");
+            e.Property(x => x.Tag).HasColumnName("tag");
+            e.Property(x => x.Position).HasColumnName("position");
+            e.Property(x => x.Json).HasColumnName("json");
+        });
+
+        modelBuilder.Entity<ConfigVersionEntity>(e =>
+        {
+            e.ToTable("config_versions");
+
+            // (group, version) as the key is also the concurrency guard: two admins committing the same next version
+            // of a group collide here, and the loser is told to retry.
+            e.HasKey(x => new { x.Group, x.Version });
+            e.Property(x => x.Group).HasColumnName("group_name");
+            e.Property(x => x.Version).HasColumnName("version");
+            e.Property(x => x.Checksum).HasColumnName("checksum");
+            e.Property(x => x.Snapshot).HasColumnName("snapshot");
+            e.Property(x => x.Actor).HasColumnName("actor");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.Summary).HasColumnName("summary");
+        });
+
+        modelBuilder.Entity<GatewayNodeEntity>(e =>
+        {
+            e.ToTable("gateway_nodes");
+            e.HasKey(x => new { x.Group, x.Id });
+            e.Property(x => x.Group).HasColumnName("group_name");
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.Loc).HasColumnName("loc");
+            e.Property(x => x.ControlAddress).HasColumnName("control_address");
+            e.Property(x => x.Version).HasColumnName("version");
+            e.Property(x => x.Checksum).HasColumnName("checksum");
+            e.Property(x => x.LastSeen).HasColumnName("last_seen");
+        });
+
+        modelBuilder.Entity<AdminTokenEntity>(e =>
+        {
+            e.ToTable("admin_tokens");
+            e.HasKey(x => x.Hash);
+            e.Property(x => x.Hash).HasColumnName("hash");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+    }
+}

@@ -1,0 +1,101 @@
+namespace Gatehouse.Admin.Storage;
+
+/// <summary>A gateway group: the isolation unit whose config is published as one snapshot.</summary>
+internal sealed class GroupEntity
+{
+    public string Name { get; set; } = "";
+
+    /// <summary>Revision of the group-level settings (the global policy); bumped on every change to them.</summary>
+    public long Revision { get; set; }
+
+    /// <summary>The group's global <c>PolicyConfig</c> in <c>ConfigSerializer</c> JSON; null when unset.</summary>
+    public string? GlobalPolicyJson { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>One service of a group, kept whole as <c>ServiceConfig</c> JSON (nodes, APIs and policy included).</summary>
+internal sealed class ServiceEntity
+{
+    public string Group { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    /// <summary>Order in the published config; list order is part of the checksum, so it is kept.</summary>
+    public int Position { get; set; }
+
+    public string Json { get; set; } = "";
+
+    /// <summary>Optimistic-concurrency revision; starts at 1 and grows by one per change.</summary>
+    public long Revision { get; set; }
+}
+
+/// <summary>One origin mapping of a group, as <c>OriginMappingConfig</c> JSON, under a generated id.</summary>
+internal sealed class OriginMappingEntity
+{
+    public string Group { get; set; } = "";
+
+    public string Id { get; set; } = "";
+
+    public int Position { get; set; }
+
+    public string Json { get; set; } = "";
+}
+
+/// <summary>One service set of a group, as <c>ServiceSetConfig</c> JSON, keyed by its tag.</summary>
+internal sealed class ServiceSetEntity
+{
+    public string Group { get; set; } = "";
+
+    public string Tag { get; set; } = "";
+
+    public int Position { get; set; }
+
+    public string Json { get; set; } = "";
+}
+
+/// <summary>A published snapshot of a group: every committed write adds one, numbered per group.</summary>
+internal sealed class ConfigVersionEntity
+{
+    public string Group { get; set; } = "";
+
+    public long Version { get; set; }
+
+    public string Checksum { get; set; } = "";
+
+    /// <summary>The snapshot's <c>GatewayConfig</c> in compact <c>ConfigSerializer</c> JSON.</summary>
+    public string Snapshot { get; set; } = "";
+
+    public string Actor { get; set; } = "";
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public string Summary { get; set; } = "";
+}
+
+/// <summary>A gateway node as last reported by its heartbeat.</summary>
+internal sealed class GatewayNodeEntity
+{
+    public string Group { get; set; } = "";
+
+    public string Id { get; set; } = "";
+
+    public string? Loc { get; set; }
+
+    public string? ControlAddress { get; set; }
+
+    public long Version { get; set; }
+
+    public string? Checksum { get; set; }
+
+    public DateTimeOffset LastSeen { get; set; }
+}
+
+/// <summary>An admin API token, stored only as its SHA-256 hash.</summary>
+internal sealed class AdminTokenEntity
+{
+    /// <summary>Lower-case hex SHA-256 of the token's UTF-8 bytes.</summary>
+    public string Hash { get; set; } = "";
+
+    public DateTimeOffset CreatedAt { get; set; }
+}

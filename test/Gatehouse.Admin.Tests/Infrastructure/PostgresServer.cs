@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Gatehouse.Admin.Tests.Infrastructure;
+
+/// <summary>
+/// A throw-away PostgreSQL 15 server (Debian's packages) on a free loopback port, run as the <c>postgres</c> user
+/// because initdb and postgres refuse to run as root. Started once per test class and stopped by its PID.
+/// </summary>
+public sealed class PostgresServer : IAsyncLifetime
+{
+    private const string BinDirectory = "/usr/lib/postgresql/15/bin";
+    private string _directory = "";
+    private Process? _server;
+
+    /// <summary>Connection string of a fresh database for one admin.</summary>
+    public string ConnectionString(string database) =>
+        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=false";
+
+    public int Port { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        _directory = Directory.CreateTempSubdirectory("gatehouse-pg-").FullName;
+        await RunAsync("chown", ["postgres", _directory]);
+        await RunAsync("runuser", ["-u", "postgres", "--", $"{BinDirectory}/initdb", "-D", $"{_directory}/data", "-A", "trust", "-U", "postgres", "--no-sync"]);
+        Port = FreePort();
+        var start = new ProcessStartInfo("runuser", ["-u", "postgres", "--", $"{BinDirectory}/postgres", "-D", $"{_directory}/data",
+            "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-k", _directory, "-c", "listen_addresses=127.0.0.1", "-F"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        _server = Process.Start(start)!;
+        _server.BeginErrorReadLine();
+        _server.BeginOutputReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+                await connection.OpenAsync();
+                return;
+            }
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    public async Task CreateDatabaseAsync(string name)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            // The whole tree (runuser, postgres and its backends): the data is thrown away, so no clean shutdown is needed.
+            _server.Kill(entireProcessTree: true);
+            await _server.WaitForExitAsync();
+            _server.Dispose();
+        }
+
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task RunAsync(string file, string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} failed ({process.ExitCode}): {output}");
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System.Net;
+using Gatehouse.Admin.Tests.Infrastructure;
+using Gatehouse.Core.Config;
+
+namespace Gatehouse.Admin.Tests.Storage;
+
+/// <summary>The same admin on PostgreSQL: the hand-written migration, writes, versions and the gateway endpoints.</summary>
+public sealed class PostgresStoreTests(PostgresServer postgres) : IClassFixture<PostgresServer>
+{
+    [Fact]
+    public async Task Postgres_MigratesWritesPublishesAndRecordsHeartbeats()
+    {
+        var database = "admin_" + Guid.NewGuid().ToString("N")[..8];
+        await postgres.CreateDatabaseAsync(database);
+        await using var host = await AdminHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Gatehouse:Admin:Provider"] = "postgres",
+            ["Gatehouse:Admin:Database"] = postgres.ConnectionString(database),
+        });
+
+        var group = await host.CreateGroupAsync();
+        await (await host.Client.PostAsync($"/api/v1/groups/{group}/services", AdminHost.Json(Http.Service("orders"))))
+            .ReadJsonAsync(HttpStatusCode.Created);
+        var stale = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/groups/{group}/services/orders")
+        {
+            Content = AdminHost.Json(Http.Service("orders")),
+        }.WithRevision(5);
+        await (await host.Client.SendAsync(stale)).ReadProblemAsync(HttpStatusCode.Conflict);
+
+        var document = await (await host.Anonymous.SendAsync(AdminHost.Signed(HttpMethod.Get, $"/api/v1/gateway/config?group={group}&node=gw-1")))
+            .ReadJsonAsync(HttpStatusCode.OK);
+        var config = ConfigSerializer.Deserialize(document.GetProperty("config").GetRawText(), "test");
+        Assert.Equal(2, config.Version);
+        Assert.Equal(ConfigChecksum.Compute(config), document.GetProperty("checksum").GetString());
+
+        var heartbeat = $$"""{"nodeId":"gw-1","group":"{{group}}","version":2,"checksum":"{{ConfigChecksum.Compute(config)}}"}""";
+        Assert.Equal(HttpStatusCode.NoContent,
+            (await host.Anonymous.SendAsync(AdminHost.Signed(HttpMethod.Post, "/api/v1/gateway/heartbeat", heartbeat))).StatusCode);
+        var nodes = await (await host.Client.GetAsync($"/api/v1/groups/{group}/gateways")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.True(Assert.Single(nodes.EnumerateArray()).GetProperty("current").GetBoolean());
+        Assert.Equal(2, await host.VersionCountAsync(group));
+    }
+}
