@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests start as real servers. Installed only when missing.
-APT_PACKAGES=()
+# postgresql: the admin store tests run against a real PostgreSQL 15 server.
+APT_PACKAGES=(postgresql)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
