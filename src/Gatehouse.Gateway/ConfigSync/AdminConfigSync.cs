@@ -86,6 +86,11 @@ internal sealed partial class AdminConfigSync : BackgroundService
         {
             NoteUnreachable($"no config within {StartupPullTimeout.TotalSeconds:0} s");
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Start must not fail on the admin's account: the snapshot file and the retry loop take over.
+            Log.IterationFailed(_logger, ex);
+        }
 
         if (result == SyncResult.Failed && _state.Current is null)
         {

@@ -60,11 +60,15 @@ public class AdminConfigSyncTests
         await using var gw = await GatewayTestHost.StartWithAdminAsync(admin.Url, Secret, null,
             "--Gatehouse:Gateway:PullInterval", "00:00:00.300");
 
-        // The change is never pushed: only the timer can bring it in.
+        // The changes are never pushed: only the timer can bring them in, and it keeps doing so.
         admin.Serve(Config(2, green));
         await WaitForVersionAsync(gw, 2, TimeSpan.FromSeconds(3));
         Assert.StartsWith("green|", (await GetAsync(gw)).Body);
+        admin.Serve(Config(3, blue));
+        await WaitForVersionAsync(gw, 3, TimeSpan.FromSeconds(3));
+        Assert.StartsWith("blue|", (await GetAsync(gw)).Body);
         Assert.Contains((long?)1, admin.Pulls);
+        Assert.Contains((long?)2, admin.Pulls);
     }
 
     [Theory]

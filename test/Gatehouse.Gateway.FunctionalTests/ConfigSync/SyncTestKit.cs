@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.ConfigSync;
 using Gatehouse.Gateway.FunctionalTests.Infrastructure;
 
 namespace Gatehouse.Gateway.FunctionalTests.ConfigSync;
@@ -42,4 +43,21 @@ internal static class SyncTestKit
     public static Task WaitForVersionAsync(GatewayTestHost gateway, long version, TimeSpan timeout) =>
         GatewayTestHost.WaitUntilAsync(async () => (await gateway.GetVersionAsync()).Version == version, timeout,
             $"the gateway did not reach version {version}");
+
+    /// <summary>
+    /// Waits until the snapshot file holds <paramref name="version"/>; it is written just after the apply, so the
+    /// version endpoint can be ahead of it for a moment.
+    /// </summary>
+    public static Task<SnapshotDocument> WaitForSnapshotFileAsync(GatewayTestHost gateway, long version) =>
+        WaitForAsync(() => File.Exists(gateway.SnapshotPath)
+                ? SnapshotDocument.Parse(File.ReadAllText(gateway.SnapshotPath), "default", "test") is { } d && d.Version == version ? d : null
+                : null,
+            $"the snapshot file did not reach version {version}");
+
+    private static async Task<T> WaitForAsync<T>(Func<T?> probe, string what) where T : class
+    {
+        T? found = null;
+        await GatewayTestHost.WaitUntilAsync(() => Task.FromResult((found = probe()) is not null), TimeSpan.FromSeconds(2), what);
+        return found!;
+    }
 }
