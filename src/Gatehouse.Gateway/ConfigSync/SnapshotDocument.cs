@@ -40,7 +40,8 @@ internal sealed record SnapshotDocument(string Group, long Version, string Check
 
             var group = RequiredString(root, "group", source);
             var checksum = RequiredString(root, "checksum", source);
-            if (!root.TryGetProperty("version", out var versionElement) || !versionElement.TryGetInt64(out var version))
+            if (!root.TryGetProperty("version", out var versionElement) || versionElement.ValueKind != JsonValueKind.Number
+                || !versionElement.TryGetInt64(out var version))
             {
                 throw new InvalidDataException($"{source}: 'version' is missing or not an integer");
             }
