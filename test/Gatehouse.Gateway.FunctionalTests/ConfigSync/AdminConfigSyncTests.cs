@@ -111,6 +111,48 @@ public class AdminConfigSyncTests
     }
 
     [Fact]
+    public async Task Push_OversizedOrOtherGroup_RefusedWithoutPull()
+    {
+        await using var blue = await EchoBackend.StartAsync("blue");
+        await using var admin = await SnapshotServer.StartAsync(Secret);
+        admin.Serve(Config(1, blue));
+        await using var gw = await GatewayTestHost.StartWithAdminAsync(admin.Url, Secret);
+        var pullsBefore = admin.PullCount;
+
+        using var oversized = new HttpRequestMessage(HttpMethod.Post, "/control/config") { Content = new ByteArrayContent(new byte[70 * 1024]) };
+        using var tooLarge = await gw.Control.SendAsync(oversized);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+
+        using var otherGroup = await SnapshotServer.PushAsync(gw.Control, Secret, 2, group: "other");
+        Assert.Equal(HttpStatusCode.Conflict, otherGroup.StatusCode);
+        Assert.Equal("conflict", (await otherGroup.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.Equal(pullsBefore, admin.PullCount);
+    }
+
+    [Fact]
+    public async Task Start_AdminUrlAndConfigPath_AdminWinsWithWarning()
+    {
+        await using var blue = await EchoBackend.StartAsync("blue");
+        await using var green = await EchoBackend.StartAsync("green");
+        await using var admin = await SnapshotServer.StartAsync(Secret);
+        admin.Serve(Config(1, blue));
+        var dir = Directory.CreateTempSubdirectory("gatehouse-test-").FullName;
+        try
+        {
+            var file = Path.Combine(dir, "gatehouse.json");
+            await File.WriteAllTextAsync(file, Gatehouse.Core.Config.ConfigSerializer.Serialize(Config(0, green)));
+            await using var gw = await GatewayTestHost.StartWithAdminAsync(admin.Url, Secret, null, "--config", file);
+
+            Assert.StartsWith("blue|", (await GetAsync(gw)).Body);
+            Assert.Contains(gw.Logs.Entries, e => e.EventId.Id == 3311 && e.Message.Contains(file));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Push_NoSecretConfigured_EveryPushRefused()
     {
         await using var admin = await SnapshotServer.StartAsync(Secret);
