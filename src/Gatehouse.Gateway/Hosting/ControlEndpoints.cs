@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gatehouse.Gateway.ConfigSync;
 using Gatehouse.Gateway.Model;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -7,17 +8,20 @@ namespace Gatehouse.Gateway.Hosting;
 
 /// <summary>
 /// The control port: liveness (<c>/healthz</c>), readiness (<c>/readyz</c>, ready once a config is loaded) and
-/// the version of the config in force (<c>/control/config/version</c>).
+/// the version of the config in force (<c>/control/config/version</c>), and the admin's signed config push
+/// (<c>POST /control/config</c>, handled by <see cref="ConfigPushEndpoint"/>).
 /// </summary>
 internal sealed class ControlEndpoints
 {
     private readonly SnapshotState _state;
     private readonly GatewayOptions _options;
+    private readonly ConfigPushEndpoint _push;
 
-    public ControlEndpoints(SnapshotState state, IOptions<GatewayOptions> options)
+    public ControlEndpoints(SnapshotState state, IOptions<GatewayOptions> options, ConfigPushEndpoint push)
     {
         _state = state;
         _options = options.Value;
+        _push = push;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -31,7 +35,8 @@ internal sealed class ControlEndpoints
                 ? WriteJsonAsync(context, 503, new { status = "not_ready", reason = "no config loaded" })
                 : WriteJsonAsync(context, 200, new { status = "ready", version = _state.Current.Version }),
             "/control/config/version" when isRead => WriteVersionAsync(context),
-            "/healthz" or "/readyz" or "/control/config/version" => WriteJsonAsync(context, 405, new { status = 405, code = "method_not_allowed" }),
+            "/control/config" when HttpMethods.IsPost(context.Request.Method) => _push.InvokeAsync(context),
+            "/healthz" or "/readyz" or "/control/config/version" or "/control/config" => WriteJsonAsync(context, 405, new { status = 405, code = "method_not_allowed" }),
             _ => WriteJsonAsync(context, 404, new { status = 404, code = "not_found", detail = $"No control endpoint at '{path}'." }),
         };
     }
@@ -52,7 +57,20 @@ internal sealed class ControlEndpoints
         });
     }
 
-    private static Task WriteJsonAsync<T>(HttpContext context, int status, T body)
+    /// <summary>Writes RFC 9457 problem JSON in the shape <see cref="ProblemWriter"/> uses, for control-port errors.</summary>
+    internal static Task WriteProblemAsync(HttpContext context, int status, string code, string title, string detail) =>
+        WriteJsonAsync(context, status, new
+        {
+            type = "urn:gatehouse:problem:" + code,
+            title,
+            status,
+            code,
+            detail,
+            instance = context.Request.Path.Value,
+        });
+
+    /// <summary>Writes <paramref name="body"/> as JSON; errors other than 503 (readiness) as problem JSON.</summary>
+    internal static Task WriteJsonAsync<T>(HttpContext context, int status, T body)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = status >= 400 && status != 503 ? "application/problem+json" : "application/json";

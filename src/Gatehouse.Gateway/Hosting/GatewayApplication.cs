@@ -22,6 +22,7 @@ public static class GatewayApplication
         ["--loc"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Loc)}",
         ["--group"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Group)}",
         ["--node-id"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.NodeId)}",
+        ["--admin"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.AdminUrl)}",
     };
 
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)

@@ -5,6 +5,9 @@ public sealed class GatewayOptions
 {
     public const string Section = "Gatehouse:Gateway";
 
+    /// <summary>Configuration key of the control secret shared by admin and gateways.</summary>
+    public const string ControlSecretKey = "Gatehouse:ControlSecret";
+
     /// <summary>Address the traffic and control ports bind to.</summary>
     public string ListenAddress { get; set; } = "0.0.0.0";
 
@@ -26,9 +29,60 @@ public sealed class GatewayOptions
     /// <summary>How often the config file's timestamp and size are polled, as a safety net for missed watcher events.</summary>
     public TimeSpan ConfigPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Base URL of the admin service (e.g. <c>http://127.0.0.1:9000</c>). When set the node takes its config from
+    /// the admin (pull, push, local snapshot file) and <see cref="ConfigPath"/> is ignored.
+    /// </summary>
+    public string? AdminUrl { get; set; }
+
+    /// <summary>
+    /// Shared HMAC secret of the control channel. Bound from the top-level key <see cref="ControlSecretKey"/>, not
+    /// from this section, because the admin reads the same key; a value under this section is overwritten.
+    /// </summary>
+    public string? ControlSecret { get; set; }
+
+    /// <summary>Local copy of the last applied admin snapshot; default <c>./data/snapshot-{group}-{nodeId}.json</c>.</summary>
+    public string? SnapshotPath { get; set; }
+
+    /// <summary>How often the node asks the admin for changes, besides pushes.</summary>
+    public TimeSpan PullInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the node reports its applied version to the admin.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Control URL advertised to the admin for pushes; default <c>http://{ListenAddress}:{ControlPort}</c>.</summary>
+    public string? ControlAddress { get; set; }
+
     public GatewayHeaderNames Headers { get; set; } = new();
 
     public GatewayLimits Limits { get; set; } = new();
+
+    /// <summary><see cref="SnapshotPath"/>, or the default file name for this node's group and id.</summary>
+    public string ResolveSnapshotPath() =>
+        Path.GetFullPath(SnapshotPath ?? Path.Combine("data", $"snapshot-{Group}-{NodeId}.json"));
+
+    /// <summary>
+    /// <see cref="ControlAddress"/>, or the control port on <see cref="ListenAddress"/>; a wildcard listen address
+    /// is not reachable as a destination, so loopback is advertised instead.
+    /// </summary>
+    public string ResolveControlAddress()
+    {
+        if (!string.IsNullOrWhiteSpace(ControlAddress))
+        {
+            return ControlAddress.TrimEnd('/');
+        }
+
+        var host = System.Net.IPAddress.TryParse(ListenAddress, out var ip)
+            && (ip.Equals(System.Net.IPAddress.Any) || ip.Equals(System.Net.IPAddress.IPv6Any))
+            ? "127.0.0.1"
+            : ListenAddress;
+        if (host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('['))
+        {
+            host = $"[{host}]";
+        }
+
+        return $"http://{host}:{ControlPort}";
+    }
 }
 
 /// <summary>Names of the request headers (and query parameter) the gateway reads.</summary>

@@ -17,7 +17,9 @@ public static class GatewayServiceCollectionExtensions
 {
     public static IServiceCollection AddGatehouseGateway(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section));
+        services.AddOptions<GatewayOptions>()
+            .Bind(configuration.GetSection(GatewayOptions.Section))
+            .PostConfigure(o => o.ControlSecret = configuration[GatewayOptions.ControlSecretKey]);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SnapshotState>();
         services.TryAddSingleton<NodeStateRegistry>();
@@ -37,9 +39,22 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<ConfigApplier>();
         services.TryAddSingleton<Health.NodeHealthUpdater>();
         services.TryAddSingleton<GatewayRequestHandler>();
+        services.TryAddSingleton<ConfigPullSignal>();
+        services.TryAddSingleton<ConfigPushEndpoint>();
         services.TryAddSingleton<ControlEndpoints>();
-        services.AddHostedService<FileConfigWatcher>();
         services.AddHostedService<RateLimitSweeper>();
+
+        // One config source per node: the admin when AdminUrl is set (ConfigPath is then ignored, with a warning),
+        // else the declarative file.
+        if (string.IsNullOrWhiteSpace(configuration[$"{GatewayOptions.Section}:{nameof(GatewayOptions.AdminUrl)}"]))
+        {
+            services.AddHostedService<FileConfigWatcher>();
+        }
+        else
+        {
+            services.TryAddSingleton<AdminConfigClient>();
+            services.AddHostedService<AdminConfigSync>();
+        }
         return services;
     }
 }

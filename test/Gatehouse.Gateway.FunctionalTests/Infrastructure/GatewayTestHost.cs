@@ -2,23 +2,27 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Gatehouse.Gateway.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 
 namespace Gatehouse.Gateway.FunctionalTests.Infrastructure;
 
 /// <summary>
 /// A real gateway node (the same <see cref="GatewayApplication"/> the host runs) on loopback ports, with its
-/// declarative config in a temp file that tests can rewrite to exercise hot reload.
+/// declarative config in a temp file that tests can rewrite to exercise hot reload, or (<see cref="StartWithAdminAsync"/>)
+/// taking its config from an admin such as <see cref="SnapshotServer"/>, with its snapshot file in the temp directory.
 /// </summary>
 internal sealed class GatewayTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly string _dir;
 
-    private GatewayTestHost(WebApplication app, string dir, string configPath, int port, int controlPort)
+    private GatewayTestHost(WebApplication app, string dir, string configPath, int port, int controlPort, CapturingLoggerProvider logs)
     {
         _app = app;
         _dir = dir;
         ConfigPath = configPath;
+        SnapshotPath = Path.Combine(dir, "snapshot.json");
+        Logs = logs;
         Port = port;
         ControlPort = controlPort;
         Client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false })
@@ -30,6 +34,12 @@ internal sealed class GatewayTestHost : IAsyncDisposable
     }
 
     public string ConfigPath { get; }
+
+    /// <summary>The local snapshot file of admin mode (in the temp directory).</summary>
+    public string SnapshotPath { get; }
+
+    /// <summary>Every log entry of the gateway at Information and above.</summary>
+    public CapturingLoggerProvider Logs { get; }
 
     public int Port { get; }
 
@@ -53,23 +63,60 @@ internal sealed class GatewayTestHost : IAsyncDisposable
             await File.WriteAllTextAsync(configPath, yaml);
         }
 
-        var port = FreePort.Next();
-        var controlPort = FreePort.Next();
-        var args = new List<string>
-        {
-            "--config", configPath, "--port", port.ToString(), "--control-port", controlPort.ToString(),
-            "--listen", "127.0.0.1", "--node-id", "gw-test",
-            "--Gatehouse:Gateway:ConfigPollInterval", "00:00:00.200",
-        };
+        var args = new List<string> { "--config", configPath };
         if (loc is not null)
         {
             args.AddRange(["--loc", loc]);
         }
 
         args.AddRange(extraArgs);
-        var app = GatewayApplication.Create(args.ToArray());
+        return await StartCoreAsync(dir, configPath, args);
+    }
+
+    /// <summary>
+    /// Starts a gateway in admin mode against <paramref name="adminUrl"/> with control secret
+    /// <paramref name="secret"/> (null: none), and its snapshot file pre-filled with <paramref name="snapshotFile"/>
+    /// when given. <paramref name="extraArgs"/> come last, so they can override the short test intervals set here.
+    /// </summary>
+    public static async Task<GatewayTestHost> StartWithAdminAsync(string adminUrl, string? secret, string? snapshotFile = null,
+        params string[] extraArgs)
+    {
+        var dir = Directory.CreateTempSubdirectory("gatehouse-test-").FullName;
+        var snapshotPath = Path.Combine(dir, "snapshot.json");
+        if (snapshotFile is not null)
+        {
+            await File.WriteAllTextAsync(snapshotPath, snapshotFile);
+        }
+
+        var args = new List<string>
+        {
+            "--admin", adminUrl, "--Gatehouse:Gateway:SnapshotPath", snapshotPath,
+            "--Gatehouse:Gateway:PullInterval", "00:01:00", "--Gatehouse:Gateway:HeartbeatInterval", "00:01:00",
+        };
+        if (secret is not null)
+        {
+            args.AddRange(["--Gatehouse:ControlSecret", secret]);
+        }
+
+        args.AddRange(extraArgs);
+        return await StartCoreAsync(dir, Path.Combine(dir, "gatehouse.yaml"), args);
+    }
+
+    private static async Task<GatewayTestHost> StartCoreAsync(string dir, string configPath, List<string> modeArgs)
+    {
+        var port = FreePort.Next();
+        var controlPort = FreePort.Next();
+        var args = new List<string>
+        {
+            "--port", port.ToString(), "--control-port", controlPort.ToString(),
+            "--listen", "127.0.0.1", "--node-id", "gw-test",
+            "--Gatehouse:Gateway:ConfigPollInterval", "00:00:00.200",
+        };
+        args.AddRange(modeArgs);
+        var logs = new CapturingLoggerProvider();
+        var app = GatewayApplication.Create(args.ToArray(), builder => builder.Logging.AddProvider(logs));
         await app.StartAsync();
-        return new GatewayTestHost(app, dir, configPath, port, controlPort);
+        return new GatewayTestHost(app, dir, configPath, port, controlPort, logs);
     }
 
     /// <summary>Current config version and checksum reported by the control port.</summary>

@@ -1,0 +1,285 @@
+using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Model;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gatehouse.Gateway.ConfigSync;
+
+/// <summary>
+/// Admin mode: keeps the node's config in step with the admin (docs/sync-protocol.md). Pulls at start, on every
+/// signed push and every <see cref="GatewayOptions.PullInterval"/>; applies newer snapshots through
+/// <see cref="ConfigApplier"/>; keeps the last applied one in the local snapshot file so a restart without the
+/// admin still serves; reports the applied version in heartbeats.
+/// </summary>
+/// <remarks>
+/// Notify-then-pull: a push only wakes the loop, and every pull asks for everything since the node's version, so a
+/// lost push is healed by the next timed pull. A failed pull never touches the snapshot in force.
+/// </remarks>
+internal sealed partial class AdminConfigSync : BackgroundService
+{
+    /// <summary>Bound on the pull made before the server takes traffic, so an unreachable admin cannot hold up start.</summary>
+    internal static readonly TimeSpan StartupPullTimeout = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(250);
+
+    private readonly AdminConfigClient _client;
+    private readonly ConfigApplier _applier;
+    private readonly SnapshotState _state;
+    private readonly ConfigPullSignal _signal;
+    private readonly GatewayOptions _options;
+    private readonly ILogger<AdminConfigSync> _logger;
+    private readonly TimeProvider _time;
+    private readonly string _snapshotPath;
+    private readonly string _controlAddress;
+    private TimeSpan _retryDelay = FirstRetryDelay;
+    private bool _adminDown;
+
+    public AdminConfigSync(AdminConfigClient client, ConfigApplier applier, SnapshotState state, ConfigPullSignal signal,
+        IOptions<GatewayOptions> options, ILogger<AdminConfigSync> logger, TimeProvider time)
+    {
+        _client = client;
+        _applier = applier;
+        _state = state;
+        _signal = signal;
+        _options = options.Value;
+        _logger = logger;
+        _time = time;
+        _snapshotPath = _options.ResolveSnapshotPath();
+        _controlAddress = _options.ResolveControlAddress();
+    }
+
+    /// <summary>What a sync attempt achieved.</summary>
+    private enum SyncResult
+    {
+        Failed,
+        UpToDate,
+        Applied,
+    }
+
+    /// <summary>
+    /// Pulls once (bounded by <see cref="StartupPullTimeout"/>) before the server starts taking traffic; falls back
+    /// to the local snapshot file when the admin cannot give a config.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Log.Starting(_logger, _options.AdminUrl!, _options.Group, _options.NodeId, _snapshotPath);
+        if (_options.ConfigPath is { } path)
+        {
+            Log.ConfigPathIgnored(_logger, path);
+        }
+
+        if (string.IsNullOrEmpty(_options.ControlSecret))
+        {
+            Log.NoControlSecret(_logger, GatewayOptions.ControlSecretKey);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartupPullTimeout);
+        var result = SyncResult.Failed;
+        try
+        {
+            result = await PullAndApplyAsync(since: null, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            NoteUnreachable($"no config within {StartupPullTimeout.TotalSeconds:0} s");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Start must not fail on the admin's account: the snapshot file and the retry loop take over.
+            Log.IterationFailed(_logger, ex);
+        }
+
+        if (result == SyncResult.Failed && _state.Current is null)
+        {
+            await LoadSnapshotFileAsync(cancellationToken);
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var now = _time.GetUtcNow();
+        var nextPull = now + (_adminDown ? _retryDelay : _options.PullInterval);
+        var nextHeartbeat = now;
+        var pushed = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                now = _time.GetUtcNow();
+                if (pushed || now >= nextPull)
+                {
+                    var result = await PullAndApplyAsync(_state.Current?.Version, stoppingToken);
+                    nextPull = _time.GetUtcNow() + (result == SyncResult.Failed ? NextRetryDelay() : _options.PullInterval);
+                    if (result == SyncResult.Applied)
+                    {
+                        // The admin's convergence view should not wait a heartbeat interval for the new version.
+                        nextHeartbeat = now;
+                    }
+                }
+
+                if (_time.GetUtcNow() >= nextHeartbeat)
+                {
+                    await _client.SendHeartbeatAsync(CurrentHeartbeat(), stoppingToken);
+                    nextHeartbeat = _time.GetUtcNow() + _options.HeartbeatInterval;
+                }
+
+                var wake = nextPull < nextHeartbeat ? nextPull : nextHeartbeat;
+                pushed = await _signal.WaitAsync(wake - _time.GetUtcNow(), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // One bad iteration must not end syncing (an unhandled exception would stop the host).
+                Log.IterationFailed(_logger, ex);
+                pushed = false;
+                nextPull = _time.GetUtcNow() + NextRetryDelay();
+                await Task.Delay(FirstRetryDelay, _time, stoppingToken);
+            }
+        }
+    }
+
+    private async Task<SyncResult> PullAndApplyAsync(long? since, CancellationToken cancellationToken)
+    {
+        var pull = await _client.PullAsync(since, cancellationToken);
+        switch (pull.Outcome)
+        {
+            case PullOutcome.Unreachable:
+                NoteUnreachable(pull.Error!);
+                return SyncResult.Failed;
+            case PullOutcome.Rejected:
+                NoteReachable();
+                Log.DocumentRejected(_logger, pull.Error!);
+                return SyncResult.Failed;
+            case PullOutcome.NotModified:
+                NoteReachable();
+                return SyncResult.UpToDate;
+        }
+
+        NoteReachable();
+        var document = pull.Document!;
+        if (_state.Current is { } current && document.Version <= current.Version && document.Checksum != current.Checksum)
+        {
+            // "Apply when newer": an older or equal version with other content is the admin going backwards.
+            Log.OlderIgnored(_logger, document.Version, current.Version);
+            return SyncResult.UpToDate;
+        }
+
+        ConfigSnapshot? applied;
+        try
+        {
+            applied = await _applier.ApplyAsync(document.Config, "admin", cancellationToken);
+        }
+        catch (ConfigException)
+        {
+            // The applier has logged the problems; the previous config keeps serving.
+            return SyncResult.Failed;
+        }
+
+        // Written after the apply succeeded, so the file only ever holds a config this node accepted.
+        if (applied is not null || !File.Exists(_snapshotPath))
+        {
+            await WriteSnapshotFileAsync(document, cancellationToken);
+        }
+
+        return applied is null ? SyncResult.UpToDate : SyncResult.Applied;
+    }
+
+    private async Task LoadSnapshotFileAsync(CancellationToken cancellationToken)
+    {
+        if (!File.Exists(_snapshotPath))
+        {
+            Log.NoConfigAvailable(_logger, _snapshotPath);
+            return;
+        }
+
+        try
+        {
+            var json = await File.ReadAllTextAsync(_snapshotPath, cancellationToken);
+            var document = SnapshotDocument.Parse(json, _options.Group, _snapshotPath);
+            if (await _applier.ApplyAsync(document.Config, "snapshot file", cancellationToken) is not null)
+            {
+                Log.ServingFromSnapshotFile(_logger, document.Version, _snapshotPath);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or ConfigException)
+        {
+            Log.SnapshotFileUnusable(_logger, _snapshotPath, ex.Message);
+        }
+    }
+
+    /// <summary>Temp file in the same directory, then a rename over the old file: readers see old or new, never half.</summary>
+    private async Task WriteSnapshotFileAsync(SnapshotDocument document, CancellationToken cancellationToken)
+    {
+        var temp = $"{_snapshotPath}.{Environment.ProcessId}.tmp";
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(_snapshotPath)!);
+            await File.WriteAllTextAsync(temp, document.ToJson(), cancellationToken);
+            File.Move(temp, _snapshotPath, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The config is applied either way; only a restart without the admin would miss this version.
+            Log.SnapshotFileWriteFailed(_logger, _snapshotPath, ex.Message);
+            TryDelete(temp);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: a stray temp file is overwritten by the next write.
+        }
+    }
+
+    private GatewayHeartbeat CurrentHeartbeat()
+    {
+        var current = _state.Current;
+        return new GatewayHeartbeat(_options.NodeId, _options.Group, _options.Loc, _controlAddress, current?.Version ?? 0, current?.Checksum ?? "");
+    }
+
+    private TimeSpan NextRetryDelay()
+    {
+        // Doubling backoff, never slower than the ordinary pull timer.
+        var delay = _retryDelay < _options.PullInterval ? _retryDelay : _options.PullInterval;
+        _retryDelay = delay * 2;
+        return delay;
+    }
+
+    private void NoteUnreachable(string reason)
+    {
+        // Warn once per outage; every retry after that is Debug so an outage does not flood the log.
+        if (!_adminDown)
+        {
+            _adminDown = true;
+            Log.AdminUnreachable(_logger, _options.AdminUrl!, reason, _state.Current?.Version ?? 0);
+        }
+        else
+        {
+            Log.StillUnreachable(_logger, reason);
+        }
+    }
+
+    private void NoteReachable()
+    {
+        _retryDelay = FirstRetryDelay;
+        if (_adminDown)
+        {
+            _adminDown = false;
+            Log.AdminReachable(_logger, _options.AdminUrl!);
+        }
+    }
+}
