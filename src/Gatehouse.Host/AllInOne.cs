@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Gatehouse.Admin;
+using Gatehouse.Demo;
+using Gatehouse.Gateway.Hosting;
+using Microsoft.AspNetCore.Builder;
+
+/// <summary>
+/// One command for a first look: the admin (SQLite in ./data), one gateway node that takes its config from the
+/// admin, and three demo service nodes. On the first start the admin is seeded with samples/gatehouse.yaml;
+/// after that the admin's store is the source of truth.
+/// </summary>
+internal static class AllInOne
+{
+    private const string AdminUrl = "http://127.0.0.1:9000";
+    private const string Group = "default";
+
+    /// <summary>The demo nodes the sample config routes to.</summary>
+    private static readonly (string Service, string Node, int Port, string Loc)[] DemoNodes =
+    [
+        ("orders", "orders-1", 5101, "dc1"),
+        ("orders", "orders-2", 5102, "dc2"),
+        ("users", "users-1", 5201, "dc1"),
+    ];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var dataDir = Path.GetFullPath("data");
+        Directory.CreateDirectory(dataDir);
+
+        // Secrets are generated once and kept in ./data so restarts keep working with the same token.
+        var token = ReadOrCreateSecret(Path.Combine(dataDir, "admin-token"));
+        var controlSecret = ReadOrCreateSecret(Path.Combine(dataDir, "control-secret"));
+
+        var apps = new List<WebApplication>();
+        foreach (var (service, node, port, loc) in DemoNodes)
+        {
+            var demo = DemoService.Create(service, node, port, loc);
+            await demo.StartAsync();
+            apps.Add(demo);
+        }
+
+        var admin = AdminApplication.Create(
+        [
+            "--urls", AdminUrl,
+            "--Gatehouse:Admin:Database", $"Data Source={Path.Combine(dataDir, "gatehouse.db")}",
+            "--Gatehouse:Admin:Token", token,
+            "--Gatehouse:ControlSecret", controlSecret,
+        ]);
+        await admin.StartAsync();
+        apps.Add(admin);
+        if (!await SeedAsync(token))
+        {
+            return 1;
+        }
+
+        string[] gatewayArgs =
+        [
+            "--admin", AdminUrl, "--group", Group, "--loc", "dc1", "--listen", "127.0.0.1", "--node-id", "gw-1",
+            "--Gatehouse:ControlSecret", controlSecret,
+            "--Gatehouse:Gateway:SnapshotPath", Path.Combine(dataDir, "snapshot-default-gw-1.json"),
+            .. args,
+        ];
+        var gateway = GatewayApplication.Create(gatewayArgs);
+        Console.WriteLine($"""
+            Gatehouse all-in-one (state in {dataDir})
+              gateway   http://127.0.0.1:8080   (control http://127.0.0.1:8081)
+              admin     {AdminUrl}/api/v1   OpenAPI {AdminUrl}/openapi/v1.json
+              admin token (also in data/admin-token): {token}
+              demo services: orders on :5101 and :5102, users on :5201
+            Try:
+              curl -H 'serviceName: orders' http://127.0.0.1:8080/orders/42
+              curl -H 'Authorization: Bearer {token}' {AdminUrl}/api/v1/groups/default/services
+            """);
+        await gateway.RunAsync();
+        foreach (var app in apps)
+        {
+            await app.StopAsync();
+        }
+
+        return 0;
+    }
+
+    /// <summary>On an empty admin store, creates the default group and imports the sample config into it.</summary>
+    private static async Task<bool> SeedAsync(string token)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(AdminUrl) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var existing = await http.GetAsync($"/api/v1/groups/{Group}/versions?limit=1");
+        if (existing.StatusCode != HttpStatusCode.NotFound)
+        {
+            return true;
+        }
+
+        var sample = Commands.FindSample();
+        if (sample is null)
+        {
+            Console.Error.WriteLine("samples/gatehouse.yaml not found: run from the repository root to seed the admin.");
+            return false;
+        }
+
+        var created = await http.PostAsync("/api/v1/groups", new StringContent($$"""{"name":"{{Group}}"}""", Encoding.UTF8, "application/json"));
+        var imported = await http.PostAsync($"/api/v1/groups/{Group}/import",
+            new StringContent(await File.ReadAllTextAsync(sample), Encoding.UTF8, "application/yaml"));
+        if (!created.IsSuccessStatusCode || !imported.IsSuccessStatusCode)
+        {
+            Console.Error.WriteLine($"Seeding the admin failed: {(int)created.StatusCode} / {(int)imported.StatusCode} {await imported.Content.ReadAsStringAsync()}");
+            return false;
+        }
+
+        Console.WriteLine($"Seeded group '{Group}' from {sample}.");
+        return true;
+    }
+
+    private static string ReadOrCreateSecret(string path)
+    {
+        if (File.Exists(path))
+        {
+            return File.ReadAllText(path).Trim();
+        }
+
+        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        File.WriteAllText(path, secret);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return secret;
+    }
+}

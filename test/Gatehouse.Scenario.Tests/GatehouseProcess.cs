@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Gatehouse.Scenario.Tests;
+
+/// <summary>
+/// One real <c>gatehouse</c> process (admin, gateway or demo) started from the built host, with its output
+/// captured for failure messages, and stopped by PID.
+/// </summary>
+internal sealed class GatehouseProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private GatehouseProcess(Process process, string name)
+    {
+        _process = process;
+        Name = name;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Name { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static GatehouseProcess Start(string name, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        info.ArgumentList.Add(HostDll());
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return new GatehouseProcess(Process.Start(info)!, name);
+    }
+
+    /// <summary>Kills the process (as a crash or an operator's kill -9 would) and waits for it to go.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The host built in the same configuration as these tests (the test command builds the solution first).</summary>
+    private static string HostDll()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/{Configuration}/net10.0/
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var dll = Path.Combine(dir.FullName, "src", "Gatehouse.Host", "bin", configuration, "net10.0", "gatehouse.dll");
+            if (File.Exists(dll))
+            {
+                return dll;
+            }
+        }
+
+        throw new FileNotFoundException($"gatehouse.dll ({configuration}) not found above {AppContext.BaseDirectory}; build src/Gatehouse.Host first.");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
