@@ -36,6 +36,9 @@ public static class AdminApplication
 
         // EF Core logs every command at Information; the admin's own log should say what changed, not each SQL statement.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+
+        // Gateways pull and heartbeat every few seconds; per-request Information lines would drown the log.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         builder.Services.AddAdminStorage();
