@@ -47,7 +47,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
                 return new WriteResult(0, Problem: Problems.NotFound($"group '{group}' does not exist"));
             }
 
-            // :: Step 2
+            // :: Step 2 (the entry is read first: the change edits the tracked entities in place, so it is its only "before")
             var before = audit.EntityKind == AuditKinds.Group
                 ? ConfigSerializer.Serialize(draft.Build(draft.CurrentVersion))
                 : draft.EntryJson(audit.EntityKind, audit.EntityId);
