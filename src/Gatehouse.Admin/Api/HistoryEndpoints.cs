@@ -80,7 +80,17 @@ internal static class HistoryEndpoints
         {
             // Every service row is rewritten (revision + 1) and the group revision moves on, so an editor holding a
             // revision from before the rollback gets 409 instead of silently overwriting the restored config.
+            var existing = draft.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
             draft.ReplaceAll(config);
+
+            // A service restored after a deletion would start again at 1, which an editor of its deleted incarnation may
+            // still hold. Each change of a service publishes one version, so no earlier revision of it can reach the
+            // new version number: starting there keeps every old revision stale.
+            foreach (var restored in draft.Services.Where(s => !existing.Contains(s.Name)))
+            {
+                restored.Revision = draft.CurrentVersion + 1;
+            }
+
             return null;
         }, ct);
 

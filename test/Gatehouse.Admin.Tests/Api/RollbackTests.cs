@@ -92,6 +92,26 @@ public sealed class RollbackTests(AdminFixture fixture) : IClassFixture<AdminFix
         Assert.Equal(0, services.GetProperty("total").GetInt32());
     }
 
+    [Fact]
+    public async Task Rollback_RestoringADeletedService_KeepsItsOldRevisionsStale()
+    {
+        var group = await Host.CreateGroupAsync();
+        await (await Host.Client.PostAsync($"/api/v1/groups/{group}/services", AdminHost.Json(Http.Service("orders"))))
+            .ReadJsonAsync(HttpStatusCode.Created);
+        var delete = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/groups/{group}/services/orders").WithRevision(1);
+        Assert.Equal(HttpStatusCode.NoContent, (await Host.Client.SendAsync(delete)).StatusCode);
+
+        await (await Host.Client.PostAsync($"/api/v1/groups/{group}/versions/2/rollback", null)).ReadJsonAsync(HttpStatusCode.OK);
+
+        var stale = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/groups/{group}/services/orders")
+        {
+            Content = AdminHost.Json(Http.Service("orders", weight: 9)),
+        }.WithRevision(1);
+        await (await Host.Client.SendAsync(stale)).ReadProblemAsync(HttpStatusCode.Conflict);
+        var orders = await (await Host.Client.GetAsync($"/api/v1/groups/{group}/services/orders")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(4, orders.GetProperty("revision").GetInt64());
+    }
+
     private async Task<GatewayConfig> SnapshotAsync(string group, long version)
     {
         var document = await (await Host.Client.GetAsync($"/api/v1/groups/{group}/versions/{version}")).ReadJsonAsync(HttpStatusCode.OK);
