@@ -98,6 +98,7 @@ public static class AdminApplication
         GroupEndpoints.Map(api);
         ServiceEndpoints.Map(api);
         GroupDocumentEndpoints.Map(api);
+        HistoryEndpoints.Map(api);
         GatewayEndpoints.Map(app.MapGroup(GatewayPrefix).WithTags("Gateway sync"));
         return app;
     }

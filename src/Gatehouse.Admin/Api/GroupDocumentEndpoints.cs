@@ -48,10 +48,12 @@ internal static class GroupDocumentEndpoints
             return body.Invalid;
         }
 
-        var id = "";
-        var result = await writer.WriteAsync(group, "create origin mapping", draft =>
+        // Chosen before the write so the audit row can name the mapping it creates.
+        var id = GroupDraft.NewMappingId();
+        var result = await writer.WriteAsync(group, new AuditTarget("originMapping.create", AuditKinds.OriginMapping, id),
+            "create origin mapping", draft =>
         {
-            id = draft.AddMapping(body.Value!);
+            draft.AddMapping(body.Value!, id);
             return null;
         }, ct);
 
@@ -66,7 +68,8 @@ internal static class GroupDocumentEndpoints
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteMappingAsync(
         string group, string id, ConfigWriter writer, CancellationToken ct)
     {
-        var result = await writer.WriteAsync(group, $"delete origin mapping {id}", draft =>
+        var result = await writer.WriteAsync(group, new AuditTarget("originMapping.delete", AuditKinds.OriginMapping, id),
+            $"delete origin mapping {id}", draft =>
         {
             var entity = draft.Mappings.FirstOrDefault(m => m.Id == id);
             if (entity is null)
@@ -104,7 +107,8 @@ internal static class GroupDocumentEndpoints
         }
 
         var set = body.Value!;
-        var result = await writer.WriteAsync(group, $"create service set {set.Tag}", draft =>
+        var result = await writer.WriteAsync(group, new AuditTarget("serviceSet.create", AuditKinds.ServiceSet, set.Tag),
+            $"create service set {set.Tag}", draft =>
         {
             if (draft.Sets.Any(s => string.Equals(s.Tag, set.Tag, StringComparison.OrdinalIgnoreCase)))
             {
@@ -126,7 +130,8 @@ internal static class GroupDocumentEndpoints
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteSetAsync(
         string group, string tag, ConfigWriter writer, CancellationToken ct)
     {
-        var result = await writer.WriteAsync(group, $"delete service set {tag}", draft =>
+        var result = await writer.WriteAsync(group, new AuditTarget("serviceSet.delete", AuditKinds.ServiceSet, tag),
+            $"delete service set {tag}", draft =>
         {
             var entity = draft.Sets.FirstOrDefault(s => s.Tag == tag);
             if (entity is null)
@@ -169,7 +174,8 @@ internal static class GroupDocumentEndpoints
         }
 
         GroupEntity? updated = null;
-        var result = await writer.WriteAsync(group, "update global policy", draft =>
+        var result = await writer.WriteAsync(group, new AuditTarget("globalPolicy.replace", AuditKinds.GlobalPolicy, group),
+            "update global policy", draft =>
         {
             updated = draft.Group;
             if (RequestBodies.CheckRevision(revision, draft.Group.Revision, $"the settings of group '{group}'") is { } problem)

@@ -153,7 +153,7 @@ internal static class GroupEndpoints
             return Problems.Invalid(mismatches);
         }
 
-        var result = await writer.WriteAsync(group, "import", draft =>
+        var result = await writer.WriteAsync(group, new AuditTarget("import", AuditKinds.Group, group), "import", draft =>
         {
             draft.ReplaceAll(config);
             return null;

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Gatehouse.Admin.Publishing;
 using Gatehouse.Core.Config;
 
 namespace Gatehouse.Admin.Api;
@@ -36,3 +38,21 @@ internal sealed record HeartbeatRequest(string? NodeId, string? Group, string? L
 /// <summary>A gateway node of a group as its last heartbeat reported it; <c>current</c> when it applied the latest version.</summary>
 internal sealed record GatewayNodeResource(string NodeId, string? Loc, string? ControlAddress, long Version, string? Checksum,
     DateTimeOffset LastSeen, bool Current);
+
+/// <summary>One audit log row; <c>before</c>/<c>after</c> are the changed entry's JSON (null where not applicable).</summary>
+internal sealed record AuditEntryResource(
+    long Id,
+    DateTimeOffset CreatedAt,
+    string Actor,
+    string Group,
+    string Action,
+    string EntityKind,
+    string EntityId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? Version,
+    long? SourceVersion,
+    string Summary,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] JsonNode? Before,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] JsonNode? After);
+
+/// <summary>The differences between two versions of a group, in the order: group, global, services, mappings, sets.</summary>
+internal sealed record VersionDiff(string Group, long From, long To, string FromChecksum, string ToChecksum, IReadOnlyList<DiffEntry> Changes);

@@ -70,7 +70,8 @@ internal static class ServiceEndpoints
 
         var service = body.Value!;
         ServiceEntity? created = null;
-        var result = await writer.WriteAsync(group, $"create service {service.Name}", draft =>
+        var result = await writer.WriteAsync(group, new AuditTarget("service.create", AuditKinds.Service, service.Name),
+            $"create service {service.Name}", draft =>
         {
             if (draft.Services.Any(s => string.Equals(s.Name, service.Name, StringComparison.OrdinalIgnoreCase)))
             {
@@ -112,7 +113,8 @@ internal static class ServiceEndpoints
         }
 
         ServiceEntity? updated = null;
-        var result = await writer.WriteAsync(group, $"update service {name}", draft =>
+        var result = await writer.WriteAsync(group, new AuditTarget("service.replace", AuditKinds.Service, name),
+            $"update service {name}", draft =>
         {
             updated = draft.FindService(name);
             if (updated is null)
@@ -145,7 +147,8 @@ internal static class ServiceEndpoints
             return badRevision!;
         }
 
-        var result = await writer.WriteAsync(group, $"delete service {name}", draft =>
+        var result = await writer.WriteAsync(group, new AuditTarget("service.delete", AuditKinds.Service, name),
+            $"delete service {name}", draft =>
         {
             var entity = draft.FindService(name);
             if (entity is null)
@@ -186,7 +189,9 @@ internal static class ServiceEndpoints
         }
 
         ServiceEntity? updated = null;
-        var result = await writer.WriteAsync(group, $"{(online ? "restore" : "take offline")} node {nodeId} of service {name}", draft =>
+        var result = await writer.WriteAsync(group,
+            new AuditTarget(online ? "node.online" : "node.offline", AuditKinds.Service, name),
+            $"{(online ? "restore" : "take offline")} node {nodeId} of service {name}", draft =>
         {
             updated = draft.FindService(name);
             if (updated is null)

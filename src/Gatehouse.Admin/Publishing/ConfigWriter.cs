@@ -25,6 +25,8 @@ internal sealed class WriteGate
 /// stale revision). :: Step 3: build and validate the config as version = latest + 1; any error rejects the write and
 /// nothing is saved. :: Step 4: save the entities and the version row in one <c>SaveChanges</c>, which is one
 /// transaction. A second admin committing the same version number of the group fails on the version key and gets 409.
+/// The write's audit row (<see cref="AuditTarget"/>, with the entry's JSON before and after) is part of that same
+/// <c>SaveChanges</c>, so a refused or failed write leaves no audit row and a published version always has one.
 /// </remarks>
 internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvider time)
 {
@@ -32,7 +34,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
     public const string DefaultActor = "admin";
 
     /// <summary>Applies <paramref name="change"/> to the group and publishes the result as a new version if it validates.</summary>
-    public async Task<WriteResult> WriteAsync(string group, string summary, Func<GroupDraft, ProblemHttpResult?> change,
+    public async Task<WriteResult> WriteAsync(string group, AuditTarget audit, string summary, Func<GroupDraft, ProblemHttpResult?> change,
         CancellationToken cancellationToken)
     {
         await gate.Semaphore.WaitAsync(cancellationToken);
@@ -45,14 +47,17 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
                 return new WriteResult(0, Problem: Problems.NotFound($"group '{group}' does not exist"));
             }
 
-            // :: Step 2
+            // :: Step 2 (the entry is read first: the change edits the tracked entities in place, so it is its only "before")
+            var before = audit.EntityKind == AuditKinds.Group
+                ? ConfigSerializer.Serialize(draft.Build(draft.CurrentVersion))
+                : draft.EntryJson(audit.EntityKind, audit.EntityId);
             var problem = change(draft);
             if (problem is not null)
             {
                 return new WriteResult(0, Problem: problem);
             }
 
-            return await CommitAsync(draft, summary, cancellationToken);
+            return await CommitAsync(draft, audit, before, summary, cancellationToken);
         }
         finally
         {
@@ -81,7 +86,8 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
 
             var group = new GroupEntity { Name = name, Revision = 1, CreatedAt = time.GetUtcNow() };
             db.Groups.Add(group);
-            return await CommitAsync(new GroupDraft(db, group, [], [], [], 0), "create group", cancellationToken);
+            return await CommitAsync(new GroupDraft(db, group, [], [], [], 0),
+                new AuditTarget("group.create", AuditKinds.Group, name), before: null, "create group", cancellationToken);
         }
         finally
         {
@@ -96,6 +102,8 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var last = await db.ConfigVersions.AsNoTracking().Where(v => v.Group == name).OrderByDescending(v => v.Version)
+                .Select(v => v.Snapshot).FirstOrDefaultAsync(cancellationToken);
             var deleted = await db.Groups.Where(g => g.Name == name).ExecuteDeleteAsync(cancellationToken);
             if (deleted == 0)
             {
@@ -107,6 +115,10 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
             await db.ServiceSets.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
             await db.ConfigVersions.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
             await db.GatewayNodes.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
+
+            // The audit log outlives the group on purpose: it is the record of who removed what.
+            db.AuditEntries.Add(NewAuditRow(name, new AuditTarget("group.delete", AuditKinds.Group, name), last, null, null, "delete group"));
+            await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return true;
         }
@@ -115,6 +127,22 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
             gate.Semaphore.Release();
         }
     }
+
+    private AuditEntryEntity NewAuditRow(string group, AuditTarget audit, string? before, string? after, long? version,
+        string summary) => new()
+    {
+        Group = group,
+        Actor = DefaultActor,
+        CreatedAt = time.GetUtcNow(),
+        Action = audit.Action,
+        EntityKind = audit.EntityKind,
+        EntityId = audit.EntityId,
+        Before = before,
+        After = after,
+        Version = version,
+        SourceVersion = audit.SourceVersion,
+        Summary = summary,
+    };
 
     private async Task<GroupDraft?> LoadAsync(string group, CancellationToken cancellationToken)
     {
@@ -131,7 +159,8 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         return new GroupDraft(db, entity, services, mappings, sets, version);
     }
 
-    private async Task<WriteResult> CommitAsync(GroupDraft draft, string summary, CancellationToken cancellationToken)
+    private async Task<WriteResult> CommitAsync(GroupDraft draft, AuditTarget audit, string? before, string summary,
+        CancellationToken cancellationToken)
     {
         // :: Step 3
         var version = draft.CurrentVersion + 1;
@@ -143,16 +172,19 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         }
 
         // :: Step 4
+        var snapshot = ConfigSerializer.Serialize(config);
         db.ConfigVersions.Add(new ConfigVersionEntity
         {
             Group = draft.Group.Name,
             Version = version,
             Checksum = ConfigChecksum.Compute(config),
-            Snapshot = ConfigSerializer.Serialize(config),
+            Snapshot = snapshot,
             Actor = DefaultActor,
             CreatedAt = time.GetUtcNow(),
             Summary = summary,
         });
+        var after = audit.EntityKind == AuditKinds.Group ? snapshot : draft.EntryJson(audit.EntityKind, audit.EntityId);
+        db.AuditEntries.Add(NewAuditRow(draft.Group.Name, audit, before, after, version, summary));
 
         try
         {

@@ -58,13 +58,13 @@ internal sealed class GroupDraft(AdminDbContext db, GroupEntity group, List<Serv
         db.Services.Remove(entity);
     }
 
-    /// <summary>Adds an origin mapping at the end of the list; returns its generated id.</summary>
-    public string AddMapping(OriginMappingConfig mapping)
+    /// <summary>Adds an origin mapping at the end of the list under <paramref name="id"/> (generated when null); returns the id.</summary>
+    public string AddMapping(OriginMappingConfig mapping, string? id = null)
     {
         var entity = new OriginMappingEntity
         {
             Group = Group.Name,
-            Id = Guid.NewGuid().ToString("N"),
+            Id = id ?? NewMappingId(),
             Position = mappings.Count == 0 ? 0 : mappings.Max(m => m.Position) + 1,
             Json = JsonSerializer.Serialize(mapping, ConfigSerializer.Options),
         };
@@ -173,6 +173,22 @@ internal sealed class GroupDraft(AdminDbContext db, GroupEntity group, List<Serv
             .Select(m => JsonSerializer.Deserialize<OriginMappingConfig>(m.Json, ConfigSerializer.Options)!).ToList(),
         ServiceSets = sets.OrderBy(s => s.Position)
             .Select(s => JsonSerializer.Deserialize<ServiceSetConfig>(s.Json, ConfigSerializer.Options)!).ToList(),
+    };
+
+    /// <summary>A fresh origin mapping id; callers that must know the id before the write (for its audit row) take one here.</summary>
+    public static string NewMappingId() => Guid.NewGuid().ToString("N");
+
+    /// <summary>
+    /// The stored JSON of one entry as the entities are now, for the audit log; null when it does not exist. The
+    /// <see cref="AuditKinds.Group"/> kind is the whole config and is handled by the writer, which owns the snapshot.
+    /// </summary>
+    public string? EntryJson(string kind, string id) => kind switch
+    {
+        AuditKinds.Service => FindService(id)?.Json,
+        AuditKinds.OriginMapping => mappings.Find(m => m.Id == id)?.Json,
+        AuditKinds.ServiceSet => sets.Find(s => s.Tag == id)?.Json,
+        AuditKinds.GlobalPolicy => Group.GlobalPolicyJson,
+        _ => null,
     };
 
     /// <summary>Reads a stored service JSON document.</summary>

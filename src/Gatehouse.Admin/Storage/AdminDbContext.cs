@@ -30,6 +30,9 @@ internal sealed class AdminDbContext(DbContextOptions<AdminDbContext> options) :
     /// <summary>Table <c>admin_tokens</c>.</summary>
     public DbSet<AdminTokenEntity> AdminTokens => Set<AdminTokenEntity>();
 
+    /// <summary>Table <c>audit_log</c> (added by <see cref="Migrations.AddAuditLog"/>).</summary>
+    public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<GroupEntity>(e =>
@@ -108,6 +111,25 @@ internal sealed class AdminDbContext(DbContextOptions<AdminDbContext> options) :
             e.HasKey(x => x.Hash);
             e.Property(x => x.Hash).HasColumnName("hash");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+
+        modelBuilder.Entity<AuditEntryEntity>(e =>
+        {
+            e.ToTable("audit_log");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasColumnName("id").ValueGeneratedOnAdd();
+            e.Property(x => x.Group).HasColumnName("group_name");
+            e.Property(x => x.Actor).HasColumnName("actor");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.Action).HasColumnName("action");
+            e.Property(x => x.EntityKind).HasColumnName("entity_kind");
+            e.Property(x => x.EntityId).HasColumnName("entity_id");
+            e.Property(x => x.Before).HasColumnName("before_json");
+            e.Property(x => x.After).HasColumnName("after_json");
+            e.Property(x => x.Version).HasColumnName("version");
+            e.Property(x => x.SourceVersion).HasColumnName("source_version");
+            e.Property(x => x.Summary).HasColumnName("summary");
+            e.HasIndex(x => new { x.Group, x.Id }).HasDatabaseName("ix_audit_log_group_id");
         });
     }
 }

@@ -99,3 +99,39 @@ internal sealed class AdminTokenEntity
 
     public DateTimeOffset CreatedAt { get; set; }
 }
+
+/// <summary>One admin write as the audit log keeps it; written in the same transaction as the change it describes.</summary>
+internal sealed class AuditEntryEntity
+{
+    /// <summary>Generated, increasing; orders the log (newest first) without comparing timestamps.</summary>
+    public long Id { get; set; }
+
+    public string Group { get; set; } = "";
+
+    /// <summary>Who made the change; <c>admin</c> until users and roles exist.</summary>
+    public string Actor { get; set; } = "";
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>What was done, e.g. <c>service.create</c>, <c>node.offline</c>, <c>rollback</c>.</summary>
+    public string Action { get; set; } = "";
+
+    /// <summary>Kind of the changed entry: <c>group</c>, <c>service</c>, <c>originMapping</c>, <c>serviceSet</c>, <c>globalPolicy</c>.</summary>
+    public string EntityKind { get; set; } = "";
+
+    public string EntityId { get; set; } = "";
+
+    /// <summary>The entry's <c>ConfigSerializer</c> JSON before the change; null when it did not exist.</summary>
+    public string? Before { get; set; }
+
+    /// <summary>The entry's <c>ConfigSerializer</c> JSON after the change; null when it no longer exists.</summary>
+    public string? After { get; set; }
+
+    /// <summary>The group version the change published; null for a group deletion, which publishes none.</summary>
+    public long? Version { get; set; }
+
+    /// <summary>For a rollback, the version whose config was restored.</summary>
+    public long? SourceVersion { get; set; }
+
+    public string Summary { get; set; } = "";
+}

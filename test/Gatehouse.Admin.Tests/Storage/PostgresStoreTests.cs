@@ -4,7 +4,7 @@ using Gatehouse.Core.Config;
 
 namespace Gatehouse.Admin.Tests.Storage;
 
-/// <summary>The same admin on PostgreSQL: the hand-written migration, writes, versions and the gateway endpoints.</summary>
+/// <summary>The same admin on PostgreSQL: the hand-written migrations, writes, versions, history and the gateway endpoints.</summary>
 public sealed class PostgresStoreTests(PostgresServer postgres) : IClassFixture<PostgresServer>
 {
     [Fact]
@@ -39,5 +39,48 @@ public sealed class PostgresStoreTests(PostgresServer postgres) : IClassFixture<
         var nodes = await (await host.Client.GetAsync($"/api/v1/groups/{group}/gateways")).ReadJsonAsync(HttpStatusCode.OK);
         Assert.True(Assert.Single(nodes.EnumerateArray()).GetProperty("current").GetBoolean());
         Assert.Equal(2, await host.VersionCountAsync(group));
+    }
+
+    [Fact]
+    public async Task Postgres_RecordsAuditRowsAndRollsBack()
+    {
+        var database = "admin_" + Guid.NewGuid().ToString("N")[..8];
+        await postgres.CreateDatabaseAsync(database);
+        await using var host = await AdminHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Gatehouse:Admin:Provider"] = "postgres",
+            ["Gatehouse:Admin:Database"] = postgres.ConnectionString(database),
+        });
+
+        var group = await host.CreateGroupAsync();
+        await (await host.Client.PostAsync($"/api/v1/groups/{group}/services", AdminHost.Json(Http.Service("orders"))))
+            .ReadJsonAsync(HttpStatusCode.Created);
+        var v2 = await (await host.Client.GetAsync($"/api/v1/groups/{group}/versions/2")).ReadJsonAsync(HttpStatusCode.OK);
+        var replace = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/groups/{group}/services/orders")
+        {
+            Content = AdminHost.Json(Http.Service("orders", weight: 7)),
+        }.WithRevision(1);
+        await (await host.Client.SendAsync(replace)).ReadJsonAsync(HttpStatusCode.OK);
+        await (await host.Client.PostAsync($"/api/v1/groups/{group}/services", AdminHost.Json(Http.Service("bad", weight: 999999))))
+            .ReadProblemAsync(HttpStatusCode.BadRequest);
+
+        var diff = await (await host.Client.GetAsync($"/api/v1/groups/{group}/versions/2/diff/3")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal("services[orders].nodes[orders-1]", Assert.Single(diff.GetProperty("changes").EnumerateArray()).GetProperty("entry").GetString());
+
+        var rolledBack = await (await host.Client.PostAsync($"/api/v1/groups/{group}/versions/2/rollback", null)).ReadJsonAsync(HttpStatusCode.OK);
+        var restored = ConfigSerializer.Deserialize(v2.GetProperty("config").GetRawText(), "test") with { Version = 4 };
+        Assert.Equal(ConfigChecksum.Compute(restored), rolledBack.GetProperty("checksum").GetString());
+        await (await host.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/api/v1/groups/{group}/services/orders")
+        {
+            Content = AdminHost.Json(Http.Service("orders", weight: 9)),
+        }.WithRevision(2))).ReadProblemAsync(HttpStatusCode.Conflict);
+
+        var audit = await (await host.Client.GetAsync($"/api/v1/audit?group={group}")).ReadJsonAsync(HttpStatusCode.OK);
+        var rows = audit.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(["rollback", "service.replace", "service.create", "group.create"], rows.Select(r => r.GetProperty("action").GetString()));
+        Assert.Equal(7, rows[1].GetProperty("after").GetProperty("nodes")[0].GetProperty("weight").GetInt32());
+        Assert.Equal(2, rows[0].GetProperty("sourceVersion").GetInt64());
+        var ids = rows.Select(r => r.GetProperty("id").GetInt64()).ToList();
+        Assert.Equal(ids.OrderDescending(), ids);
     }
 }

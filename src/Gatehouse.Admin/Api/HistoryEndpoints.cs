@@ -1,0 +1,115 @@
+using System.Text.Json.Nodes;
+using Gatehouse.Admin.Publishing;
+using Gatehouse.Admin.Storage;
+using Gatehouse.Core.Config;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Gatehouse.Admin.Api;
+
+/// <summary>Config history for operators: the audit log, the diff of two versions, and rollback to a version.</summary>
+internal static class HistoryEndpoints
+{
+    /// <summary>Maps <c>/audit</c>, <c>/groups/{group}/versions/{a}/diff/{b}</c> and <c>/groups/{group}/versions/{v}/rollback</c>.</summary>
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/audit", ListAuditAsync).WithTags("Audit");
+        var versions = api.MapGroup("/groups/{group}/versions").WithTags("Versions");
+        versions.MapGet("/{from:long}/diff/{to:long}", DiffAsync);
+        versions.MapPost("/{version:long}/rollback", RollbackAsync);
+    }
+
+    /// <summary>The audit log, newest first; <c>group</c> and <c>entity</c> (the entity id, e.g. a service name) filter exactly.</summary>
+    private static async Task<Results<Ok<Page<AuditEntryResource>>, ValidationProblem>> ListAuditAsync(
+        string? group, string? entity, int? offset, int? limit, AdminDbContext db, CancellationToken ct)
+    {
+        if (RequestBodies.CheckPaging(offset, limit, out var skip, out var take) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var query = db.AuditEntries.AsNoTracking();
+        if (!string.IsNullOrEmpty(group))
+        {
+            query = query.Where(a => a.Group == group);
+        }
+
+        if (!string.IsNullOrEmpty(entity))
+        {
+            query = query.Where(a => a.EntityId == entity);
+        }
+
+        var total = await query.CountAsync(ct);
+        var rows = await query.OrderByDescending(a => a.Id).Skip(skip).Take(take).ToListAsync(ct);
+        return TypedResults.Ok(new Page<AuditEntryResource>(rows.Select(ToResource).ToList(), total));
+    }
+
+    private static async Task<Results<Ok<VersionDiff>, ProblemHttpResult>> DiffAsync(
+        string group, long from, long to, AdminDbContext db, CancellationToken ct)
+    {
+        var rows = await db.ConfigVersions.AsNoTracking()
+            .Where(v => v.Group == group && (v.Version == from || v.Version == to)).ToListAsync(ct);
+        var before = rows.Find(v => v.Version == from);
+        var after = rows.Find(v => v.Version == to);
+        if (before is null || after is null)
+        {
+            return Problems.NotFound($"version {(before is null ? from : to)} of group '{group}' does not exist");
+        }
+
+        var changes = ConfigDiff.Compare(ConfigSerializer.Deserialize(before.Snapshot, "store"), ConfigSerializer.Deserialize(after.Snapshot, "store"));
+        return TypedResults.Ok(new VersionDiff(group, from, to, before.Checksum, after.Checksum, changes));
+    }
+
+    /// <summary>Publishes version <paramref name="version"/>'s config again as a new version, through the validated write path.</summary>
+    private static async Task<Results<Ok<VersionSummary>, ProblemHttpResult, ValidationProblem>> RollbackAsync(
+        string group, long version, ConfigWriter writer, AdminDbContext db, CancellationToken ct)
+    {
+        // Published snapshots never change, so reading the source outside the write gate is safe.
+        var source = await db.ConfigVersions.AsNoTracking().FirstOrDefaultAsync(v => v.Group == group && v.Version == version, ct);
+        if (source is null)
+        {
+            return Problems.NotFound($"version {version} of group '{group}' does not exist");
+        }
+
+        var config = ConfigSerializer.Deserialize(source.Snapshot, "store");
+        var result = await writer.WriteAsync(group, new AuditTarget("rollback", AuditKinds.Group, group, version),
+            $"rollback to version {version}", draft =>
+        {
+            // Every service row is rewritten (revision + 1) and the group revision moves on, so an editor holding a
+            // revision from before the rollback gets 409 instead of silently overwriting the restored config.
+            var existing = draft.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+            draft.ReplaceAll(config);
+
+            // A service restored after a deletion would start again at 1, which an editor of its deleted incarnation may
+            // still hold. Each change of a service publishes one version, so no earlier revision of it can reach the
+            // new version number: starting there keeps every old revision stale.
+            foreach (var restored in draft.Services.Where(s => !existing.Contains(s.Name)))
+            {
+                restored.Revision = draft.CurrentVersion + 1;
+            }
+
+            return null;
+        }, ct);
+
+        if (result.Problem is not null)
+        {
+            return result.Problem;
+        }
+
+        if (result.Invalid is not null)
+        {
+            return result.Invalid;
+        }
+
+        var entity = await db.ConfigVersions.AsNoTracking().FirstAsync(v => v.Group == group && v.Version == result.Version, ct);
+        return TypedResults.Ok(new VersionSummary(entity.Version, entity.Checksum, entity.Actor, entity.CreatedAt, entity.Summary));
+    }
+
+    private static AuditEntryResource ToResource(AuditEntryEntity row) => new(row.Id, row.CreatedAt, row.Actor, row.Group, row.Action,
+        row.EntityKind, row.EntityId, row.Version, row.SourceVersion, row.Summary, Parse(row.Before), Parse(row.After));
+
+    private static JsonNode? Parse(string? json) => json is null ? null : JsonNode.Parse(json);
+}
