@@ -55,6 +55,7 @@ public static class AdminApplication
         builder.Services.AddSingleton<AdminTokens>();
         builder.Services.AddSingleton<ControlSignatureCheck>();
         builder.Services.AddScoped<ConfigWriter>();
+        builder.Services.AddScoped<GrayWriter>();
         configure?.Invoke(builder);
 
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
@@ -99,6 +100,7 @@ public static class AdminApplication
         ServiceEndpoints.Map(api);
         GroupDocumentEndpoints.Map(api);
         HistoryEndpoints.Map(api);
+        GrayEndpoints.Map(api);
         GatewayEndpoints.Map(app.MapGroup(GatewayPrefix).WithTags("Gateway sync"));
         return app;
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gatehouse.Admin.Publishing;
 using Gatehouse.Admin.Security;
 using Gatehouse.Admin.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -47,11 +48,16 @@ internal static class GatewayEndpoints
             known = parsed;
         }
 
-        // NOTE: `node` is accepted but not used yet: gray overrides addressed to a node id come in a later slice.
         var latest = await GroupEndpoints.LatestAsync(db, group, ct);
         if (latest is null)
         {
             return Problems.NotFound($"group '{group}' does not exist");
+        }
+
+        // A node listed in the active gray config gets the gray snapshot instead; the 304 rule then compares with it.
+        if (!string.IsNullOrEmpty(node) && await GrayWriter.FindAsync(db, group, ct) is { } gray && gray.Nodes.Contains(node))
+        {
+            latest = await db.ConfigVersions.AsNoTracking().FirstAsync(v => v.Group == group && v.Version == gray.Version, ct);
         }
 
         return known is { } current && current >= latest.Version

@@ -32,7 +32,7 @@ internal static class GroupEndpoints
     private static async Task<Ok<IReadOnlyList<GroupResource>>> ListAsync(AdminDbContext db, CancellationToken ct)
     {
         var groups = await db.Groups.AsNoTracking().OrderBy(g => g.Name).ToListAsync(ct);
-        var versions = await db.ConfigVersions.GroupBy(v => v.Group)
+        var versions = await db.ConfigVersions.Where(v => !v.Gray).GroupBy(v => v.Group)
             .Select(g => new { Group = g.Key, Version = g.Max(v => v.Version) }).ToDictionaryAsync(x => x.Group, x => x.Version, ct);
         return TypedResults.Ok<IReadOnlyList<GroupResource>>(groups
             .Select(g => new GroupResource(g.Name, g.Revision, versions.GetValueOrDefault(g.Name), g.CreatedAt)).ToList());
@@ -76,7 +76,7 @@ internal static class GroupEndpoints
         var query = db.ConfigVersions.AsNoTracking().Where(v => v.Group == group);
         var total = await query.CountAsync(ct);
         var items = await query.OrderByDescending(v => v.Version).Skip(skip).Take(take)
-            .Select(v => new VersionSummary(v.Version, v.Checksum, v.Actor, v.CreatedAt, v.Summary)).ToListAsync(ct);
+            .Select(v => new VersionSummary(v.Version, v.Checksum, v.Actor, v.CreatedAt, v.Summary, v.Gray)).ToListAsync(ct);
         return TypedResults.Ok(new Page<VersionSummary>(items, total));
     }
 
@@ -97,10 +97,13 @@ internal static class GroupEndpoints
             return Problems.NotFound($"group '{group}' does not exist");
         }
 
-        var current = await db.ConfigVersions.Where(v => v.Group == group).MaxAsync(v => (long?)v.Version, ct) ?? 0;
+        // A node is current when it runs the version it would be served: the gray one for a listed node, else the latest normal.
+        var current = await db.ConfigVersions.Where(v => v.Group == group && !v.Gray).MaxAsync(v => (long?)v.Version, ct) ?? 0;
+        var gray = await GrayWriter.FindAsync(db, group, ct);
         var nodes = await db.GatewayNodes.AsNoTracking().Where(n => n.Group == group).OrderBy(n => n.Id).ToListAsync(ct);
         return TypedResults.Ok<IReadOnlyList<GatewayNodeResource>>(nodes
-            .Select(n => new GatewayNodeResource(n.Id, n.Loc, n.ControlAddress, n.Version, n.Checksum, n.LastSeen, n.Version == current))
+            .Select(n => new GatewayNodeResource(n.Id, n.Loc, n.ControlAddress, n.Version, n.Checksum, n.LastSeen,
+                n.Version == (gray is not null && gray.Nodes.Contains(n.Id) ? gray.Version : current)))
             .ToList());
     }
 
@@ -173,9 +176,9 @@ internal static class GroupEndpoints
         return TypedResults.Ok(new VersionSummary(entity.Version, entity.Checksum, entity.Actor, entity.CreatedAt, entity.Summary));
     }
 
-    /// <summary>The newest version row of <paramref name="group"/>; null when the group does not exist.</summary>
+    /// <summary>The newest normal (not gray) version row of <paramref name="group"/>; null when the group does not exist.</summary>
     internal static Task<ConfigVersionEntity?> LatestAsync(AdminDbContext db, string group, CancellationToken ct) =>
-        db.ConfigVersions.AsNoTracking().Where(v => v.Group == group).OrderByDescending(v => v.Version).FirstOrDefaultAsync(ct);
+        db.ConfigVersions.AsNoTracking().Where(v => v.Group == group && !v.Gray).OrderByDescending(v => v.Version).FirstOrDefaultAsync(ct);
 
     internal static SnapshotDocument ToDocument(ConfigVersionEntity entity) =>
         new(entity.Group, entity.Version, entity.Checksum, JsonNode.Parse(entity.Snapshot)!);

@@ -26,8 +26,11 @@ internal sealed record ServiceSetResource(string Tag, ServiceSetConfig Set);
 /// <summary>The group's global policy (null when unset) with the group revision an update must quote.</summary>
 internal sealed record GlobalPolicyResource(long Revision, PolicyConfig? Policy);
 
-/// <summary>One published version of a group, without its snapshot.</summary>
-internal sealed record VersionSummary(long Version, string Checksum, string Actor, DateTimeOffset CreatedAt, string Summary);
+/// <summary>One published version of a group, without its snapshot; <c>gray</c> for a gray config's version.</summary>
+internal sealed record VersionSummary(long Version, string Checksum, string Actor, DateTimeOffset CreatedAt, string Summary, bool Gray = false);
+
+/// <summary>The active gray config of a group: the node ids it is served to and its snapshot.</summary>
+internal sealed record GrayConfigResource(IReadOnlyList<string> Nodes, long Version, string Checksum, DateTimeOffset CreatedAt, JsonNode Config);
 
 /// <summary>The snapshot document of docs/sync-protocol.md: <c>config</c> is the <c>ConfigSerializer</c> JSON as stored.</summary>
 internal sealed record SnapshotDocument(string Group, long Version, string Checksum, JsonNode Config);

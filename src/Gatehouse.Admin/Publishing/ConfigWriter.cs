@@ -102,7 +102,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var last = await db.ConfigVersions.AsNoTracking().Where(v => v.Group == name).OrderByDescending(v => v.Version)
+            var last = await db.ConfigVersions.AsNoTracking().Where(v => v.Group == name && !v.Gray).OrderByDescending(v => v.Version)
                 .Select(v => v.Snapshot).FirstOrDefaultAsync(cancellationToken);
             var deleted = await db.Groups.Where(g => g.Name == name).ExecuteDeleteAsync(cancellationToken);
             if (deleted == 0)
@@ -114,6 +114,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
             await db.OriginMappings.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
             await db.ServiceSets.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
             await db.ConfigVersions.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
+            await db.GrayConfigs.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
             await db.GatewayNodes.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
 
             // The audit log outlives the group on purpose: it is the record of who removed what.
@@ -128,7 +129,8 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         }
     }
 
-    private AuditEntryEntity NewAuditRow(string group, AuditTarget audit, string? before, string? after, long? version,
+    /// <summary>A new audit row for <paramref name="group"/>, by <see cref="DefaultActor"/>, stamped now.</summary>
+    internal AuditEntryEntity NewAuditRow(string group, AuditTarget audit, string? before, string? after, long? version,
         string summary) => new()
     {
         Group = group,
@@ -155,6 +157,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         var services = await db.Services.Where(s => s.Group == group).OrderBy(s => s.Position).ToListAsync(cancellationToken);
         var mappings = await db.OriginMappings.Where(s => s.Group == group).OrderBy(s => s.Position).ToListAsync(cancellationToken);
         var sets = await db.ServiceSets.Where(s => s.Group == group).OrderBy(s => s.Position).ToListAsync(cancellationToken);
+        // Gray versions count too: the group has one version counter, so a normal write after a gray create goes past it.
         var version = await db.ConfigVersions.Where(v => v.Group == group).MaxAsync(v => (long?)v.Version, cancellationToken) ?? 0;
         return new GroupDraft(db, entity, services, mappings, sets, version);
     }

@@ -33,6 +33,9 @@ internal sealed class AdminDbContext(DbContextOptions<AdminDbContext> options) :
     /// <summary>Table <c>audit_log</c> (added by <see cref="Migrations.AddAuditLog"/>).</summary>
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
 
+    /// <summary>Table <c>gray_configs</c> (added by <see cref="Migrations.AddGrayConfig"/>).</summary>
+    public DbSet<GrayConfigEntity> GrayConfigs => Set<GrayConfigEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<GroupEntity>(e =>
@@ -90,6 +93,19 @@ internal sealed class AdminDbContext(DbContextOptions<AdminDbContext> options) :
             e.Property(x => x.Actor).HasColumnName("actor");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
             e.Property(x => x.Summary).HasColumnName("summary");
+            e.Property(x => x.Gray).HasColumnName("gray");
+        });
+
+        modelBuilder.Entity<GrayConfigEntity>(e =>
+        {
+            e.ToTable("gray_configs");
+
+            // The group as the key is the "at most one active gray config per group" rule, also across admin processes.
+            e.HasKey(x => x.Group);
+            e.Property(x => x.Group).HasColumnName("group_name");
+            e.Property(x => x.Version).HasColumnName("version");
+            e.Property(x => x.NodesJson).HasColumnName("nodes_json");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
         });
 
         modelBuilder.Entity<GatewayNodeEntity>(e =>

@@ -71,6 +71,26 @@ internal sealed class ConfigVersionEntity
     public DateTimeOffset CreatedAt { get; set; }
 
     public string Summary { get; set; } = "";
+
+    /// <summary>
+    /// True for a gray snapshot, served only to the nodes its <see cref="GrayConfigEntity"/> lists. It shares the group's
+    /// version numbers (so it is newer than what those nodes ran) but is never the group's "latest" normal version.
+    /// </summary>
+    public bool Gray { get; set; }
+}
+
+/// <summary>The active gray config of a group (at most one): the gray version row and the gateway node ids it is for.</summary>
+internal sealed class GrayConfigEntity
+{
+    public string Group { get; set; } = "";
+
+    /// <summary>The <see cref="ConfigVersionEntity"/> (flagged gray) holding the snapshot.</summary>
+    public long Version { get; set; }
+
+    /// <summary>The gateway node ids, as a JSON array of strings.</summary>
+    public string NodesJson { get; set; } = "[]";
+
+    public DateTimeOffset CreatedAt { get; set; }
 }
 
 /// <summary>A gateway node as last reported by its heartbeat.</summary>

@@ -83,4 +83,18 @@ public sealed class PostgresStoreTests(PostgresServer postgres) : IClassFixture<
         var ids = rows.Select(r => r.GetProperty("id").GetInt64()).ToList();
         Assert.Equal(ids.OrderDescending(), ids);
     }
+
+    [Fact]
+    public async Task Postgres_GrayConfigIsServedToListedNodesAndPromoted()
+    {
+        var database = "admin_" + Guid.NewGuid().ToString("N")[..8];
+        await postgres.CreateDatabaseAsync(database);
+        await using var host = await AdminHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Gatehouse:Admin:Provider"] = "postgres",
+            ["Gatehouse:Admin:Database"] = postgres.ConnectionString(database),
+        });
+
+        await Api.Gray.CreateServeAndPromoteAsync(host);
+    }
 }

@@ -1,0 +1,155 @@
+using System.Text.Json;
+using Gatehouse.Admin.Api;
+using Gatehouse.Admin.Storage;
+using Gatehouse.Core.Config;
+using Microsoft.EntityFrameworkCore;
+
+namespace Gatehouse.Admin.Publishing;
+
+/// <summary>The active gray config of a group as read from the store.</summary>
+/// <param name="Nodes">The gateway node ids it is served to.</param>
+/// <param name="Version">Its version row (flagged gray) in <c>config_versions</c>.</param>
+/// <param name="CreatedAt">When it was created.</param>
+internal sealed record ActiveGray(IReadOnlyList<string> Nodes, long Version, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// Creates, promotes and drops a group's gray config: a whole alternative config served only to listed gateway nodes.
+/// </summary>
+/// <remarks>
+/// Creating stores a snapshot of its own under the group's next version number (flagged gray, so it never counts as the
+/// group's latest normal version). Promote and drop go through <see cref="ConfigWriter.WriteAsync"/>, so they are
+/// validated writes that publish a normal version above the gray one, which is what moves the gray nodes on.
+/// </remarks>
+internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter writer, TimeProvider time)
+{
+    /// <summary>The active gray config of <paramref name="group"/>, or null when there is none.</summary>
+    public static async Task<ActiveGray?> FindAsync(AdminDbContext db, string group, CancellationToken cancellationToken)
+    {
+        var entity = await db.GrayConfigs.AsNoTracking().FirstOrDefaultAsync(g => g.Group == group, cancellationToken);
+        return entity is null
+            ? null
+            : new ActiveGray(JsonSerializer.Deserialize<List<string>>(entity.NodesJson) ?? [], entity.Version, entity.CreatedAt);
+    }
+
+    /// <summary>Validates <paramref name="config"/> and stores it as the group's gray config for <paramref name="nodes"/>.</summary>
+    public async Task<WriteResult> CreateAsync(string group, IReadOnlyList<string> nodes, GatewayConfig config,
+        CancellationToken cancellationToken)
+    {
+        await gate.Semaphore.WaitAsync(cancellationToken);
+        try
+        {
+            if (!await db.Groups.AnyAsync(g => g.Name == group, cancellationToken))
+            {
+                return new WriteResult(0, Problem: Problems.NotFound($"group '{group}' does not exist"));
+            }
+
+            if (await db.GrayConfigs.AnyAsync(g => g.Group == group, cancellationToken))
+            {
+                return new WriteResult(0, Problem: Problems.Conflict(
+                    $"group '{group}' already has a gray config; promote or drop it first"));
+            }
+
+            // Taken from the group's one counter, so it is newer than anything the listed nodes can be running.
+            var version = (await db.ConfigVersions.Where(v => v.Group == group).MaxAsync(v => (long?)v.Version, cancellationToken) ?? 0) + 1;
+            var gray = config with { Version = version, Group = group };
+            var errors = ConfigValidator.Validate(gray, null);
+            if (errors.Count > 0)
+            {
+                return new WriteResult(0, Invalid: Problems.Invalid(errors));
+            }
+
+            var normal = await GroupEndpoints.LatestAsync(db, group, cancellationToken);
+            var snapshot = ConfigSerializer.Serialize(gray);
+            var summary = $"gray config for {string.Join(", ", nodes)}";
+            db.ConfigVersions.Add(new ConfigVersionEntity
+            {
+                Group = group,
+                Version = version,
+                Checksum = ConfigChecksum.Compute(gray),
+                Snapshot = snapshot,
+                Actor = ConfigWriter.DefaultActor,
+                CreatedAt = time.GetUtcNow(),
+                Summary = summary,
+                Gray = true,
+            });
+            db.GrayConfigs.Add(new GrayConfigEntity
+            {
+                Group = group,
+                Version = version,
+                NodesJson = JsonSerializer.Serialize(nodes),
+                CreatedAt = time.GetUtcNow(),
+            });
+            db.AuditEntries.Add(writer.NewAuditRow(group, new AuditTarget("gray.create", AuditKinds.Group, group), normal?.Snapshot,
+                snapshot, version, summary));
+
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException)
+            {
+                // Another admin took the version number or created a gray config first (both keys guard it).
+                return new WriteResult(0, Problem: Problems.Conflict($"group '{group}' was changed concurrently; reload and retry"));
+            }
+
+            return new WriteResult(version);
+        }
+        finally
+        {
+            gate.Semaphore.Release();
+        }
+    }
+
+    /// <summary>Publishes the gray config as the group's new normal version and removes it.</summary>
+    public async Task<WriteResult> PromoteAsync(string group, CancellationToken cancellationToken)
+    {
+        var active = await db.GrayConfigs.FirstOrDefaultAsync(g => g.Group == group, cancellationToken);
+        if (active is null)
+        {
+            return await NoGrayAsync(group, cancellationToken);
+        }
+
+        // Version rows never change, so reading the gray snapshot outside the write gate is safe.
+        var source = await db.ConfigVersions.AsNoTracking().FirstAsync(v => v.Group == group && v.Version == active.Version, cancellationToken);
+        var config = ConfigSerializer.Deserialize(source.Snapshot, "store");
+        return await writer.WriteAsync(group, new AuditTarget("gray.promote", AuditKinds.Group, group, active.Version),
+            $"promote gray version {active.Version}", draft =>
+        {
+            // As in a rollback: every kept service gets a new revision, and a service the gray config adds starts at the
+            // new version number, so no revision an editor holds from before the promote still matches.
+            var existing = draft.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+            draft.ReplaceAll(config);
+            foreach (var added in draft.Services.Where(s => !existing.Contains(s.Name)))
+            {
+                added.Revision = draft.CurrentVersion + 1;
+            }
+
+            // Removed in the same SaveChanges; if another admin removed it first, that save fails and the caller gets 409.
+            db.GrayConfigs.Remove(active);
+            return null;
+        }, cancellationToken);
+    }
+
+    /// <summary>Removes the gray config and republishes the normal config as a new version, so gray nodes move back.</summary>
+    public async Task<WriteResult> DropAsync(string group, CancellationToken cancellationToken)
+    {
+        var active = await db.GrayConfigs.FirstOrDefaultAsync(g => g.Group == group, cancellationToken);
+        if (active is null)
+        {
+            return await NoGrayAsync(group, cancellationToken);
+        }
+
+        // The gray nodes run a version above the last normal one; only a newer normal version makes their pull return 200.
+        return await writer.WriteAsync(group, new AuditTarget("gray.drop", AuditKinds.Group, group),
+            $"drop gray version {active.Version}", _ =>
+        {
+            db.GrayConfigs.Remove(active);
+            return null;
+        }, cancellationToken);
+    }
+
+    private async Task<WriteResult> NoGrayAsync(string group, CancellationToken cancellationToken) => new(0, Problem: Problems.NotFound(
+        await db.Groups.AnyAsync(g => g.Name == group, cancellationToken)
+            ? $"group '{group}' has no gray config"
+            : $"group '{group}' does not exist"));
+}
