@@ -170,6 +170,3 @@ internal static class GrayEndpoints
         return null;
     }
 }
-
-/// <summary>Body of <c>POST /api/v1/groups/{group}/gray</c> (documented shape; the endpoint reads it by hand to name bad fields).</summary>
-internal sealed record GrayConfigRequest(IReadOnlyList<string> Nodes, GatewayConfig Config);

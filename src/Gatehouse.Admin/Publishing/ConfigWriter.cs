@@ -130,7 +130,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
     }
 
     /// <summary>A new audit row for <paramref name="group"/>, by <see cref="DefaultActor"/>, stamped now.</summary>
-    internal AuditEntryEntity NewAuditRow(string group, AuditTarget audit, string? before, string? after, long? version,
+    public AuditEntryEntity NewAuditRow(string group, AuditTarget audit, string? before, string? after, long? version,
         string summary) => new()
     {
         Group = group,
