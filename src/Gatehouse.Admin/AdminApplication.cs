@@ -52,6 +52,7 @@ public static class AdminApplication
         builder.Services.AddSingleton<AdminTokens>();
         builder.Services.AddSingleton<ControlSignatureCheck>();
         builder.Services.AddScoped<ConfigWriter>();
+        builder.Services.AddGatewayNotifier();
         configure?.Invoke(builder);
 
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))

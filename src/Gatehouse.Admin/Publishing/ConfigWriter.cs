@@ -26,7 +26,7 @@ internal sealed class WriteGate
 /// nothing is saved. :: Step 4: save the entities and the version row in one <c>SaveChanges</c>, which is one
 /// transaction. A second admin committing the same version number of the group fails on the version key and gets 409.
 /// </remarks>
-internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvider time)
+internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvider time, IConfigPublished published)
 {
     /// <summary>Who is recorded on new versions until users exist.</summary>
     public const string DefaultActor = "admin";
@@ -164,6 +164,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
                 $"group '{draft.Group.Name}' was changed concurrently; reload and retry"));
         }
 
+        published.Published(draft.Group.Name, version);
         return new WriteResult(version);
     }
 }
