@@ -31,9 +31,9 @@ internal sealed partial class GatewayNotifier : BackgroundService, IConfigPublis
     private readonly Channel<(string Group, long Version)> _notices =
         Channel.CreateUnbounded<(string, long)>(new UnboundedChannelOptions { SingleReader = true });
 
-    // Latest version waiting per group, and the groups with a push worker running; both guarded by _lock.
+    // Latest version waiting per group, and the push worker of each group that has one; both guarded by _lock.
     private readonly Dictionary<string, long> _pending = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _running = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task> _running = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
     // Nodes whose last push failed, so an outage is logged once when it starts and once when it ends.
@@ -94,20 +94,29 @@ internal sealed partial class GatewayNotifier : BackgroundService, IConfigPublis
                 lock (_lock)
                 {
                     _pending[group] = _pending.TryGetValue(group, out var queued) ? Math.Max(queued, version) : version;
-                    if (!_running.Add(group))
+
+                    // A running worker picks the latest pending version up when its current push ends. A new one
+                    // starts inside the lock, so it cannot remove itself before it is recorded.
+                    if (!_running.ContainsKey(group))
                     {
-                        // The group's worker picks the latest pending version up when its current push ends.
-                        continue;
+                        _running[group] = Task.Run(() => RunGroupAsync(group, stoppingToken), CancellationToken.None);
                     }
                 }
-
-                _ = Task.Run(() => RunGroupAsync(group, stoppingToken), CancellationToken.None);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping: queued notices are dropped; gateways catch up by their timed pull.
         }
+
+        // Pushes in flight are cancelled by the same token; wait for them so none outlives the HTTP client.
+        Task[] workers;
+        lock (_lock)
+        {
+            workers = [.. _running.Values];
+        }
+
+        await Task.WhenAll(workers);
     }
 
     private async Task RunGroupAsync(string group, CancellationToken stoppingToken)
