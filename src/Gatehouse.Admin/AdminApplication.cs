@@ -56,6 +56,7 @@ public static class AdminApplication
         builder.Services.AddSingleton<ControlSignatureCheck>();
         builder.Services.AddScoped<ConfigWriter>();
         builder.Services.AddScoped<GrayWriter>();
+        builder.Services.AddGatewayNotifier();
         configure?.Invoke(builder);
 
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))

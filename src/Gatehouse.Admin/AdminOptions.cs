@@ -23,6 +23,17 @@ public sealed class AdminOptions
 
     /// <summary>Fixed admin API token; when unset one is generated at first start and printed once.</summary>
     public string? Token { get; set; }
+
+    /// <summary>
+    /// A gateway node whose last heartbeat is at most this old is live and gets config pushes; older ones are left to
+    /// their timed pull (default 30 s, several of the gateways' 5 s heartbeats).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan GatewayLiveWindow { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long one config push to one gateway node may take before it counts as failed (default 2 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan GatewayPushTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>Checks <see cref="AdminOptions"/> at start (source-generated from its attributes).</summary>

@@ -28,7 +28,7 @@ internal sealed class WriteGate
 /// The write's audit row (<see cref="AuditTarget"/>, with the entry's JSON before and after) is part of that same
 /// <c>SaveChanges</c>, so a refused or failed write leaves no audit row and a published version always has one.
 /// </remarks>
-internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvider time)
+internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvider time, IConfigPublished published)
 {
     /// <summary>Who is recorded on new versions until users exist.</summary>
     public const string DefaultActor = "admin";
@@ -199,6 +199,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
                 $"group '{draft.Group.Name}' was changed concurrently; reload and retry"));
         }
 
+        published.Published(draft.Group.Name, version);
         return new WriteResult(version);
     }
 }

@@ -20,7 +20,7 @@ internal sealed record ActiveGray(IReadOnlyList<string> Nodes, long Version, Dat
 /// group's latest normal version). Promote and drop go through <see cref="ConfigWriter.WriteAsync"/>, so they are
 /// validated writes that publish a normal version above the gray one, which is what moves the gray nodes on.
 /// </remarks>
-internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter writer, TimeProvider time)
+internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter writer, TimeProvider time, IConfigPublished published)
 {
     /// <summary>The active gray config of <paramref name="group"/>, or null when there is none.</summary>
     public static async Task<ActiveGray?> FindAsync(AdminDbContext db, string group, CancellationToken cancellationToken)
@@ -92,6 +92,8 @@ internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter
                 return new WriteResult(0, Problem: Problems.Conflict($"group '{group}' was changed concurrently; reload and retry"));
             }
 
+            // Pushed like every version: each live node of the group pulls, and only the listed ones get the gray snapshot.
+            published.Published(group, version);
             return new WriteResult(version);
         }
         finally
