@@ -68,6 +68,14 @@ internal sealed class ScenarioCluster : IAsyncDisposable
         return gateway;
     }
 
+    /// <summary>Starts another process of the host (e.g. a demo backend), stopped with the cluster.</summary>
+    public GatehouseProcess StartProcess(string name, params string[] args)
+    {
+        var process = GatehouseProcess.Start(name, args);
+        _processes.Add(process);
+        return process;
+    }
+
     /// <summary>Creates a group (version 1).</summary>
     public async Task CreateGroupAsync(string group)
     {
