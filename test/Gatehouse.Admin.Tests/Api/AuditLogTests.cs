@@ -4,7 +4,7 @@ using Gatehouse.Admin.Tests.Infrastructure;
 
 namespace Gatehouse.Admin.Tests.Api;
 
-public sealed class AuditLogTests(AdminFixture fixture) : IClassFixture<AdminFixture>
+public abstract class AuditLogTests(AdminFixture fixture)
 {
     private AdminHost Host => fixture.Host;
 
@@ -154,3 +154,8 @@ public sealed class AuditLogTests(AdminFixture fixture) : IClassFixture<AdminFix
 
     private static int NodeWeight(JsonElement service) => service.GetProperty("nodes")[0].GetProperty("weight").GetInt32();
 }
+
+public sealed class AuditLogTestsSqlite(SqliteAdmin fixture) : AuditLogTests(fixture), IClassFixture<SqliteAdmin>;
+
+[Collection(PostgresCollection.Name)]
+public sealed class AuditLogTestsPostgres(PostgresAdmin fixture) : AuditLogTests(fixture), IClassFixture<PostgresAdmin>;

@@ -4,7 +4,7 @@ using Gatehouse.Core.Config;
 
 namespace Gatehouse.Admin.Tests.Api;
 
-public sealed class GatewayEndpointTests(AdminFixture fixture) : IClassFixture<AdminFixture>
+public abstract class GatewayEndpointTests(AdminFixture fixture)
 {
     private AdminHost Host => fixture.Host;
 
@@ -104,3 +104,8 @@ public sealed class GatewayEndpointTests(AdminFixture fixture) : IClassFixture<A
         Assert.True(errors.TryGetProperty("group", out _), errors.ToString());
     }
 }
+
+public sealed class GatewayEndpointTestsSqlite(SqliteAdmin fixture) : GatewayEndpointTests(fixture), IClassFixture<SqliteAdmin>;
+
+[Collection(PostgresCollection.Name)]
+public sealed class GatewayEndpointTestsPostgres(PostgresAdmin fixture) : GatewayEndpointTests(fixture), IClassFixture<PostgresAdmin>;

@@ -6,12 +6,12 @@ using Gatehouse.Core.Config;
 namespace Gatehouse.Admin.Tests.Api;
 
 /// <summary>Gray configs: served only to the listed gateway nodes, then promoted or dropped through versioned writes.</summary>
-public sealed class GrayConfigTests(AdminFixture fixture) : IClassFixture<AdminFixture>
+public abstract class GrayConfigTests(AdminFixture fixture)
 {
     private AdminHost Host => fixture.Host;
 
     [Fact]
-    public Task CreateServeNormalWriteAndPromote_OnSqlite() => Gray.CreateServeAndPromoteAsync(Host);
+    public Task CreateServeNormalWriteAndPromote() => Gray.CreateServeAndPromoteAsync(Host);
 
     [Fact]
     public async Task Drop_MovesGrayNodesToANewNormalVersionEqualToTheNormalConfig()
@@ -176,3 +176,8 @@ internal static class Gray
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
     }
 }
+
+public sealed class GrayConfigTestsSqlite(SqliteAdmin fixture) : GrayConfigTests(fixture), IClassFixture<SqliteAdmin>;
+
+[Collection(PostgresCollection.Name)]
+public sealed class GrayConfigTestsPostgres(PostgresAdmin fixture) : GrayConfigTests(fixture), IClassFixture<PostgresAdmin>;

@@ -5,7 +5,7 @@ using Gatehouse.Core.Config;
 
 namespace Gatehouse.Admin.Tests.Api;
 
-public sealed class GroupApiTests(AdminFixture fixture) : IClassFixture<AdminFixture>
+public abstract class GroupApiTests(AdminFixture fixture)
 {
     private AdminHost Host => fixture.Host;
 
@@ -114,3 +114,8 @@ public sealed class GroupApiTests(AdminFixture fixture) : IClassFixture<AdminFix
         Assert.Equal(JsonValueKind.Object, document.GetProperty("info").ValueKind);
     }
 }
+
+public sealed class GroupApiTestsSqlite(SqliteAdmin fixture) : GroupApiTests(fixture), IClassFixture<SqliteAdmin>;
+
+[Collection(PostgresCollection.Name)]
+public sealed class GroupApiTestsPostgres(PostgresAdmin fixture) : GroupApiTests(fixture), IClassFixture<PostgresAdmin>;

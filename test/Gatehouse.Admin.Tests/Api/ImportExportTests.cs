@@ -5,14 +5,15 @@ using Gatehouse.Core.Config;
 
 namespace Gatehouse.Admin.Tests.Api;
 
-public sealed class ImportExportTests : IAsyncLifetime
+public abstract class ImportExportTests(AdminFixture store) : IAsyncLifetime
 {
     private static readonly string _samplePath = Path.Combine(AppContext.BaseDirectory, "samples", "gatehouse.yaml");
     private AdminHost _host = null!;
 
     public async Task InitializeAsync()
     {
-        _host = await AdminHost.StartAsync();
+        // Every test imports into the group "default", so each one gets an admin and a store of its own.
+        _host = await store.StartAdminAsync();
         var response = await _host.Client.PostAsync("/api/v1/groups", AdminHost.Json("""{"name":"default"}"""));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
@@ -65,3 +66,8 @@ public sealed class ImportExportTests : IAsyncLifetime
         Assert.True(problem.GetProperty("errors").TryGetProperty("group", out _));
     }
 }
+
+public sealed class ImportExportTestsSqlite(SqliteAdmin fixture) : ImportExportTests(fixture), IClassFixture<SqliteAdmin>;
+
+[Collection(PostgresCollection.Name)]
+public sealed class ImportExportTestsPostgres(PostgresAdmin fixture) : ImportExportTests(fixture), IClassFixture<PostgresAdmin>;

@@ -5,7 +5,7 @@ using Gatehouse.Core.Config;
 
 namespace Gatehouse.Admin.Tests.Api;
 
-public sealed class RollbackTests(AdminFixture fixture) : IClassFixture<AdminFixture>
+public abstract class RollbackTests(AdminFixture fixture)
 {
     private AdminHost Host => fixture.Host;
 
@@ -124,3 +124,8 @@ public sealed class RollbackTests(AdminFixture fixture) : IClassFixture<AdminFix
         await (await Host.Client.SendAsync(request)).ReadJsonAsync(HttpStatusCode.OK);
     }
 }
+
+public sealed class RollbackTestsSqlite(SqliteAdmin fixture) : RollbackTests(fixture), IClassFixture<SqliteAdmin>;
+
+[Collection(PostgresCollection.Name)]
+public sealed class RollbackTestsPostgres(PostgresAdmin fixture) : RollbackTests(fixture), IClassFixture<PostgresAdmin>;

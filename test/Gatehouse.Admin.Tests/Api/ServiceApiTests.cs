@@ -3,7 +3,7 @@ using Gatehouse.Admin.Tests.Infrastructure;
 
 namespace Gatehouse.Admin.Tests.Api;
 
-public sealed class ServiceApiTests(AdminFixture fixture) : IClassFixture<AdminFixture>
+public abstract class ServiceApiTests(AdminFixture fixture)
 {
     private AdminHost Host => fixture.Host;
 
@@ -157,3 +157,8 @@ public sealed class ServiceApiTests(AdminFixture fixture) : IClassFixture<AdminF
             .ReadProblemAsync(HttpStatusCode.NotFound);
     }
 }
+
+public sealed class ServiceApiTestsSqlite(SqliteAdmin fixture) : ServiceApiTests(fixture), IClassFixture<SqliteAdmin>;
+
+[Collection(PostgresCollection.Name)]
+public sealed class ServiceApiTestsPostgres(PostgresAdmin fixture) : ServiceApiTests(fixture), IClassFixture<PostgresAdmin>;

@@ -4,7 +4,7 @@ using Gatehouse.Admin.Tests.Infrastructure;
 
 namespace Gatehouse.Admin.Tests.Api;
 
-public sealed class VersionDiffTests(AdminFixture fixture) : IClassFixture<AdminFixture>
+public abstract class VersionDiffTests(AdminFixture fixture)
 {
     private const string Before = """
         {"services":[
@@ -102,3 +102,8 @@ public sealed class VersionDiffTests(AdminFixture fixture) : IClassFixture<Admin
     private async Task ImportAsync(string group, string json) =>
         await (await Host.Client.PostAsync($"/api/v1/groups/{group}/import", AdminHost.Json(json))).ReadJsonAsync(HttpStatusCode.OK);
 }
+
+public sealed class VersionDiffTestsSqlite(SqliteAdmin fixture) : VersionDiffTests(fixture), IClassFixture<SqliteAdmin>;
+
+[Collection(PostgresCollection.Name)]
+public sealed class VersionDiffTestsPostgres(PostgresAdmin fixture) : VersionDiffTests(fixture), IClassFixture<PostgresAdmin>;

@@ -148,12 +148,30 @@ internal sealed class LogCapture : ILoggerProvider
     }
 }
 
-/// <summary>One admin per test class; tests use their own groups, so they do not see each other's data.</summary>
-public sealed class AdminFixture : IAsyncLifetime
+/// <summary>
+/// One admin per test class; tests use their own groups, so they do not see each other's data.
+/// The API suite runs once per store: each test class is abstract over this fixture, with one subclass per store.
+/// </summary>
+public abstract class AdminFixture : IAsyncLifetime
 {
     internal AdminHost Host { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Host = await AdminHost.StartAsync();
+    public async Task InitializeAsync() => Host = await StartAdminAsync();
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
+
+    /// <summary>Starts another admin on an empty store of this kind, for tests that need one to themselves.</summary>
+    internal abstract Task<AdminHost> StartAdminAsync();
+}
+
+/// <summary>An admin on its own temporary SQLite file.</summary>
+public sealed class SqliteAdmin : AdminFixture
+{
+    internal override Task<AdminHost> StartAdminAsync() => AdminHost.StartAsync();
+}
+
+/// <summary>An admin on its own fresh database of the run's shared PostgreSQL server.</summary>
+public sealed class PostgresAdmin(PostgresServer server) : AdminFixture
+{
+    internal override Task<AdminHost> StartAdminAsync() => server.StartAdminAsync();
 }

@@ -7,7 +7,8 @@ namespace Gatehouse.Admin.Tests.Infrastructure;
 
 /// <summary>
 /// A throw-away PostgreSQL 15 server (Debian's packages) on a free loopback port, run as the <c>postgres</c> user
-/// because initdb and postgres refuse to run as root. Started once per test class and stopped by its PID.
+/// because initdb and postgres refuse to run as root. Started once per test run (see <see cref="PostgresCollection"/>),
+/// since starting a server costs seconds and a fresh database per admin is enough isolation; stopped by its PID.
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
@@ -53,12 +54,24 @@ public sealed class PostgresServer : IAsyncLifetime
         }
     }
 
-    public async Task CreateDatabaseAsync(string name)
+    private async Task CreateDatabaseAsync(string name)
     {
         await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Starts an admin on a new, empty database of this server.</summary>
+    internal async Task<AdminHost> StartAdminAsync()
+    {
+        var database = "admin_" + Guid.NewGuid().ToString("N")[..12];
+        await CreateDatabaseAsync(database);
+        return await AdminHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Gatehouse:Admin:Provider"] = "postgres",
+            ["Gatehouse:Admin:Database"] = ConnectionString(database),
+        });
     }
 
     public async Task DisposeAsync()
@@ -97,4 +110,14 @@ public sealed class PostgresServer : IAsyncLifetime
             throw new InvalidOperationException($"{file} failed ({process.ExitCode}): {output}");
         }
     }
+}
+
+/// <summary>
+/// Every test class on PostgreSQL is in this collection, so the run starts one server for all of them.
+/// xunit runs a collection's classes one after another; they still run alongside the SQLite classes.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
+{
+    public const string Name = "PostgreSQL";
 }

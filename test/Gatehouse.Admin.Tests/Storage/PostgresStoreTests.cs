@@ -4,19 +4,17 @@ using Gatehouse.Core.Config;
 
 namespace Gatehouse.Admin.Tests.Storage;
 
-/// <summary>The same admin on PostgreSQL: the hand-written migrations, writes, versions, history and the gateway endpoints.</summary>
-public sealed class PostgresStoreTests(PostgresServer postgres) : IClassFixture<PostgresServer>
+/// <summary>
+/// PostgreSQL-only end-to-end paths through the hand-written migrations; the whole API suite also runs on PostgreSQL
+/// (the <c>...Postgres</c> classes in Api).
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresStoreTests(PostgresServer postgres)
 {
     [Fact]
     public async Task Postgres_MigratesWritesPublishesAndRecordsHeartbeats()
     {
-        var database = "admin_" + Guid.NewGuid().ToString("N")[..8];
-        await postgres.CreateDatabaseAsync(database);
-        await using var host = await AdminHost.StartAsync(settings: new Dictionary<string, string?>
-        {
-            ["Gatehouse:Admin:Provider"] = "postgres",
-            ["Gatehouse:Admin:Database"] = postgres.ConnectionString(database),
-        });
+        await using var host = await postgres.StartAdminAsync();
 
         var group = await host.CreateGroupAsync();
         await (await host.Client.PostAsync($"/api/v1/groups/{group}/services", AdminHost.Json(Http.Service("orders"))))
@@ -44,13 +42,7 @@ public sealed class PostgresStoreTests(PostgresServer postgres) : IClassFixture<
     [Fact]
     public async Task Postgres_RecordsAuditRowsAndRollsBack()
     {
-        var database = "admin_" + Guid.NewGuid().ToString("N")[..8];
-        await postgres.CreateDatabaseAsync(database);
-        await using var host = await AdminHost.StartAsync(settings: new Dictionary<string, string?>
-        {
-            ["Gatehouse:Admin:Provider"] = "postgres",
-            ["Gatehouse:Admin:Database"] = postgres.ConnectionString(database),
-        });
+        await using var host = await postgres.StartAdminAsync();
 
         var group = await host.CreateGroupAsync();
         await (await host.Client.PostAsync($"/api/v1/groups/{group}/services", AdminHost.Json(Http.Service("orders"))))
@@ -82,19 +74,5 @@ public sealed class PostgresStoreTests(PostgresServer postgres) : IClassFixture<
         Assert.Equal(2, rows[0].GetProperty("sourceVersion").GetInt64());
         var ids = rows.Select(r => r.GetProperty("id").GetInt64()).ToList();
         Assert.Equal(ids.OrderDescending(), ids);
-    }
-
-    [Fact]
-    public async Task Postgres_GrayConfigIsServedToListedNodesAndPromoted()
-    {
-        var database = "admin_" + Guid.NewGuid().ToString("N")[..8];
-        await postgres.CreateDatabaseAsync(database);
-        await using var host = await AdminHost.StartAsync(settings: new Dictionary<string, string?>
-        {
-            ["Gatehouse:Admin:Provider"] = "postgres",
-            ["Gatehouse:Admin:Database"] = postgres.ConnectionString(database),
-        });
-
-        await Api.Gray.CreateServeAndPromoteAsync(host);
     }
 }
