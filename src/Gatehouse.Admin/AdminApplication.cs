@@ -99,6 +99,7 @@ public static class AdminApplication
         var api = app.MapGroup(ApiPrefix);
         GroupEndpoints.Map(api);
         ServiceEndpoints.Map(api);
+        ServicePartEndpoints.Map(api);
         GroupDocumentEndpoints.Map(api);
         HistoryEndpoints.Map(api);
         GrayEndpoints.Map(api);

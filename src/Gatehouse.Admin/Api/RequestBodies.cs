@@ -57,8 +57,14 @@ internal static class RequestBodies
     }
 
     /// <summary>Reads the body as one config entry under <paramref name="property"/> and picks it out of the parsed config.</summary>
+    /// <param name="request">The request whose JSON body is the entry.</param>
+    /// <param name="property">Top-level config property the entry belongs under, e.g. <c>services</c>.</param>
+    /// <param name="list">Whether that property is a list.</param>
+    /// <param name="pick">Picks the entry back out of the parsed config.</param>
+    /// <param name="cancellationToken">Cancels reading the body.</param>
+    /// <param name="innerList">For a part of a service (<c>nodes</c>, <c>apis</c>): the service's list the entry belongs in.</param>
     public static async Task<ParsedBody<T>> ReadEntryAsync<T>(HttpRequest request, string property, bool list,
-        Func<GatewayConfig, T?> pick, CancellationToken cancellationToken)
+        Func<GatewayConfig, T?> pick, CancellationToken cancellationToken, string? innerList = null)
         where T : class
     {
         var text = await ReadTextAsync(request, cancellationToken);
@@ -94,7 +100,8 @@ internal static class RequestBodies
             body.Remove("revision");
         }
 
-        var wrapper = new JsonObject { [property] = list ? new JsonArray(body) : body };
+        JsonNode entry = innerList is null ? body : new JsonObject { [innerList] = new JsonArray(body) };
+        var wrapper = new JsonObject { [property] = list ? new JsonArray(entry) : entry };
         try
         {
             var config = ConfigSerializer.Deserialize(wrapper.ToJsonString(), "request");

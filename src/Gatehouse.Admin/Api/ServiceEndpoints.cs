@@ -183,46 +183,20 @@ internal static class ServiceEndpoints
             return bodyRevision.Invalid;
         }
 
-        if (!RequestBodies.TryGetRevision(request, bodyRevision.Revision, out var revision, out var badRevision))
-        {
-            return badRevision!;
-        }
-
-        ServiceEntity? updated = null;
-        var result = await writer.WriteAsync(group,
-            new AuditTarget(online ? "node.online" : "node.offline", AuditKinds.Service, name),
-            $"{(online ? "restore" : "take offline")} node {nodeId} of service {name}", draft =>
-        {
-            updated = draft.FindService(name);
-            if (updated is null)
+        return await ServicePartEndpoints.ChangeAsync(request, writer, group, name, bodyRevision.Revision,
+            online ? "node.online" : "node.offline", $"{(online ? "restore" : "take offline")} node {nodeId} of service {name}", ct,
+            service =>
             {
-                return Problems.NotFound($"service '{name}' does not exist in group '{group}'");
-            }
+                var index = service.Nodes.ToList().FindIndex(n => NodeIdentity.EffectiveId(n) == nodeId);
+                if (index < 0)
+                {
+                    return (null, Problems.NotFound($"node '{nodeId}' does not exist in service '{name}'"));
+                }
 
-            var service = GroupDraft.ReadService(updated.Json);
-            var index = service.Nodes.ToList().FindIndex(n => NodeIdentity.EffectiveId(n) == nodeId);
-            if (index < 0)
-            {
-                return Problems.NotFound($"node '{nodeId}' does not exist in service '{name}'");
-            }
-
-            if (RequestBodies.CheckRevision(revision, updated.Revision, $"service '{name}'") is { } problem)
-            {
-                return problem;
-            }
-
-            var nodes = service.Nodes.ToList();
-            nodes[index] = nodes[index] with { Online = online };
-            GroupDraft.ReplaceService(updated, service with { Nodes = nodes });
-            return null;
-        }, ct);
-
-        return result switch
-        {
-            { Problem: { } problem } => problem,
-            { Invalid: { } invalid } => invalid,
-            _ => TypedResults.Ok(ToResource(updated!)),
-        };
+                var nodes = service.Nodes.ToList();
+                nodes[index] = nodes[index] with { Online = online };
+                return (service with { Nodes = nodes }, null);
+            });
     }
 
     private static ServiceResource ToResource(ServiceEntity entity) =>
