@@ -40,7 +40,6 @@ internal sealed partial class GatewayRequestHandler
     {
         // :: Step 1: one volatile read; the request finishes on this snapshot whatever happens meanwhile.
         var snapshot = _state.Current;
-        RequestHeaderCopier.ResolveRequestId(context);
         if (snapshot is null)
         {
             return ProblemWriter.WriteAsync(context, GatewayError.NoConfig, "No configuration has been loaded; see the gateway log.");

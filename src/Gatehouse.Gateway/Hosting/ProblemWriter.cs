@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Gatehouse.Gateway.Forwarding;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
@@ -32,13 +33,11 @@ internal static class ProblemWriter
         var status = GatewayErrors.Status(error);
         var code = GatewayErrors.Code(error);
 
-        // Clear() drops headers a failed upstream attempt may have set; the request id must survive it.
-        var requestId = response.Headers[RequestIdHeader];
+        // The id is resolved here for errors answered before forwarding (the forwarder resolves it on the success
+        // path, so a proxied request does it once). Clear() drops headers a failed upstream attempt may have set.
+        var requestId = RequestHeaderCopier.ResolveRequestId(context);
         response.Clear();
-        if (requestId.Count > 0)
-        {
-            response.Headers[RequestIdHeader] = requestId;
-        }
+        response.Headers[RequestIdHeader] = requestId;
 
         foreach (var (name, value) in headers ?? [])
         {
@@ -63,10 +62,7 @@ internal static class ProblemWriter
             }
 
             json.WriteString("instance", context.Request.Path.Value);
-            if (requestId.Count > 0)
-            {
-                json.WriteString("requestId", requestId[0]);
-            }
+            json.WriteString("requestId", requestId);
 
             if (System.Diagnostics.Activity.Current is { } activity)
             {
