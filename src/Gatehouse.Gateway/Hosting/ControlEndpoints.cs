@@ -73,16 +73,22 @@ internal sealed class ControlEndpoints
         });
 
     /// <summary>Writes <paramref name="body"/> as JSON; errors other than 503 (readiness) as problem JSON.</summary>
-    internal static Task WriteJsonAsync<T>(HttpContext context, int status, T body)
+    internal static Task WriteJsonAsync<T>(HttpContext context, int status, T body, JsonSerializerOptions? options = null)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = status >= 400 && status != 503 ? "application/problem+json" : "application/json";
         context.Response.Headers.CacheControl = "no-store";
-        return context.Response.WriteAsync(JsonSerializer.Serialize(body, ControlJson.Options));
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body, options ?? ControlJson.Options));
     }
 }
 
 internal static class ControlJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Leaves out null members, as the admin API does, so the two effective-policy views have one shape.</summary>
+    public static readonly JsonSerializerOptions OmitNulls = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 }

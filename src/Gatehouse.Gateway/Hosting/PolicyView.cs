@@ -60,6 +60,6 @@ internal static class PolicyView
             api = api.Id,
             activeVersion = service.ActiveVersion,
             members = EffectivePolicyView.Build(snapshot.Config.Global, service.Policy, api.Policy),
-        });
+        }, ControlJson.OmitNulls);
     }
 }

@@ -43,6 +43,7 @@ public class PolicyViewTests
         Assert.Equal("v1", view.GetProperty("activeVersion").GetString());
         Assert.Equal("api", Member(view, "loadBalancer").GetProperty("source").GetString());
         Assert.Equal("leastInFlight", Member(view, "loadBalancer").GetProperty("value").GetProperty("kind").GetString());
+        Assert.False(Member(view, "loadBalancer").TryGetProperty("levels", out _)); // nulls left out, as in the admin's view
         Assert.Equal("service", Member(view, "canary").GetProperty("source").GetString());
         Assert.Equal(10, Member(view, "canary").GetProperty("value").GetProperty("percent").GetDouble());
         Assert.Equal(("global", 1500), (Member(view, "timeouts.connectMs").GetProperty("source").GetString(), Member(view, "timeouts.connectMs").GetProperty("value").GetInt32()));
