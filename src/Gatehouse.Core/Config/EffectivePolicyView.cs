@@ -16,7 +16,7 @@ namespace Gatehouse.Core.Config;
 /// <item>An object whose members are all optional (<c>routing</c>, <c>timeouts</c>, <c>retry</c>) merges field by
 /// field: each field is its own entry, e.g. <c>timeouts.connectMs</c>.</item>
 /// <item>Anything else (an object with a required member such as <c>loadBalancer.kind</c> or
-/// <c>canary.percent</c>, or a plain value) is taken as a whole from the innermost level that sets it
+/// <c>canary.percent</c>, a type marked <see cref="MergedWholePolicyAttribute"/>, or a plain value) is taken as a whole from the innermost level that sets it
 /// (<c>merge: override</c>).</item>
 /// </list>
 /// <para>Levels, innermost first: <c>api</c>, <c>service</c>, <c>global</c>, then <c>default</c> (the built-in value
@@ -31,11 +31,15 @@ public static class EffectivePolicyView
     public const string Default = "default";
 
     /// <summary>Builds the view for an API from the policies of its three levels (each may be null).</summary>
-    public static IReadOnlyList<EffectivePolicyMember> Build(PolicyConfig? global, PolicyConfig? service, PolicyConfig? api)
+    public static IReadOnlyList<EffectivePolicyMember> Build(PolicyConfig? global, PolicyConfig? service, PolicyConfig? api) =>
+        Build(typeof(PolicyConfig), global, service, api, PolicyDefaults.Value);
+
+    /// <summary>The walk over any policy-shaped type; tests use it with model types of their own.</summary>
+    internal static IReadOnlyList<EffectivePolicyMember> Build(Type policyType, object? global, object? service, object? api, object? defaults)
     {
         var members = new List<EffectivePolicyMember>();
-        Level[] levels = [new(Api, api), new(Service, service), new(Global, global), new(Default, PolicyDefaults.Value)];
-        Walk(TypeInfo(typeof(PolicyConfig)), "", levels, members);
+        Level[] levels = [new(Api, api), new(Service, service), new(Global, global), new(Default, defaults)];
+        Walk(TypeInfo(policyType), "", levels, members);
         return members;
     }
 
@@ -72,7 +76,8 @@ public static class EffectivePolicyView
                 members.Add(new EffectivePolicyMember(name, "stack", applied.Count == 0 ? Default : applied[^1].Source, null, applied));
             }
             else if (propertyInfo.Kind == JsonTypeInfoKind.Object && propertyInfo.Properties.Count > 0
-                && propertyInfo.Properties.All(p => p.IsGetNullable))
+                && propertyInfo.Properties.All(p => p.IsGetNullable)
+                && !valueType.IsDefined(typeof(MergedWholePolicyAttribute), inherit: false))
             {
                 Walk(propertyInfo, name, [.. levels.Select((l, i) => new Level(l.Name, values[i]))], members);
             }

@@ -117,7 +117,7 @@ internal sealed class ServiceLane
             ordinaryNodes = NodeFilter.Where(_nodes, (n, _) => IsOrdinary(n, canaryConfig), default);
             if (_activeVersion is not null && !HasVersion(_nodes, _activeVersion))
             {
-                emptyDetail = $"Service '{ServiceName}' has activeVersion '{_activeVersion}' but no node of that version.";
+                emptyDetail = $"{ServiceLabel} has activeVersion '{_activeVersion}' but no node of that version.";
             }
         }
 
@@ -150,7 +150,7 @@ internal sealed class ServiceLane
         return new RouteTable(ordinary, byGray.Count == 0 ? null : byGray.ToFrozenDictionary(StringComparer.Ordinal), split);
     }
 
-    private string ServiceName => _nodes.Length > 0 ? _nodes[0].ServiceName : "?";
+    private string ServiceLabel => _nodes.Length > 0 ? $"Service '{_nodes[0].ServiceName}'" : "The service";
 
     private bool IsOrdinary(NodeModel node, CanaryConfig? canary) =>
         (_activeVersion is null || string.Equals(node.Version, _activeVersion, StringComparison.Ordinal))

@@ -85,4 +85,54 @@ public class EffectivePolicyViewTests
         var topLevel = typeof(PolicyConfig).GetProperties().Select(p => char.ToLowerInvariant(p.Name[0]) + p.Name[1..]);
         Assert.All(topLevel, name => Assert.Contains(view, m => m.Member == name || m.Member.StartsWith(name + ".", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public void Build_NewMemberTypes_MergeRuleReadFromTheType()
+    {
+        var view = EffectivePolicyView.Build(typeof(FuturePolicy),
+            global: new FuturePolicy { Breaker = new FutureBreaker { Failures = 5, OpenMs = 1000 }, Budget = new FutureBudget { Ratio = 0.2 } },
+            service: new FuturePolicy { Breaker = new FutureBreaker { Failures = 9 }, Quota = new FutureQuota { Limit = 7 } },
+            api: new FuturePolicy { Budget = new FutureBudget { MinPerSecond = 3 }, Quota = new FutureQuota { Limit = 1 } },
+            defaults: null);
+
+        // All-optional fields: field by field.
+        Assert.Equal("service", Member(view, "breaker.failures").Source);
+        Assert.Equal("global", Member(view, "breaker.openMs").Source);
+        // All-optional but marked whole: the API's budget replaces the global one entirely.
+        var budget = Member(view, "budget");
+        Assert.Equal("api", budget.Source);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"minPerSecond":3}"""), budget.Value));
+        // Stacked: both levels listed, outermost first.
+        Assert.Equal(["service", "api"], Member(view, "quota").Levels!.Select(l => l.Source));
+    }
+
+    private sealed record FuturePolicy
+    {
+        public FutureBreaker? Breaker { get; init; }
+
+        public FutureBudget? Budget { get; init; }
+
+        public FutureQuota? Quota { get; init; }
+    }
+
+    private sealed record FutureBreaker
+    {
+        public int? Failures { get; init; }
+
+        public int? OpenMs { get; init; }
+    }
+
+    [MergedWholePolicy]
+    private sealed record FutureBudget
+    {
+        public double? Ratio { get; init; }
+
+        public int? MinPerSecond { get; init; }
+    }
+
+    [StackedPolicy]
+    private sealed record FutureQuota
+    {
+        public int Limit { get; init; }
+    }
 }
