@@ -100,6 +100,7 @@ public static class AdminApplication
         GroupEndpoints.Map(api);
         ServiceEndpoints.Map(api);
         ServicePartEndpoints.Map(api);
+        EffectivePolicyEndpoints.Map(api);
         GroupDocumentEndpoints.Map(api);
         HistoryEndpoints.Map(api);
         GrayEndpoints.Map(api);

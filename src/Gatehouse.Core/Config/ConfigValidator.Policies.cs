@@ -21,6 +21,11 @@ public static partial class ConfigValidator
             ValidateLoadBalancer(errors, $"{entry}.loadBalancer", loadBalancer);
         }
 
+        if (policy.Canary is { } canary)
+        {
+            ValidateCanary(errors, $"{entry}.canary", canary);
+        }
+
         if (policy.Timeouts is { } timeouts)
         {
             CheckTimeout(errors, $"{entry}.timeouts.connectMs", timeouts.ConnectMs);

@@ -64,6 +64,7 @@ public static partial class ConfigValidator
                 ValidatePolicy(errors, $"{entry}.policy", service.Policy);
             }
 
+            CheckVersion(errors, $"{entry}.activeVersion", service.ActiveVersion);
             ValidateNodes(errors, $"{entry}.nodes", service.Nodes ?? []);
             ValidateApis(errors, $"{entry}.apis", service.Apis ?? []);
         }
@@ -113,6 +114,7 @@ public static partial class ConfigValidator
             }
 
             CheckGrayTags(errors, $"{entry}.gray", node.Gray ?? []);
+            CheckVersion(errors, $"{entry}.version", node.Version);
             if (node.HealthPath is not null && (!node.HealthPath.StartsWith('/') || node.HealthPath.Any(char.IsWhiteSpace)))
             {
                 errors.Add($"{entry}.healthPath", $"healthPath '{node.HealthPath}' must be a path starting with '/', without spaces, e.g. /healthz");

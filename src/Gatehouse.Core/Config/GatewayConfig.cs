@@ -32,6 +32,12 @@ public sealed record ServiceConfig
 
     public PolicyConfig? Policy { get; init; }
 
+    /// <summary>
+    /// Blue-green switch: when set, only nodes whose <see cref="NodeConfig.Version"/> equals it take ordinary
+    /// traffic (requests without a matching <c>gray</c> header). Null: every ordinary node takes traffic.
+    /// </summary>
+    public string? ActiveVersion { get; init; }
+
     public IReadOnlyList<NodeConfig> Nodes { get; init; } = [];
 
     public IReadOnlyList<ApiConfig> Apis { get; init; } = [];
@@ -57,6 +63,9 @@ public sealed record NodeConfig
 
     /// <summary>Gray tags: the node only serves requests whose <c>gray</c> header names one of them.</summary>
     public IReadOnlyList<string> Gray { get; init; } = [];
+
+    /// <summary>Release version of the code the node runs (e.g. <c>v2</c>); matched by <see cref="ServiceConfig.ActiveVersion"/> and canary.</summary>
+    public string? Version { get; init; }
 
     /// <summary>Upstream protocol: HTTP/1.1, or HTTP/2 with prior knowledge (h2c on plain http).</summary>
     public UpstreamProtocol Protocol { get; init; } = UpstreamProtocol.Http1;

@@ -10,6 +10,9 @@ public sealed record PolicyConfig
 
     public RoutingConfig? Routing { get; init; }
 
+    /// <summary>Weighted canary: a share of ordinary traffic goes to nodes of a gray tag or version. Merged as a whole.</summary>
+    public CanaryConfig? Canary { get; init; }
+
     public TimeoutConfig? Timeouts { get; init; }
 
     public RetryConfig? Retry { get; init; }

@@ -1,6 +1,7 @@
 namespace Gatehouse.Core.Config;
 
 /// <summary>A local request rate limit: at most <see cref="Limit"/> requests per <see cref="WindowMs"/> per key.</summary>
+[StackedPolicy]
 public sealed record RateLimitConfig
 {
     public RateLimitAlgorithm Algorithm { get; init; } = RateLimitAlgorithm.TokenBucket;

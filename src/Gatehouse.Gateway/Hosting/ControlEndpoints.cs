@@ -8,8 +8,10 @@ namespace Gatehouse.Gateway.Hosting;
 
 /// <summary>
 /// The control port: liveness (<c>/healthz</c>), readiness (<c>/readyz</c>, ready once a config is loaded) and
-/// the version of the config in force (<c>/control/config/version</c>), and the admin's signed config push
-/// (<c>POST /control/config</c>, handled by <see cref="ConfigPushEndpoint"/>).
+/// the version of the config in force (<c>/control/config/version</c>), the effective policy of an API
+/// (<c>/control/policy</c>, <see cref="PolicyView"/>), and the admin's signed config push
+/// (<c>POST /control/config</c>, handled by <see cref="ConfigPushEndpoint"/>). Reads are unauthenticated, like
+/// <c>/control/config/version</c>: the control port belongs on an operator network.
 /// </summary>
 internal sealed class ControlEndpoints
 {
@@ -35,8 +37,9 @@ internal sealed class ControlEndpoints
                 ? WriteJsonAsync(context, 503, new { status = "not_ready", reason = "no config loaded" })
                 : WriteJsonAsync(context, 200, new { status = "ready", version = _state.Current.Version }),
             "/control/config/version" when isRead => WriteVersionAsync(context),
+            "/control/policy" when isRead => PolicyView.WriteAsync(context, _state.Current),
             "/control/config" when HttpMethods.IsPost(context.Request.Method) => _push.InvokeAsync(context),
-            "/healthz" or "/readyz" or "/control/config/version" or "/control/config" => WriteJsonAsync(context, 405, new { status = 405, code = "method_not_allowed" }),
+            "/healthz" or "/readyz" or "/control/config/version" or "/control/config" or "/control/policy" => WriteJsonAsync(context, 405, new { status = 405, code = "method_not_allowed" }),
             _ => WriteJsonAsync(context, 404, new { status = 404, code = "not_found", detail = $"No control endpoint at '{path}'." }),
         };
     }
@@ -70,16 +73,22 @@ internal sealed class ControlEndpoints
         });
 
     /// <summary>Writes <paramref name="body"/> as JSON; errors other than 503 (readiness) as problem JSON.</summary>
-    internal static Task WriteJsonAsync<T>(HttpContext context, int status, T body)
+    internal static Task WriteJsonAsync<T>(HttpContext context, int status, T body, JsonSerializerOptions? options = null)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = status >= 400 && status != 503 ? "application/problem+json" : "application/json";
         context.Response.Headers.CacheControl = "no-store";
-        return context.Response.WriteAsync(JsonSerializer.Serialize(body, ControlJson.Options));
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body, options ?? ControlJson.Options));
     }
 }
 
 internal static class ControlJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Leaves out null members, as the admin API does, so the two effective-policy views have one shape.</summary>
+    public static readonly JsonSerializerOptions OmitNulls = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 }

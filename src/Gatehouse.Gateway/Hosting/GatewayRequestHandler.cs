@@ -112,7 +112,11 @@ internal sealed partial class GatewayRequestHandler
             gray = grayValues[0];
         }
 
-        return new RouteDecision(null, null, api, lane.Select(gray), resolution.StripLength);
+        // Ordinary requests may be split to a canary here; an empty set with a known cause says so in the 503.
+        var nodes = lane.Select(context, gray);
+        return nodes.EmptyDetail is { } emptyDetail
+            ? RouteDecision.Fail(GatewayError.NoAvailableNode, emptyDetail)
+            : new RouteDecision(null, null, api, nodes, resolution.StripLength);
     }
 
     // :: Step 4: inbound filters (rate limits, ...); a filter that answers the request ends it.

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Gatehouse.Core.Config;
 
 namespace Gatehouse.Gateway.Model;
 
@@ -42,6 +43,9 @@ public sealed class ConfigSnapshot
     public string Source { get; }
 
     public DateTimeOffset AppliedAt { get; }
+
+    /// <summary>The validated config this snapshot was compiled from (for operator views such as the effective policy).</summary>
+    public GatewayConfig Config { get; init; } = new();
 
     /// <summary>By service name, case-insensitive.</summary>
     public FrozenDictionary<string, ServiceModel> Services { get; }

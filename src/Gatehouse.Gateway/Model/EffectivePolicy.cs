@@ -16,6 +16,9 @@ public sealed record EffectivePolicy
 
     public bool Gray { get; init; } = true;
 
+    /// <summary>Weighted canary split of ordinary traffic; null when none applies.</summary>
+    public CanaryConfig? Canary { get; init; }
+
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     public TimeSpan ResponseHeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);

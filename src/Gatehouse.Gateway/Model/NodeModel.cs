@@ -9,7 +9,7 @@ namespace Gatehouse.Gateway.Model;
 public sealed class NodeModel
 {
     public NodeModel(string serviceName, string id, Uri address, int weight, string? loc, bool online,
-        string[] gray, UpstreamProtocol protocol, NodeState state)
+        string[] gray, UpstreamProtocol protocol, NodeState state, string? version = null)
     {
         ServiceName = serviceName;
         Id = id;
@@ -22,6 +22,7 @@ public sealed class NodeModel
         Gray = gray;
         Protocol = protocol;
         State = state;
+        Version = version;
     }
 
     public string ServiceName { get; }
@@ -43,6 +44,9 @@ public sealed class NodeModel
     public string[] Gray { get; }
 
     public UpstreamProtocol Protocol { get; }
+
+    /// <summary>Release version the node runs, for blue-green and version canaries; null when not given.</summary>
+    public string? Version { get; }
 
     public NodeState State { get; }
 

@@ -13,6 +13,7 @@ internal static class PolicyMerger
             LoadBalancer = api?.LoadBalancer ?? service?.LoadBalancer ?? global?.LoadBalancer ?? d.LoadBalancer,
             Nearest = api?.Routing?.Nearest ?? service?.Routing?.Nearest ?? global?.Routing?.Nearest ?? d.Nearest,
             Gray = api?.Routing?.Gray ?? service?.Routing?.Gray ?? global?.Routing?.Gray ?? d.Gray,
+            Canary = api?.Canary ?? service?.Canary ?? global?.Canary,
             ConnectTimeout = Ms(api?.Timeouts?.ConnectMs ?? service?.Timeouts?.ConnectMs ?? global?.Timeouts?.ConnectMs) ?? d.ConnectTimeout,
             ResponseHeadersTimeout = Ms(api?.Timeouts?.ResponseHeadersMs ?? service?.Timeouts?.ResponseHeadersMs ?? global?.Timeouts?.ResponseHeadersMs) ?? d.ResponseHeadersTimeout,
             IdleTimeout = Ms(api?.Timeouts?.IdleMs ?? service?.Timeouts?.IdleMs ?? global?.Timeouts?.IdleMs) ?? d.IdleTimeout,

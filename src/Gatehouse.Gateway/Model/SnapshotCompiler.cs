@@ -111,7 +111,10 @@ internal sealed class SnapshotCompiler
             domainPrefixes.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
             pathPrefixes.ToFrozenDictionary(StringComparer.Ordinal),
             sets.ToFrozenDictionary(StringComparer.Ordinal),
-            rateLimitScopes);
+            rateLimitScopes)
+        {
+            Config = config,
+        };
     }
 
     private bool InGroup(string? group) => group is null || string.Equals(group, _group, StringComparison.OrdinalIgnoreCase);
@@ -133,11 +136,11 @@ internal sealed class SnapshotCompiler
             var methods = config.Methods.Count == 0 ? null : ToUpper(config.Methods);
             var api = new ApiModel(service.Name, config.Id, config.Path, ApiPathSyntax.Resolve(config.Match, config.Path), methods, policy);
 
-            var laneKey = new LaneKey(policy.LoadBalancer, policy.Nearest, policy.Gray);
+            var laneKey = new LaneKey(policy.LoadBalancer, policy.Nearest, policy.Gray, policy.Canary);
             var laneIndex = lanes.FindIndex(l => l.Key == laneKey);
             if (laneIndex < 0)
             {
-                lanes.Add(new ServiceLane(laneKey, nodes, _routers, _balancers, _localLoc));
+                lanes.Add(new ServiceLane(laneKey, nodes, _routers, _balancers, _localLoc, service.ActiveVersion));
                 laneIndex = lanes.Count - 1;
             }
 
@@ -176,7 +179,7 @@ internal sealed class SnapshotCompiler
         var id = NodeIdentity.EffectiveId(node)!;
         var gray = node.Gray.Count == 0 ? [] : node.Gray.ToArray();
         return new NodeModel(serviceName, id, address, node.Weight, node.Loc, node.Online, gray, node.Protocol,
-            _nodeStates.GetOrAdd(serviceName, id));
+            _nodeStates.GetOrAdd(serviceName, id), node.Version);
     }
 
     private static string[] ToUpper(IReadOnlyList<string> methods)

@@ -63,6 +63,14 @@ internal static class ConfigFixtures
                 VirtualNodes = 200,
             },
             Routing = new RoutingConfig { Nearest = true, Gray = false },
+            Canary = new CanaryConfig
+            {
+                // Gray and version together would be refused by validation; serialization covers both.
+                Gray = "blue",
+                Version = "v2",
+                Percent = 12.5,
+                Sticky = new CanaryStickyConfig { Source = CanaryKeySource.Header, Name = "X-User" },
+            },
             Timeouts = new TimeoutConfig { ConnectMs = 1000, ResponseHeadersMs = 2000, IdleMs = 3000 },
             Retry = new RetryConfig { OnConnectFailure = false },
             RateLimit = new RateLimitConfig
@@ -89,6 +97,7 @@ internal static class ConfigFixtures
                     Name = "orders",
                     Group = "edge",
                     Policy = policy with { Routing = new RoutingConfig { Nearest = false, Gray = true } },
+                    ActiveVersion = "v1",
                     Nodes =
                     [
                         new NodeConfig
@@ -99,6 +108,7 @@ internal static class ConfigFixtures
                             Loc = "dc9",
                             Online = false,
                             Gray = ["blue", "green"],
+                            Version = "v1",
                             Protocol = UpstreamProtocol.Http2,
                             HealthPath = "/h",
                             Source = NodeSource.ZooKeeper,
