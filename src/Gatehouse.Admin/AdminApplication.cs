@@ -96,6 +96,9 @@ public static class AdminApplication
         });
 
         app.MapOpenApi();
+
+        // Liveness for process supervisors and load balancers: cheap, unauthenticated, touches no store.
+        app.MapGet("/healthz", () => Results.Json(new { status = "ok" })).ExcludeFromDescription();
         var api = app.MapGroup(ApiPrefix);
         GroupEndpoints.Map(api);
         ServiceEndpoints.Map(api);

@@ -43,7 +43,7 @@ internal sealed class ScenarioCluster : IAsyncDisposable
             "--Gatehouse:Admin:Database", $"Data Source={Path.Combine(cluster._dir, "admin.db")}",
             "--Gatehouse:Admin:Token", Token,
             "--Gatehouse:ControlSecret", Secret));
-        await cluster.WaitAsync(async () => await cluster.StatusAsync(cluster.Admin, "/openapi/v1.json") == HttpStatusCode.OK, "admin up");
+        await cluster.WaitAsync(async () => await cluster.StatusAsync(cluster.Admin, "/healthz") == HttpStatusCode.OK, "admin up");
         return cluster;
     }
 
@@ -106,7 +106,7 @@ internal sealed class ScenarioCluster : IAsyncDisposable
             var body = await Client.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{gateway.ControlPort}/control/config/version");
             return body.GetProperty("version").ValueKind == JsonValueKind.Number ? body.GetProperty("version").GetInt64() : null;
         }
-        catch (HttpRequestException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             return null;
         }
@@ -162,8 +162,9 @@ internal sealed class ScenarioCluster : IAsyncDisposable
             using var response = await client.GetAsync(url);
             return response.StatusCode;
         }
-        catch (HttpRequestException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
+            // A refused connection or a client timeout on a loaded machine both mean "not yet".
             return 0;
         }
     }

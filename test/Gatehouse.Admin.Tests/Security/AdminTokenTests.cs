@@ -44,6 +44,16 @@ public sealed class AdminTokenTests
         }
     }
 
+    [Fact]
+    public async Task Healthz_AnswersWithoutToken_WhileTheApiStillRequiresOne()
+    {
+        await using var admin = await AdminHost.StartAsync();
+        using var health = await admin.Anonymous.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Contains("\"ok\"", await health.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await (await admin.Anonymous.GetAsync("/api/v1/groups")).ReadProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
     private static string GeneratedToken(LogCapture logs)
     {
         var message = Assert.Single(logs.Messages, m => m.Contains("admin API token", StringComparison.Ordinal));
