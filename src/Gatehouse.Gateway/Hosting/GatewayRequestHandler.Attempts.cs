@@ -46,7 +46,7 @@ internal sealed partial class GatewayRequestHandler
             if (breaker is not null && !breaker.TryAcquire(out var openFor))
             {
                 tried.Add(current);
-                var other = resilience.PerNode ? PickUntried(context, nodes, current, ref tried) : null;
+                var other = resilience.PerNode ? PickUntried(nodes, current, ref tried) : null;
                 if (other is null)
                 {
                     await WriteCircuitOpenAsync(context, api, openFor);
@@ -64,7 +64,7 @@ internal sealed partial class GatewayRequestHandler
             if (mayRetry && attempts < retry.MaxAttempts && !retry.OnStatuses.IsEmpty && budget!.CanRetry())
             {
                 // A status is only dropped unrelayed when the retry is settled beforehand: a node to go to and budget.
-                next = PickUntried(context, nodes, current, ref tried);
+                next = PickUntried(nodes, current, ref tried);
                 if (next is not null)
                 {
                     options = options with { DiscardStatuses = retry.OnStatuses };
@@ -88,7 +88,7 @@ internal sealed partial class GatewayRequestHandler
             {
                 budget!.Withdraw();
             }
-            else if ((next ??= PickUntried(context, nodes, current, ref tried)) is null || !budget!.TryWithdraw())
+            else if ((next ??= PickUntried(nodes, current, ref tried)) is null || !budget!.TryWithdraw())
             {
                 break;
             }
@@ -148,19 +148,20 @@ internal sealed partial class GatewayRequestHandler
     }
 
     /// <summary>
-    /// A node of the routed set not tried yet: the balancer's pick when it is one, else the first untried node
-    /// with weight (the balancer can exclude only one node).
+    /// The next node of the routed set after <paramref name="last"/>, in order and wrapping around, that has not
+    /// been tried and has weight; null when none is left.
     /// </summary>
-    private static NodeModel? PickUntried(HttpContext context, NodeSet nodes, NodeModel last, ref TriedNodes tried)
+    /// <remarks>
+    /// Not the balancer: a round-robin pick for the retry would take the next request's turn, so that with one
+    /// failing node every first attempt would land on it.
+    /// </remarks>
+    private static NodeModel? PickUntried(NodeSet nodes, NodeModel last, ref TriedNodes tried)
     {
-        var pick = nodes.Balancer?.Pick(context, last);
-        if (pick is not null && !tried.Contains(pick))
+        var candidates = nodes.Nodes;
+        var start = Array.IndexOf(candidates, last) + 1;
+        for (var i = 0; i < candidates.Length; i++)
         {
-            return pick;
-        }
-
-        foreach (var candidate in nodes.Nodes)
-        {
+            var candidate = candidates[(start + i) % candidates.Length];
             if (candidate.Weight > 0 && !tried.Contains(candidate))
             {
                 return candidate;
