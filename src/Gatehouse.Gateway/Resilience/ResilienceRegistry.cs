@@ -118,7 +118,7 @@ internal sealed partial class ResilienceRegistry
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Circuit breaker {Breaker}: {From} -> {To} ({Reason})")]
+        [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Circuit breaker {Breaker}: {From} -> {To} ({Reason})")]
         public static partial void Transition(ILogger logger, string breaker, CircuitState from, CircuitState to, string reason);
     }
 }

@@ -95,7 +95,7 @@ public class ResilienceTests
         }
 
         Assert.Equal(8, backend.RequestCount);
-        var transitions = gw.Logs.Entries.Where(e => e.EventId.Id == 5001).Select(e => e.Message).ToArray();
+        var transitions = gw.Logs.Entries.Where(e => e.EventId.Id == 1101).Select(e => e.Message).ToArray();
         Assert.Equal(3, transitions.Length); // one line per transition, not per request
         Assert.Contains("Closed -> Open", transitions[0]);
         Assert.Contains("Open -> HalfOpen", transitions[1]);
