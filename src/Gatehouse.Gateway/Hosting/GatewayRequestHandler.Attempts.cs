@@ -72,7 +72,18 @@ internal sealed partial class GatewayRequestHandler
             }
 
             var started = breaker is null ? 0 : _time.GetTimestamp();
-            result = await ForwardToAsync(context, api, current, upstreamPath, options, deadline?.Token ?? default);
+            try
+            {
+                result = await ForwardToAsync(context, api, current, upstreamPath, options, deadline?.Token ?? default);
+            }
+            catch when (breaker is not null)
+            {
+                // The forwarder reports failures as values; should it throw, the permit must still go back, or a
+                // half-open breaker would wait forever for this probe.
+                breaker.Record(CallOutcome.Ignored);
+                throw;
+            }
+
             breaker?.Record(Outcome(context, result, breaker.Policy, _time.GetElapsedTime(started)));
             if (result.Error == ForwarderError.None)
             {
