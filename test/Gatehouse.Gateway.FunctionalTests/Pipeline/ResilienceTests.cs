@@ -314,4 +314,56 @@ public class ResilienceTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await SendAsync(gw)).Status);
         Assert.Equal(3, backend.RequestCount);
     }
+
+    [Fact]
+    public async Task Retry_RetryableApi_PostToDeadNodeRetriedWithItsWholeBody()
+    {
+        var bodies = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var alive = await EchoBackend.StartAsync("alive", async context =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            bodies.Enqueue(await reader.ReadToEndAsync());
+        });
+        var dead = $"http://127.0.0.1:{FreePort.Next()}";
+        await using var gw = await GatewayTestHost.StartAsync($$"""
+            services:
+              - name: s
+                nodes:
+                  - { id: dead, address: "{{dead}}" }
+                  - { id: alive, address: "{{alive.Address}}" }
+                apis: [ { id: api, path: "/**", policy: { retry: { retryable: true } } } ]
+            """);
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await SendAsync(gw, HttpMethod.Post)).Status);
+        }
+
+        // Nothing of a body goes out before the connection exists, so the retry sends it whole.
+        Assert.Equal(["body", "body", "body", "body"], bodies.ToArray());
+    }
+
+    [Fact]
+    public async Task Retry_OnResponseHeadersTimeout_GetRetriedOnOtherNode()
+    {
+        await using var stuck = await EchoBackend.StartAsync("stuck", context => Task.Delay(5000, context.RequestAborted));
+        await using var good = await EchoBackend.StartAsync("good");
+        await using var gw = await GatewayTestHost.StartAsync($$"""
+            services:
+              - name: s
+                policy: { timeouts: { responseHeadersMs: 300 }, retry: { onResponseHeadersTimeout: true } }
+                nodes:
+                  - { id: stuck, address: "{{stuck.Address}}" }
+                  - { id: good, address: "{{good.Address}}" }
+                apis: [ { id: api, path: "/**" } ]
+            """);
+
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await SendAsync(gw)).Status);
+        }
+
+        Assert.Equal(1, stuck.RequestCount);
+        Assert.Equal(2, good.RequestCount);
+    }
 }
