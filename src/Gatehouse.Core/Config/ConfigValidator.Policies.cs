@@ -14,7 +14,7 @@ public static partial class ConfigValidator
     /// <c>name</c> without spaces, '&amp;', '=' or '#'; <c>clientIp</c> and <c>path</c> take no name.</para>
     /// <para>Timeouts: each, when given, 1 ms to 1 day (86400000 ms).</para>
     /// </remarks>
-    private static void ValidatePolicy(Errors errors, string entry, PolicyConfig policy)
+    private static void ValidatePolicy(Errors errors, string entry, PolicyConfig policy, bool apiLevel = false)
     {
         if (policy.LoadBalancer is { } loadBalancer)
         {
@@ -31,6 +31,17 @@ public static partial class ConfigValidator
             CheckTimeout(errors, $"{entry}.timeouts.connectMs", timeouts.ConnectMs);
             CheckTimeout(errors, $"{entry}.timeouts.responseHeadersMs", timeouts.ResponseHeadersMs);
             CheckTimeout(errors, $"{entry}.timeouts.idleMs", timeouts.IdleMs);
+            CheckTimeout(errors, $"{entry}.timeouts.requestMs", timeouts.RequestMs);
+        }
+
+        if (policy.Retry is { } retry)
+        {
+            ValidateRetry(errors, $"{entry}.retry", retry, apiLevel);
+        }
+
+        if (policy.CircuitBreaker is { } breaker)
+        {
+            ValidateCircuitBreaker(errors, $"{entry}.circuitBreaker", breaker);
         }
 
         if (policy.RateLimit is { } rateLimit)

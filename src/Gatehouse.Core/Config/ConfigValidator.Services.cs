@@ -224,7 +224,7 @@ public static partial class ConfigValidator
 
             if (api.Policy is not null)
             {
-                ValidatePolicy(errors, $"{entry}.policy", api.Policy);
+                ValidatePolicy(errors, $"{entry}.policy", api.Policy, apiLevel: true);
             }
         }
     }

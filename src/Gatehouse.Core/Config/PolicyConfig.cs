@@ -17,6 +17,9 @@ public sealed record PolicyConfig
 
     public RetryConfig? Retry { get; init; }
 
+    /// <summary>Circuit breaker of each API (or each API and node); merged field by field like the timeouts.</summary>
+    public CircuitBreakerConfig? CircuitBreaker { get; init; }
+
     /// <summary>
     /// Request rate limit at this level. Unlike the other members it is not merged: each level's limit is its
     /// own limiter (global: all traffic of the gateway; service: all APIs of the service; API: that API), and a
@@ -64,12 +67,91 @@ public sealed record TimeoutConfig
 
     /// <summary>Longest pause in body traffic, in either direction, before the exchange is abandoned.</summary>
     public int? IdleMs { get; init; }
+
+    /// <summary>
+    /// Whole exchange, every attempt included, from the start of forwarding until the response is fully sent;
+    /// unset means no limit. Expiry before the response started answers 504; after, the connection is reset.
+    /// </summary>
+    public int? RequestMs { get; init; }
 }
 
+/// <summary>
+/// Retries on another node. Only idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) are retried unless
+/// <see cref="Retryable"/> is set, and never once a request body has started streaming to a node.
+/// </summary>
 public sealed record RetryConfig
 {
-    /// <summary>Retry an idempotent request once on another node when the connection failed before anything was sent.</summary>
+    /// <summary>Retry when the connection to a node failed or timed out before anything was sent; default true.</summary>
     public bool? OnConnectFailure { get; init; }
+
+    /// <summary>Retry when the response headers did not arrive in time and no request body was sent; default false.</summary>
+    public bool? OnResponseHeadersTimeout { get; init; }
+
+    /// <summary>Upstream statuses (500..599) that are retried when no request body was sent; default none.</summary>
+    public IReadOnlyList<int>? OnStatuses { get; init; }
+
+    /// <summary>Attempts in total, the first included (1 disables retries); default 2.</summary>
+    public int? MaxAttempts { get; init; }
+
+    /// <summary>The API is safe to retry whatever its method (e.g. a POST with an idempotency key).</summary>
+    public bool? Retryable { get; init; }
+
+    /// <summary>
+    /// Service and global level only: retries may add at most this percentage of the service's requests in a
+    /// sliding 10 s window; default 20.
+    /// </summary>
+    public double? BudgetPercent { get; init; }
+
+    /// <summary>Service and global level only: retries per second always allowed, whatever the traffic; default 3.</summary>
+    public int? MinRetriesPerSecond { get; init; }
+}
+
+/// <summary>
+/// Circuit breaker (Resilience4j semantics): closed while the failure and slow-call ratios of a sliding time
+/// window stay below their thresholds; open (requests answered 503 <c>circuit_open</c> without reaching a
+/// node) for <see cref="OpenMs"/>; then half-open, admitting <see cref="HalfOpenProbes"/> calls whose outcome
+/// closes or reopens it.
+/// </summary>
+public sealed record CircuitBreakerConfig
+{
+    /// <summary>Default true once a <c>circuitBreaker</c> block is given at any level; false turns it off.</summary>
+    public bool? Enabled { get; init; }
+
+    /// <summary>One breaker per API (default) or one per API and node.</summary>
+    public CircuitBreakerScope? Scope { get; init; }
+
+    /// <summary>Share of failed calls (0..1] in the window at which the breaker opens; default 0.5.</summary>
+    public double? FailureRatio { get; init; }
+
+    /// <summary>Share of slow calls (0..1] in the window at which the breaker opens; default 1 (only when every call is slow).</summary>
+    public double? SlowCallRatio { get; init; }
+
+    /// <summary>A call (one attempt, until the forwarder returns) taking at least this long is slow; default 5000.</summary>
+    public int? SlowCallMs { get; init; }
+
+    /// <summary>Calls the window must hold before the ratios are judged; default 20.</summary>
+    public int? MinimumThroughput { get; init; }
+
+    /// <summary>Length of the sliding window, kept as 10 time buckets; default 10000.</summary>
+    public int? WindowMs { get; init; }
+
+    /// <summary>How long the breaker stays open before probing; default 5000.</summary>
+    public int? OpenMs { get; init; }
+
+    /// <summary>Calls admitted while half-open; all must complete before it decides; default 3.</summary>
+    public int? HalfOpenProbes { get; init; }
+
+    /// <summary>Upstream statuses (500..599) that count as failures; default 502, 503, 504.</summary>
+    public IReadOnlyList<int>? FailureStatuses { get; init; }
+}
+
+public enum CircuitBreakerScope
+{
+    /// <summary>One breaker for all nodes of the API: opening stops the API.</summary>
+    Api,
+
+    /// <summary>One breaker per node of the API: an open node is skipped while others remain.</summary>
+    ApiNode,
 }
 
 public enum LoadBalancerKind

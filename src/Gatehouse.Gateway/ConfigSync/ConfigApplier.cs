@@ -17,12 +17,14 @@ internal sealed partial class ConfigApplier
     private readonly NodeStateRegistry _nodeStates;
     private readonly RateLimiterRegistry _rateLimiters;
     private readonly ILogger<ConfigApplier> _logger;
+    private readonly Resilience.ResilienceRegistry? _resilience;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private long _localVersion;
 
     public ConfigApplier(SnapshotState state, SnapshotCompiler compiler, NodeStateRegistry nodeStates,
-        RateLimiterRegistry rateLimiters, ILogger<ConfigApplier> logger)
+        RateLimiterRegistry rateLimiters, ILogger<ConfigApplier> logger, Resilience.ResilienceRegistry? resilience = null)
     {
+        _resilience = resilience;
         _rateLimiters = rateLimiters;
         _state = state;
         _compiler = compiler;
@@ -61,6 +63,7 @@ internal sealed partial class ConfigApplier
             _state.Publish(snapshot);
             _nodeStates.Retain(snapshot);
             _rateLimiters.Retain(snapshot.RateLimitScopes);
+            _resilience?.Retain(snapshot);
             Log.Applied(_logger, version, checksum[..12], source, snapshot.Services.Count);
             return snapshot;
         }

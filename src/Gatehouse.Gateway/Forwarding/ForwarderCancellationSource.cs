@@ -18,6 +18,7 @@ internal sealed class ForwarderCancellationSource : CancellationTokenSource
     private const int NotCanceled = 0;
     private const int ByClient = 1;
     private const int ByForwarder = 2;
+    private const int ByDeadline = 3;
 
     private static readonly ConcurrentQueue<ForwarderCancellationSource> s_pool = new();
     private static int s_pooled;
@@ -29,7 +30,15 @@ internal sealed class ForwarderCancellationSource : CancellationTokenSource
         source.Cancel();
     };
 
+    private static readonly Action<object?> s_onDeadline = static state =>
+    {
+        var source = (ForwarderCancellationSource)state!;
+        Interlocked.CompareExchange(ref source._canceledBy, ByDeadline, NotCanceled);
+        source.Cancel();
+    };
+
     private CancellationTokenRegistration _clientRegistration;
+    private CancellationTokenRegistration _deadlineRegistration;
     private TimeSpan _activityTimeout = Timeout.InfiniteTimeSpan;
     private int _canceledBy;
 
@@ -39,11 +48,17 @@ internal sealed class ForwarderCancellationSource : CancellationTokenSource
     /// <summary>True when the forwarder canceled the exchange (the other direction failed or finished).</summary>
     public bool CanceledByForwarder => Volatile.Read(ref _canceledBy) == ByForwarder;
 
+    /// <summary>True when the whole-request deadline passed (before the client aborted or the forwarder canceled).</summary>
+    public bool DeadlineExceeded => Volatile.Read(ref _canceledBy) == ByDeadline;
+
     /// <summary>True when the activity timeout fired: canceled, but neither by the client nor by the forwarder.</summary>
     public bool TimedOut => IsCancellationRequested && Volatile.Read(ref _canceledBy) == NotCanceled;
 
-    /// <summary>Takes a source from the pool, linked to <paramref name="clientAborted"/>.</summary>
-    public static ForwarderCancellationSource Rent(CancellationToken clientAborted)
+    /// <summary>
+    /// Takes a source from the pool, linked to <paramref name="clientAborted"/> and to the whole-request
+    /// <paramref name="deadline"/> (none by default).
+    /// </summary>
+    public static ForwarderCancellationSource Rent(CancellationToken clientAborted, CancellationToken deadline = default)
     {
         if (s_pool.TryDequeue(out var source))
         {
@@ -56,6 +71,11 @@ internal sealed class ForwarderCancellationSource : CancellationTokenSource
 
         // UnsafeRegister: nothing in the callback needs the caller's ExecutionContext.
         source._clientRegistration = clientAborted.UnsafeRegister(s_onClientAborted, source);
+        if (deadline.CanBeCanceled)
+        {
+            source._deadlineRegistration = deadline.UnsafeRegister(s_onDeadline, source);
+        }
+
         return source;
     }
 
@@ -96,6 +116,8 @@ internal sealed class ForwarderCancellationSource : CancellationTokenSource
         // Dispose waits for a running client-abort callback, so no callback can touch a recycled source.
         _clientRegistration.Dispose();
         _clientRegistration = default;
+        _deadlineRegistration.Dispose();
+        _deadlineRegistration = default;
         _activityTimeout = Timeout.InfiniteTimeSpan;
 
         // TryReset fails once canceled or once the timer has fired; those sources are not reused.

@@ -90,6 +90,19 @@ internal enum ForwarderError
     /// The request cannot be forwarded as received (CONNECT, including HTTP/2 extended CONNECT). Nothing was sent.
     /// </summary>
     RequestNotSupported,
+
+    /// <summary>
+    /// The whole-request timeout (<c>timeouts.requestMs</c>) expired. Before the response started the caller
+    /// answers 504; after, the forwarder has aborted the client connection.
+    /// </summary>
+    RequestTimeout,
+
+    /// <summary>
+    /// The node answered with a status in <see cref="ForwardOptions.DiscardStatuses"/> and no request body had
+    /// been sent: the response was dropped unrelayed (<see cref="ForwardResult.DiscardedStatus"/>) so the caller
+    /// can retry on another node. Only asked for when a retry is certain to follow.
+    /// </summary>
+    RetryableStatus,
 }
 
 /// <summary>Per-request timeouts of one forwarded exchange, taken from the effective policy.</summary>
@@ -102,7 +115,11 @@ internal enum ForwarderError
 /// Longest time without progress once the response headers arrived (response body, late request body, upgraded
 /// tunnel). Zero or <see cref="Timeout.InfiniteTimeSpan"/> disables it.
 /// </param>
-internal readonly record struct ForwardOptions(TimeSpan ResponseHeadersTimeout, TimeSpan IdleTimeout);
+internal readonly record struct ForwardOptions(TimeSpan ResponseHeadersTimeout, TimeSpan IdleTimeout)
+{
+    /// <summary>Statuses to drop instead of relaying (see <see cref="ForwarderError.RetryableStatus"/>); empty by default.</summary>
+    public Model.StatusCodeSet DiscardStatuses { get; init; }
+}
 
 /// <summary>Outcome of <see cref="HttpForwarder.ForwardAsync"/>.</summary>
 /// <param name="Error"><see cref="ForwarderError.None"/> on success.</param>
@@ -111,4 +128,5 @@ internal readonly record struct ForwardOptions(TimeSpan ResponseHeadersTimeout, 
 /// True once the request body began streaming to the node: from then on the client body has been consumed and
 /// the request cannot be replayed to another node.
 /// </param>
-internal readonly record struct ForwardResult(ForwarderError Error, Exception? Exception, bool RequestBodyStarted);
+/// <param name="DiscardedStatus">The dropped status for <see cref="ForwarderError.RetryableStatus"/>; 0 otherwise.</param>
+internal readonly record struct ForwardResult(ForwarderError Error, Exception? Exception, bool RequestBodyStarted, int DiscardedStatus = 0);

@@ -149,7 +149,9 @@ internal sealed partial class HttpForwarder
         // The abort notification may trail the failed body read it caused.
         clientAborted |= context.RequestAborted.IsCancellationRequested;
 
-        var error = ClassifySendFailure(exception, body, clientAborted, timedOut, content?.Started ?? false);
+        var error = !clientAborted && activity.DeadlineExceeded
+            ? ForwarderError.RequestTimeout
+            : ClassifySendFailure(exception, body, clientAborted, timedOut, content?.Started ?? false);
         var reported = error is ForwarderError.RequestBodyClient or ForwarderError.RequestBodyMalformed
             or ForwarderError.RequestBodyTooLarge or ForwarderError.RequestBodyUpstream
             ? body?.Error ?? exception
@@ -171,6 +173,10 @@ internal sealed partial class HttpForwarder
             // A broken client body (full duplex) that made the node give up explains the response failure.
             error = ClassifyClientBodyError(done.Result.Error);
             exception = done.Result.Error;
+        }
+        else if (!clientAborted && activity.DeadlineExceeded)
+        {
+            error = ForwarderError.RequestTimeout;
         }
         else
         {

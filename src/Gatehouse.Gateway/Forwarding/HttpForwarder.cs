@@ -42,8 +42,12 @@ internal sealed partial class HttpForwarder
     /// <param name="upstreamPath">The path to request on the node, already stripped by the caller.</param>
     /// <param name="options">Timeouts from the effective policy.</param>
     /// <param name="invoker">From <see cref="UpstreamClientFactory"/>; never an <see cref="HttpClient"/>, which buffers responses.</param>
+    /// <param name="deadline">
+    /// Canceled when the whole-request timeout expires: <see cref="ForwarderError.RequestTimeout"/>, answered
+    /// by the caller before the response started and by a reset after.
+    /// </param>
     public async ValueTask<ForwardResult> ForwardAsync(HttpContext context, NodeModel node, PathString upstreamPath,
-        ForwardOptions options, HttpMessageInvoker invoker)
+        ForwardOptions options, HttpMessageInvoker invoker, CancellationToken deadline = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(node);
@@ -81,7 +85,7 @@ internal sealed partial class HttpForwarder
             return new ForwardResult(ForwarderError.UpgradeFailed, noUpgrade, false);
         }
 
-        var activity = ForwarderCancellationSource.Rent(context.RequestAborted);
+        var activity = ForwarderCancellationSource.Rent(context.RequestAborted, deadline);
         HttpRequestMessage? upstreamRequest = null;
         HttpResponseMessage? upstreamResponse = null;
         StreamingRequestContent? content = null;
@@ -124,6 +128,14 @@ internal sealed partial class HttpForwarder
             }
 
             activity.SetActivityTimeout(options.IdleTimeout);
+
+            // A status the caller will retry elsewhere is dropped here, unrelayed, but only while no byte of the
+            // request body has gone out (sealing stops a body that has not started from ever starting).
+            var status = (int)upstreamResponse.StatusCode;
+            if (options.DiscardStatuses.Contains(status) && (content is null || content.TrySeal()) && !(content?.Started ?? false))
+            {
+                return new ForwardResult(ForwarderError.RetryableStatus, null, false, status);
+            }
 
             // :: Step 3-A: upgrade.
             if (isUpgrade && upstreamResponse.StatusCode == HttpStatusCode.SwitchingProtocols)

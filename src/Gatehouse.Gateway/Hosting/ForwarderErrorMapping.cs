@@ -11,7 +11,8 @@ internal static class ForwarderErrorMapping
         ForwarderError.None => null,
         ForwarderError.ConnectFailed or ForwarderError.UpstreamFailed or ForwarderError.RequestBodyUpstream
             or ForwarderError.ResponseBodyUpstream or ForwarderError.UpgradeFailed => GatewayError.UpstreamUnreachable,
-        ForwarderError.ConnectTimeout or ForwarderError.ResponseHeadersTimeout or ForwarderError.IdleTimeout => GatewayError.UpstreamTimeout,
+        ForwarderError.ConnectTimeout or ForwarderError.ResponseHeadersTimeout or ForwarderError.IdleTimeout
+            or ForwarderError.RequestTimeout => GatewayError.UpstreamTimeout,
         ForwarderError.RequestBodyMalformed or ForwarderError.RequestNotSupported => GatewayError.BadRequest,
         ForwarderError.RequestBodyTooLarge => GatewayError.PayloadTooLarge,
         _ when HttpForwarder.IsClientSide(error) => null,

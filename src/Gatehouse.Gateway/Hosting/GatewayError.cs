@@ -13,6 +13,7 @@ public enum GatewayError
     BadRequest,
     PayloadTooLarge,
     RateLimited,
+    CircuitOpen,
 }
 
 /// <summary>Status, code and title of each <see cref="GatewayError"/>; the codes are a public contract.</summary>
@@ -30,6 +31,7 @@ public static class GatewayErrors
         GatewayError.BadRequest => 400,
         GatewayError.PayloadTooLarge => 413,
         GatewayError.RateLimited => 429,
+        GatewayError.CircuitOpen => 503,
         _ => 500,
     };
 
@@ -45,6 +47,7 @@ public static class GatewayErrors
         GatewayError.BadRequest => "bad_request",
         GatewayError.PayloadTooLarge => "payload_too_large",
         GatewayError.RateLimited => "rate_limited",
+        GatewayError.CircuitOpen => "circuit_open",
         _ => "internal_error",
     };
 
@@ -60,6 +63,7 @@ public static class GatewayErrors
         GatewayError.BadRequest => "The request is malformed",
         GatewayError.PayloadTooLarge => "The request body is too large",
         GatewayError.RateLimited => "Too many requests",
+        GatewayError.CircuitOpen => "The circuit breaker of the API is open",
         _ => "Internal gateway error",
     };
 }

@@ -24,10 +24,12 @@ internal sealed partial class GatewayRequestHandler
     private readonly ILogger<GatewayRequestHandler> _logger;
     private readonly string _grayHeader;
     private readonly GatewayLimits _limits;
+    private readonly TimeProvider _time;
 
     public GatewayRequestHandler(SnapshotState state, ServiceResolverChain resolvers, HttpForwarder forwarder,
-        IOptions<GatewayOptions> options, ILogger<GatewayRequestHandler> logger)
+        IOptions<GatewayOptions> options, ILogger<GatewayRequestHandler> logger, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _state = state;
         _resolvers = resolvers;
         _forwarder = forwarder;
@@ -155,55 +157,6 @@ internal sealed partial class GatewayRequestHandler
     {
         var rest = path.AsSpan(stripLength);
         return rest.IsEmpty ? "/" : rest;
-    }
-
-    // :: Step 6: forward, retrying once on another node when the connection failed before anything was sent.
-    private async Task ForwardAsync(HttpContext context, ApiModel api, NodeSet nodes, NodeModel node, PathString upstreamPath)
-    {
-        var result = await ForwardToAsync(context, api, node, upstreamPath);
-        if (result.Error == ForwarderError.ConnectFailed
-            && !result.RequestBodyStarted
-            && api.Policy.RetryOnConnectFailure
-            && RequestLimits.IsIdempotent(context.Request.Method)
-            && nodes.Balancer!.Pick(context, node) is { } other
-            && !ReferenceEquals(other, node))
-        {
-            Log.RetryingOnAnotherNode(_logger, node.Id, other.Id, api.ServiceName);
-            result = await ForwardToAsync(context, api, other, upstreamPath);
-        }
-
-        if (result.Error != ForwarderError.None)
-        {
-            await ReportAsync(context, result);
-        }
-    }
-
-    private async ValueTask<ForwardResult> ForwardToAsync(HttpContext context, ApiModel api, NodeModel node, PathString upstreamPath)
-    {
-        node.State.Enter();
-        try
-        {
-            return await _forwarder.ForwardAsync(context, node, upstreamPath, api.ForwardOptions, api.Invoker);
-        }
-        finally
-        {
-            node.State.Leave();
-        }
-    }
-
-    private static Task ReportAsync(HttpContext context, in ForwardResult result)
-    {
-        // The forwarder has logged the failure; client-side failures have nobody listening for a body.
-        var error = ForwarderErrorMapping.ToGatewayError(result.Error);
-        return error is null || context.Response.HasStarted
-            ? Task.CompletedTask
-            : ProblemWriter.WriteAsync(context, error.Value);
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Connect to node {Node} failed before sending; retrying on {Other} ({Service})")]
-        public static partial void RetryingOnAnotherNode(ILogger logger, string node, string other, string service);
     }
 }
 

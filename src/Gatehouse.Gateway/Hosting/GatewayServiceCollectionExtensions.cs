@@ -24,6 +24,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<SnapshotState>();
         services.TryAddSingleton<NodeStateRegistry>();
         services.TryAddSingleton<RateLimiterRegistry>();
+        services.TryAddSingleton<Resilience.ResilienceRegistry>();
         services.TryAddSingleton(RouterPipeline.Default);
         services.TryAddSingleton<ILoadBalancerProvider>(_ => LoadBalancerRegistry.CreateDefault());
         services.AddGatehouseForwarding();
@@ -35,7 +36,8 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<UpstreamClientFactory>(),
             sp.GetRequiredService<NodeStateRegistry>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<RateLimiterRegistry>()));
+            sp.GetRequiredService<RateLimiterRegistry>(),
+            sp.GetRequiredService<Resilience.ResilienceRegistry>()));
         services.TryAddSingleton<ConfigApplier>();
         services.TryAddSingleton<Health.NodeHealthUpdater>();
         services.TryAddSingleton<GatewayRequestHandler>();

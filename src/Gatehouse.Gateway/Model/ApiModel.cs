@@ -42,6 +42,9 @@ public sealed class ApiModel
     /// <summary>Per-exchange timeouts handed to the forwarder; set by the compiler before publishing.</summary>
     internal Forwarding.ForwardOptions ForwardOptions { get; set; }
 
+    /// <summary>Breakers, retry rules and budget, whole-request timeout; set by the compiler before publishing.</summary>
+    internal Resilience.ApiResilience Resilience { get; set; } = Gateway.Resilience.ApiResilience.None;
+
     public bool AllowsMethod(string method)
     {
         var methods = Methods;

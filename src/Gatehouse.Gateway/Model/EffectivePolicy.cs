@@ -25,5 +25,11 @@ public sealed record EffectivePolicy
 
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    public bool RetryOnConnectFailure { get; init; } = true;
+    /// <summary>Whole-exchange limit (all attempts); <see cref="Timeout.InfiniteTimeSpan"/> when not configured.</summary>
+    public TimeSpan RequestTimeout { get; init; } = Timeout.InfiniteTimeSpan;
+
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+
+    /// <summary>Null when no breaker applies to the API.</summary>
+    public CircuitBreakerPolicy? CircuitBreaker { get; init; }
 }

@@ -3,7 +3,7 @@ using Gatehouse.Core.Config;
 namespace Gatehouse.Gateway.Model;
 
 /// <summary>Merges API ?? service ?? global ?? built-in defaults, field by field (the balancer as a whole).</summary>
-internal static class PolicyMerger
+internal static partial class PolicyMerger
 {
     public static EffectivePolicy Merge(PolicyConfig? api, PolicyConfig? service, PolicyConfig? global)
     {
@@ -17,7 +17,9 @@ internal static class PolicyMerger
             ConnectTimeout = Ms(api?.Timeouts?.ConnectMs ?? service?.Timeouts?.ConnectMs ?? global?.Timeouts?.ConnectMs) ?? d.ConnectTimeout,
             ResponseHeadersTimeout = Ms(api?.Timeouts?.ResponseHeadersMs ?? service?.Timeouts?.ResponseHeadersMs ?? global?.Timeouts?.ResponseHeadersMs) ?? d.ResponseHeadersTimeout,
             IdleTimeout = Ms(api?.Timeouts?.IdleMs ?? service?.Timeouts?.IdleMs ?? global?.Timeouts?.IdleMs) ?? d.IdleTimeout,
-            RetryOnConnectFailure = api?.Retry?.OnConnectFailure ?? service?.Retry?.OnConnectFailure ?? global?.Retry?.OnConnectFailure ?? d.RetryOnConnectFailure,
+            RequestTimeout = Ms(api?.Timeouts?.RequestMs ?? service?.Timeouts?.RequestMs ?? global?.Timeouts?.RequestMs) ?? d.RequestTimeout,
+            Retry = MergeRetry(api?.Retry, service?.Retry, global?.Retry),
+            CircuitBreaker = MergeCircuitBreaker(api?.CircuitBreaker, service?.CircuitBreaker, global?.CircuitBreaker),
         };
     }
 

@@ -6,6 +6,7 @@ using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.LoadBalancing;
 using Gatehouse.Gateway.Matching;
+using Gatehouse.Gateway.Resilience;
 using Gatehouse.Gateway.Routing;
 using Microsoft.AspNetCore.Http;
 
@@ -26,11 +27,14 @@ internal sealed class SnapshotCompiler
     private readonly NodeStateRegistry _nodeStates;
     private readonly TimeProvider _time;
     private readonly RateLimiterRegistry _rateLimiters;
+    private readonly ResilienceRegistry _resilience;
 
     public SnapshotCompiler(string group, string? localLoc, RouterPipeline routers, ILoadBalancerProvider balancers,
-        UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry? rateLimiters = null)
+        UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry? rateLimiters = null,
+        ResilienceRegistry? resilience = null)
     {
         _rateLimiters = rateLimiters ?? new RateLimiterRegistry(time);
+        _resilience = resilience ?? new ResilienceRegistry(time);
         _group = group;
         _localLoc = localLoc;
         _routers = routers;
@@ -41,8 +45,9 @@ internal sealed class SnapshotCompiler
     }
 
     public SnapshotCompiler(GatewayOptions options, RouterPipeline routers, ILoadBalancerProvider balancers,
-        UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry rateLimiters)
-        : this(options.Group, options.Loc, routers, balancers, clients, nodeStates, time, rateLimiters)
+        UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry rateLimiters,
+        ResilienceRegistry? resilience = null)
+        : this(options.Group, options.Loc, routers, balancers, clients, nodeStates, time, rateLimiters, resilience)
     {
     }
 
@@ -148,6 +153,7 @@ internal sealed class SnapshotCompiler
             api.Invoker = _clients.GetInvoker(UpstreamTransportSettings.For(policy));
             api.ForwardOptions = new ForwardOptions(policy.ResponseHeadersTimeout, policy.IdleTimeout);
             api.Filters = CompileFilters(global, service, config, rateLimitScopes);
+            api.Resilience = _resilience.Compile(service.Name, config.Id, policy, nodes);
             apis[i] = api;
         }
 

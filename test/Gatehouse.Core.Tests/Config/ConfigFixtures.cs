@@ -71,8 +71,30 @@ internal static class ConfigFixtures
                 Percent = 12.5,
                 Sticky = new CanaryStickyConfig { Source = CanaryKeySource.Header, Name = "X-User" },
             },
-            Timeouts = new TimeoutConfig { ConnectMs = 1000, ResponseHeadersMs = 2000, IdleMs = 3000 },
-            Retry = new RetryConfig { OnConnectFailure = false },
+            Timeouts = new TimeoutConfig { ConnectMs = 1000, ResponseHeadersMs = 2000, IdleMs = 3000, RequestMs = 4000 },
+            Retry = new RetryConfig
+            {
+                OnConnectFailure = false,
+                OnResponseHeadersTimeout = true,
+                OnStatuses = [502, 503],
+                MaxAttempts = 3,
+                Retryable = true,
+                BudgetPercent = 10,
+                MinRetriesPerSecond = 5,
+            },
+            CircuitBreaker = new CircuitBreakerConfig
+            {
+                Enabled = true,
+                Scope = CircuitBreakerScope.ApiNode,
+                FailureRatio = 0.25,
+                SlowCallRatio = 0.75,
+                SlowCallMs = 300,
+                MinimumThroughput = 7,
+                WindowMs = 4000,
+                OpenMs = 900,
+                HalfOpenProbes = 2,
+                FailureStatuses = [500, 503],
+            },
             RateLimit = new RateLimitConfig
             {
                 // Every member away from its default (burst would be refused with slidingWindow by validation,
