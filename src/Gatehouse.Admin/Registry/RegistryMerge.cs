@@ -55,23 +55,27 @@ internal static class RegistryMerge
             var (path, kind) = group.Key;
             var anyMethod = group.Any(r => r.Methods is null || r.Methods.Count == 0);
             var methods = anyMethod ? [] : group.SelectMany(r => r.Methods!).Select(m => m.ToUpperInvariant()).Distinct().Order(StringComparer.Ordinal).ToList();
-            var index = apis.FindIndex(a => a.Path == path && ApiPathSyntax.Resolve(a.Match, a.Path) == kind);
-            if (index < 0)
+            var same = apis.Where(a => a.Path == path && ApiPathSyntax.Resolve(a.Match, a.Path) == kind).ToList();
+            if (same.Count == 0)
             {
                 apis.Add(new ApiConfig { Id = NewId(apis, path), Methods = methods, Path = path, Match = group.First().MatchKind ?? MatchKind.Auto });
                 continue;
             }
 
-            var existing = apis[index];
-            if (existing.Methods.Count == 0)
+            // Several APIs may share a path with disjoint methods (GET list, POST create): only methods none of them
+            // covers are added, to the first, so the merge can never make two of them overlap.
+            // An "any method" report where the path already has APIs is left to them: widening one to any method would
+            // overlap the others, and their methods were chosen by someone.
+            if (same.Any(a => a.Methods.Count == 0) || methods.Count == 0)
             {
                 continue;
             }
 
-            var widened = methods.Count == 0 ? [] : existing.Methods.Concat(methods.Where(m => !existing.Methods.Contains(m, StringComparer.OrdinalIgnoreCase))).ToList();
-            if (widened.Count != existing.Methods.Count)
+            var covered = same.SelectMany(a => a.Methods).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var index = apis.IndexOf(same[0]);
+            if (methods.Any(m => !covered.Contains(m)))
             {
-                apis[index] = existing with { Methods = widened };
+                apis[index] = same[0] with { Methods = same[0].Methods.Concat(methods.Where(m => !covered.Contains(m))).ToList() };
             }
         }
 

@@ -246,6 +246,24 @@ public abstract class RegistryApiTests(AdminFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReportedApis_MergeIntoOperatorApis_WithoutOverlap()
+    {
+        var group = await _host.CreateGroupAsync();
+        await (await _host.Client.PostAsync($"/api/v1/groups/{group}/services", AdminHost.Json("""
+            {"name":"orders","apis":[{"id":"list","methods":["GET"],"path":"/orders"},{"id":"create","methods":["POST"],"path":"/orders"}]}
+            """))).ReadJsonAsync(HttpStatusCode.Created);
+
+        await (await RegisterAsync(Registration(group, apis: """
+            [{"methods":["GET","POST","PUT"],"path":"/orders"},{"path":"/files/**"}]
+            """))).ReadJsonAsync(HttpStatusCode.OK);
+
+        var apis = (await ServiceAsync(group)).GetProperty("apis").EnumerateArray()
+            .Select(a => $"{a.GetProperty("id").GetString()} {string.Join(',', a.GetProperty("methods").EnumerateArray().Select(m => m.GetString()))} {a.GetProperty("path").GetString()}")
+            .ToList();
+        Assert.Equal(["list GET,PUT /orders", "create POST /orders", "files-rest  /files/**"], apis);
+    }
+
+    [Fact]
     public async Task RegistryToken_OnlyOpensTheRegistry_AdminTokenAlsoAccepted()
     {
         var group = await _host.CreateGroupAsync();
