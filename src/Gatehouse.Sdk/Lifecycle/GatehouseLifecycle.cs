@@ -135,7 +135,17 @@ internal sealed partial class GatehouseLifecycle(IOptions<GatehouseOptions> opti
     private async Task RunAsync(CancellationToken ct)
     {
         var o = options.Value;
-        _instance = BuildInstance(o);
+        try
+        {
+            _instance = BuildInstance(o);
+        }
+        catch (Exception ex)
+        {
+            // Nothing to announce (e.g. no listening address): say so loudly; the service itself keeps running.
+            LogNoInstance(logger, ex);
+            return;
+        }
+
         var failures = 0;
         while (!ct.IsCancellationRequested)
         {
@@ -253,6 +263,9 @@ internal sealed partial class GatehouseLifecycle(IOptions<GatehouseOptions> opti
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Gatehouse: deregistering node {NodeId} failed; draining anyway (its lease will expire)")]
     private static partial void LogDeregisterFailed(ILogger logger, string nodeId, Exception exception);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "Gatehouse: cannot describe this node to the registry; it will not register")]
+    private static partial void LogNoInstance(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Gatehouse: {InFlight} request(s) still in flight after the drain period {DrainPeriod}; stopping anyway")]
     private static partial void LogDrainTimedOut(ILogger logger, int inFlight, TimeSpan drainPeriod);
