@@ -1,11 +1,16 @@
 using System.Net;
 using System.Text.Json;
+using Gatehouse.Sdk;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Gatehouse.Demo;
+
+/// <summary>Where a demo node registers itself (the admin's embedded registry, its group, the registry token) and how it asks to be routed.</summary>
+public sealed record DemoRegistry(string Address, string Group, string? Token, int Weight = 100, IReadOnlyList<string>? Gray = null);
 
 /// <summary>
 /// A small demo backend. Every response says which service and node answered, from which <c>loc</c>, and what
@@ -14,14 +19,38 @@ namespace Gatehouse.Demo;
 public static class DemoService
 {
     /// <summary>Builds (not starts) a demo node listening on <paramref name="port"/> at 127.0.0.1.</summary>
-    public static WebApplication Create(string service, string node, int port, string? loc = null)
+    /// <param name="registry">When given, the node joins Gatehouse through the SDK: it registers itself and its APIs,
+    /// heartbeats, and on stop deregisters and drains before it goes.</param>
+    public static WebApplication Create(string service, string node, int port, string? loc = null, DemoRegistry? registry = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        if (registry is not null)
+        {
+            // Only the SDK's own lines (registered, registry unreachable, deregistered): they show a node's life.
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).AddFilter((category, level) =>
+                category?.StartsWith("Gatehouse.Sdk", StringComparison.Ordinal) == true && level >= LogLevel.Information);
+            builder.Services.AddGatehouse(o =>
+            {
+                o.Service = service;
+                o.Group = registry.Group;
+                o.Address = registry.Address;
+                o.Token = registry.Token;
+                o.Loc = loc;
+                o.Weight = registry.Weight;
+                o.Gray = [.. registry.Gray ?? []];
+                o.Version = "demo";
+                o.HealthPath = "/healthz";
+                o.Metadata["node"] = node;
+            });
+        }
+
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
-        app.Run(async context =>
+
+        // One catch-all endpoint (rather than terminal middleware) so the SDK's endpoint scan reports it as the API /**.
+        app.Map("/{**path}", async context =>
         {
             long received = 0;
             var buffer = new byte[16 * 1024];

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gatehouse.Admin.Api;
 using Gatehouse.Admin.Publishing;
+using Gatehouse.Admin.Registry;
 using Gatehouse.Admin.Security;
 using Gatehouse.Admin.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -57,6 +58,10 @@ public static class AdminApplication
         builder.Services.AddScoped<ConfigWriter>();
         builder.Services.AddScoped<GrayWriter>();
         builder.Services.AddGatewayNotifier();
+        builder.Services.AddScoped<RegistryService>();
+        builder.Services.AddSingleton<RegistryAuth>();
+        builder.Services.AddSingleton<RegistrySweeper>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RegistrySweeper>());
         configure?.Invoke(builder);
 
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
@@ -79,13 +84,22 @@ public static class AdminApplication
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         var tokens = app.Services.GetRequiredService<AdminTokens>();
+        var registryAuth = app.Services.GetRequiredService<RegistryAuth>();
 
         // A middleware, not an endpoint filter: filters run after body binding, so an unauthenticated caller could
         // otherwise learn about request validation (and unknown routes) before being told to authenticate.
         app.Use(async (context, next) =>
         {
             var path = context.Request.Path;
-            if (path.StartsWithSegments(ApiPrefix) && !path.StartsWithSegments(GatewayPrefix)
+            if (path.StartsWithSegments(RegistryEndpoints.Prefix))
+            {
+                if (registryAuth.Check(context.Request) is { } unregistered)
+                {
+                    await unregistered.ExecuteAsync(context);
+                    return;
+                }
+            }
+            else if (path.StartsWithSegments(ApiPrefix) && !path.StartsWithSegments(GatewayPrefix)
                 && tokens.Check(context.Request) is { } unauthorized)
             {
                 await unauthorized.ExecuteAsync(context);
@@ -108,6 +122,7 @@ public static class AdminApplication
         HistoryEndpoints.Map(api);
         GrayEndpoints.Map(api);
         GatewayEndpoints.Map(app.MapGroup(GatewayPrefix).WithTags("Gateway sync"));
+        RegistryEndpoints.Map(app.MapGroup(RegistryEndpoints.Prefix).WithTags("Registry"));
         return app;
     }
 

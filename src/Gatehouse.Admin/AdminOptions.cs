@@ -31,6 +31,24 @@ public sealed class AdminOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan GatewayLiveWindow { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Token that service nodes (the SDK) present on the registry endpoints; it is good for nothing else. When unset
+    /// only admin tokens are accepted there.
+    /// </summary>
+    public string? RegistryToken { get; set; }
+
+    /// <summary>A registered node whose last heartbeat (or registration) is older than this is expired: no traffic (default 15 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RegistryLeaseTtl { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long an expired node stays in the config (marked, without traffic) before it is removed (default 60 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan RegistryExpiredGrace { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often the admin looks for expired leases (default 2 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00")]
+    public TimeSpan RegistrySweepInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long one config push to one gateway node may take before it counts as failed (default 2 s).</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan GatewayPushTimeout { get; set; } = TimeSpan.FromSeconds(2);

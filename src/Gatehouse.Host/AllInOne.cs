@@ -10,19 +10,21 @@ using Microsoft.AspNetCore.Builder;
 /// <summary>
 /// One command for a first look: the admin (SQLite in ./data), one gateway node that takes its config from the
 /// admin, and three demo service nodes. On the first start the admin is seeded with samples/gatehouse.yaml;
-/// after that the admin's store is the source of truth.
+/// after that the admin's store is the source of truth. The demo nodes join through the SDK like real services:
+/// they register with the admin's embedded registry (taking over the sample's nodes of the same address), heartbeat,
+/// and deregister and drain when the all-in-one stops.
 /// </summary>
 internal static class AllInOne
 {
     private const string AdminUrl = "http://127.0.0.1:9000";
     private const string Group = "default";
 
-    /// <summary>The demo nodes the sample config routes to.</summary>
-    private static readonly (string Service, string Node, int Port, string Loc)[] DemoNodes =
+    /// <summary>The demo nodes, registered as the sample config describes them (orders-2 is the gray canary).</summary>
+    private static readonly (string Service, string Node, int Port, string Loc, int Weight, string[] Gray)[] DemoNodes =
     [
-        ("orders", "orders-1", 5101, "dc1"),
-        ("orders", "orders-2", 5102, "dc2"),
-        ("users", "users-1", 5201, "dc1"),
+        ("orders", "orders-1", 5101, "dc1", 100, []),
+        ("orders", "orders-2", 5102, "dc2", 50, ["canary"]),
+        ("users", "users-1", 5201, "dc1", 100, []),
     ];
 
     public static async Task<int> RunAsync(string[] args)
@@ -34,26 +36,29 @@ internal static class AllInOne
         var token = ReadOrCreateSecret(Path.Combine(dataDir, "admin-token"));
         var controlSecret = ReadOrCreateSecret(Path.Combine(dataDir, "control-secret"));
 
-        var apps = new List<WebApplication>();
-        foreach (var (service, node, port, loc) in DemoNodes)
-        {
-            var demo = DemoService.Create(service, node, port, loc);
-            await demo.StartAsync();
-            apps.Add(demo);
-        }
+        var registryToken = ReadOrCreateSecret(Path.Combine(dataDir, "registry-token"));
 
         var admin = AdminApplication.Create(
         [
             "--urls", AdminUrl,
             "--Gatehouse:Admin:Database", $"Data Source={Path.Combine(dataDir, "gatehouse.db")}",
             "--Gatehouse:Admin:Token", token,
+            "--Gatehouse:Admin:RegistryToken", registryToken,
             "--Gatehouse:ControlSecret", controlSecret,
         ]);
         await admin.StartAsync();
-        apps.Add(admin);
         if (!await SeedAsync(token))
         {
+            await admin.StopAsync();
             return 1;
+        }
+
+        var demos = new List<WebApplication>();
+        foreach (var (service, node, port, loc, weight, gray) in DemoNodes)
+        {
+            var demo = DemoService.Create(service, node, port, loc, new DemoRegistry(AdminUrl, Group, registryToken, weight, gray));
+            await demo.StartAsync();
+            demos.Add(demo);
         }
 
         string[] gatewayArgs =
@@ -69,16 +74,16 @@ internal static class AllInOne
               gateway   http://127.0.0.1:8080   (control http://127.0.0.1:8081)
               admin     {AdminUrl}/api/v1   OpenAPI {AdminUrl}/openapi/v1.json
               admin token (also in data/admin-token): {token}
-              demo services: orders on :5101 and :5102, users on :5201
+              demo services: orders on :5101 and :5102, users on :5201 (registered through the SDK)
             Try:
               curl -H 'serviceName: orders' http://127.0.0.1:8080/orders/42
               curl -H 'Authorization: Bearer {token}' {AdminUrl}/api/v1/groups/default/services
             """);
         await gateway.RunAsync();
-        foreach (var app in apps)
-        {
-            await app.StopAsync();
-        }
+
+        // Demo nodes first and together (each deregisters, then drains), then the admin they deregister with.
+        await Task.WhenAll(demos.Select(d => d.StopAsync()));
+        await admin.StopAsync();
 
         return 0;
     }

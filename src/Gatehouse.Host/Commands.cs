@@ -9,11 +9,24 @@ internal static class Commands
         string? Arg(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         if (Arg("--service") is not { } service || Arg("--port") is not { } port || !int.TryParse(port, out var portNumber))
         {
-            Console.Error.WriteLine("usage: gatehouse demo --service NAME --port PORT [--node ID] [--loc LOC]");
+            Console.Error.WriteLine("usage: gatehouse demo --service NAME --port PORT [--node ID] [--loc LOC] "
+                + "[--registry ADMIN_URL --group GROUP [--registry-token TOKEN]]");
             return 2;
         }
 
-        await DemoService.Create(service, Arg("--node") ?? $"{service}-{portNumber}", portNumber, Arg("--loc")).RunAsync();
+        DemoRegistry? registry = null;
+        if (Arg("--registry") is { } address)
+        {
+            if (Arg("--group") is not { } group)
+            {
+                Console.Error.WriteLine("demo: --registry needs --group (the gateway group the node joins)");
+                return 2;
+            }
+
+            registry = new DemoRegistry(address, group, Arg("--registry-token"));
+        }
+
+        await DemoService.Create(service, Arg("--node") ?? $"{service}-{portNumber}", portNumber, Arg("--loc"), registry).RunAsync();
         return 0;
     }
 

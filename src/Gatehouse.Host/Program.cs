@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Builder;
 // gatehouse [all-in-one] [options]   admin + gateway + demo services, state in ./data/
 // gatehouse admin [--urls URL]       the admin service only
 // gatehouse gateway --config FILE | --admin URL   a gateway node only
-// gatehouse demo --service S --port P [--node N] [--loc L]   one demo backend
+// gatehouse demo --service S --port P [--node N] [--loc L] [--registry URL --group G [--registry-token T]]
+//                                    one demo backend; with --registry it joins through the SDK
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "all-in-one";
 var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 

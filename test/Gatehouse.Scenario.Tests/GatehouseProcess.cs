@@ -67,6 +67,22 @@ internal sealed class GatehouseProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends SIGTERM (what an orchestrator sends to stop a container) and waits for the process to exit by itself.</summary>
+    public async Task StopGracefullyAsync(TimeSpan limit)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString() }, UseShellExecute = false })!)
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(limit);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await KillAsync();

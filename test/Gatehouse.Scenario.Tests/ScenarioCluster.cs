@@ -14,6 +14,7 @@ internal sealed class ScenarioCluster : IAsyncDisposable
 {
     public const string Token = "scenario-admin-token";
     public const string Secret = "scenario-control-secret";
+    public const string RegistryToken = "scenario-registry-token";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
     private readonly string _dir = Directory.CreateTempSubdirectory("gatehouse-push-").FullName;
@@ -25,6 +26,9 @@ internal sealed class ScenarioCluster : IAsyncDisposable
         Admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_adminPort}"), Timeout = TimeSpan.FromSeconds(10) };
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
     }
+
+    /// <summary>The admin's base URL (also the embedded registry's).</summary>
+    public string AdminUrl => $"http://127.0.0.1:{_adminPort}";
 
     /// <summary>The admin API, authenticated.</summary>
     public HttpClient Admin { get; }
@@ -42,6 +46,7 @@ internal sealed class ScenarioCluster : IAsyncDisposable
             "--urls", $"http://127.0.0.1:{cluster._adminPort}",
             "--Gatehouse:Admin:Database", $"Data Source={Path.Combine(cluster._dir, "admin.db")}",
             "--Gatehouse:Admin:Token", Token,
+            "--Gatehouse:Admin:RegistryToken", RegistryToken,
             "--Gatehouse:ControlSecret", Secret));
         await cluster.WaitAsync(async () => await cluster.StatusAsync(cluster.Admin, "/healthz") == HttpStatusCode.OK, "admin up");
         return cluster;

@@ -7,7 +7,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Gatehouse.Admin.Publishing;
 
 /// <summary>What a write ended in: a new version, a problem (404/409/428) or the validation errors that stopped it.</summary>
-internal sealed record WriteResult(long Version, ProblemHttpResult? Problem = null, ValidationProblem? Invalid = null);
+/// <remarks><see cref="Unchanged"/>: the change found nothing to do, so no version was published (<see cref="Version"/> is the current one).</remarks>
+internal sealed record WriteResult(long Version, ProblemHttpResult? Problem = null, ValidationProblem? Invalid = null, bool Unchanged = false);
 
 /// <summary>Serialises writes within this process so the version numbers of one admin never race each other.</summary>
 internal sealed class WriteGate
@@ -55,6 +56,12 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
             if (problem is not null)
             {
                 return new WriteResult(0, Problem: problem);
+            }
+
+            if (draft.Unchanged)
+            {
+                // Idempotent callers (the registry) say so rather than publish a version identical to the last.
+                return new WriteResult(draft.CurrentVersion, Unchanged: true);
             }
 
             return await CommitAsync(draft, audit, before, summary, cancellationToken);

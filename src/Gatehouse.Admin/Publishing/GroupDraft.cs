@@ -17,6 +17,9 @@ internal sealed class GroupDraft(AdminDbContext db, GroupEntity group, List<Serv
     /// <summary>The latest published version of the group (0 before the first).</summary>
     public long CurrentVersion { get; } = currentVersion;
 
+    /// <summary>Set by a change that found the group already as it wanted: the writer then publishes nothing.</summary>
+    public bool Unchanged { get; set; }
+
     /// <summary>The group's services as the change left them.</summary>
     public IReadOnlyList<ServiceEntity> Services => services;
 
@@ -194,5 +197,6 @@ internal sealed class GroupDraft(AdminDbContext db, GroupEntity group, List<Serv
     /// <summary>Reads a stored service JSON document.</summary>
     public static ServiceConfig ReadService(string json) => JsonSerializer.Deserialize<ServiceConfig>(json, ConfigSerializer.Options)!;
 
-    private static string ToJson(ServiceConfig service) => JsonSerializer.Serialize(service, ConfigSerializer.Options);
+    /// <summary>A service as stored JSON; equal JSON means an equal service.</summary>
+    public static string ToJson(ServiceConfig service) => JsonSerializer.Serialize(service, ConfigSerializer.Options);
 }

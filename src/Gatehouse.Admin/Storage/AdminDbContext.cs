@@ -36,6 +36,9 @@ internal sealed class AdminDbContext(DbContextOptions<AdminDbContext> options) :
     /// <summary>Table <c>gray_configs</c> (added by <see cref="Migrations.AddGrayConfig"/>).</summary>
     public DbSet<GrayConfigEntity> GrayConfigs => Set<GrayConfigEntity>();
 
+    /// <summary>Table <c>registry_leases</c> (added by <see cref="Migrations.AddRegistryLeases"/>).</summary>
+    public DbSet<RegistryLeaseEntity> RegistryLeases => Set<RegistryLeaseEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<GroupEntity>(e =>
@@ -106,6 +109,18 @@ internal sealed class AdminDbContext(DbContextOptions<AdminDbContext> options) :
             e.Property(x => x.Version).HasColumnName("version");
             e.Property(x => x.NodesJson).HasColumnName("nodes_json");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+
+        modelBuilder.Entity<RegistryLeaseEntity>(e =>
+        {
+            e.ToTable("registry_leases");
+            e.HasKey(x => new { x.Group, x.Service, x.NodeId });
+            e.Property(x => x.Group).HasColumnName("group_name");
+            e.Property(x => x.Service).HasColumnName("service");
+            e.Property(x => x.NodeId).HasColumnName("node_id");
+            e.Property(x => x.State).HasColumnName("state");
+            e.Property(x => x.ExpiresAtMs).HasColumnName("expires_at_ms");
+            e.Property(x => x.ExpiredAtMs).HasColumnName("expired_at_ms");
         });
 
         modelBuilder.Entity<GatewayNodeEntity>(e =>

@@ -155,3 +155,43 @@ internal sealed class AuditEntryEntity
 
     public string Summary { get; set; } = "";
 }
+
+/// <summary>
+/// The registry's lease on one SDK-registered node: heartbeats move <see cref="ExpiresAtMs"/> here, never the config,
+/// so a heartbeat writes one row and publishes nothing. Kept in the store (not in memory) so admins sharing a
+/// database see each other's heartbeats and any of them can sweep.
+/// </summary>
+internal sealed class RegistryLeaseEntity
+{
+    public string Group { get; set; } = "";
+
+    public string Service { get; set; } = "";
+
+    /// <summary>The node's id in the service's config: <c>host:port</c>.</summary>
+    public string NodeId { get; set; } = "";
+
+    /// <summary><see cref="RegistryLeaseStates"/>.</summary>
+    public string State { get; set; } = RegistryLeaseStates.Live;
+
+    /// <summary>Unix milliseconds after which a live lease has expired (last heartbeat + TTL).</summary>
+    public long ExpiresAtMs { get; set; }
+
+    /// <summary>Unix milliseconds when the sweeper marked it expired; the grace period counts from here.</summary>
+    public long? ExpiredAtMs { get; set; }
+}
+
+/// <summary>States of a <see cref="RegistryLeaseEntity"/>.</summary>
+internal static class RegistryLeaseStates
+{
+    /// <summary>Heartbeats arrive; the node is in the config and routable (unless an operator took it offline).</summary>
+    public const string Live = "live";
+
+    /// <summary>Missed heartbeats past the TTL; the node is in the config, marked expired, and gets no traffic.</summary>
+    public const string Expired = "expired";
+
+    /// <summary>
+    /// The node left the config (deregistered or expired past the grace period) while an operator had it offline;
+    /// the row remembers that, so the node comes back offline when it registers again.
+    /// </summary>
+    public const string HeldOffline = "heldOffline";
+}

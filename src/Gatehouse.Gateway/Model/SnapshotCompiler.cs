@@ -184,7 +184,9 @@ internal sealed class SnapshotCompiler
         var address = new Uri(node.Address, UriKind.Absolute);
         var id = NodeIdentity.EffectiveId(node)!;
         var gray = node.Gray.Count == 0 ? [] : node.Gray.ToArray();
-        return new NodeModel(serviceName, id, address, node.Weight, node.Loc, node.Online, gray, node.Protocol,
+        // A node whose registry lease expired is out of rotation like an offline one, without touching the operator's switch.
+        var online = node.Online && !RegistryMetadata.IsExpired(node);
+        return new NodeModel(serviceName, id, address, node.Weight, node.Loc, online, gray, node.Protocol,
             _nodeStates.GetOrAdd(serviceName, id), node.Version);
     }
 

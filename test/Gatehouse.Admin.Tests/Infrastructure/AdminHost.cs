@@ -16,10 +16,13 @@ internal sealed class AdminHost : IAsyncDisposable
     public const string Secret = "test-control-secret";
 
     private readonly WebApplication _app;
+    private readonly (string? Token, IReadOnlyDictionary<string, string?>? Settings, Action<WebApplicationBuilder>? Configure) _start;
 
-    private AdminHost(WebApplication app, string directory, string databasePath, LogCapture logs, Uri address)
+    private AdminHost(WebApplication app, string directory, string databasePath, LogCapture logs, Uri address,
+        string? token, IReadOnlyDictionary<string, string?>? settings, Action<WebApplicationBuilder>? configure)
     {
         _app = app;
+        _start = (token, settings, configure);
         Directory = directory;
         DatabasePath = databasePath;
         Logs = logs;
@@ -45,8 +48,9 @@ internal sealed class AdminHost : IAsyncDisposable
 
     /// <summary>Starts an admin; <paramref name="token"/> null lets it generate one; <paramref name="directory"/> reuses a store.</summary>
     /// <param name="settings">Extra configuration, applied last (e.g. another database provider).</param>
+    /// <param name="configure">Called on the builder after the settings, e.g. to replace the clock.</param>
     public static async Task<AdminHost> StartAsync(string? token = Token, string? directory = null,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
     {
         directory ??= System.IO.Directory.CreateTempSubdirectory("gatehouse-admin-").FullName;
         var databasePath = Path.Combine(directory, "data", "admin.db");
@@ -65,11 +69,19 @@ internal sealed class AdminHost : IAsyncDisposable
             }
 
             builder.Logging.AddProvider(logs);
+            configure?.Invoke(builder);
         });
         await app.StartAsync();
         var address = new Uri(app.Urls.First());
-        return new AdminHost(app, directory, databasePath, logs, address);
+        return new AdminHost(app, directory, databasePath, logs, address, token, settings, configure);
     }
+
+    /// <summary>A second admin process on the same store (same SQLite file or PostgreSQL database); stop it with <see cref="StopAsync"/>.</summary>
+    public Task<AdminHost> StartSiblingAsync() => StartAsync(_start.Token, Directory, _start.Settings, _start.Configure);
+
+    /// <summary>A service of the admin's container, e.g. the registry sweeper a test drives by hand.</summary>
+    public T GetService<T>()
+        where T : notnull => (T)_app.Services.GetService(typeof(T))!;
 
     /// <summary>Creates a group with a unique name and returns the name.</summary>
     public async Task<string> CreateGroupAsync()
@@ -161,17 +173,19 @@ public abstract class AdminFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Host.DisposeAsync();
 
     /// <summary>Starts another admin on an empty store of this kind, for tests that need one to themselves.</summary>
-    internal abstract Task<AdminHost> StartAdminAsync();
+    internal abstract Task<AdminHost> StartAdminAsync(Action<WebApplicationBuilder>? configure = null);
 }
 
 /// <summary>An admin on its own temporary SQLite file.</summary>
 public sealed class SqliteAdmin : AdminFixture
 {
-    internal override Task<AdminHost> StartAdminAsync() => AdminHost.StartAsync();
+    internal override Task<AdminHost> StartAdminAsync(Action<WebApplicationBuilder>? configure = null) =>
+        AdminHost.StartAsync(configure: configure);
 }
 
 /// <summary>An admin on its own fresh database of the run's shared PostgreSQL server.</summary>
 public sealed class PostgresAdmin(PostgresServer server) : AdminFixture
 {
-    internal override Task<AdminHost> StartAdminAsync() => server.StartAdminAsync();
+    internal override Task<AdminHost> StartAdminAsync(Action<WebApplicationBuilder>? configure = null) =>
+        server.StartAdminAsync(configure);
 }

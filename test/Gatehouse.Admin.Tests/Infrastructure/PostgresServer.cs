@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -63,7 +64,7 @@ public sealed class PostgresServer : IAsyncLifetime
     }
 
     /// <summary>Starts an admin on a new, empty database of this server.</summary>
-    internal async Task<AdminHost> StartAdminAsync()
+    internal async Task<AdminHost> StartAdminAsync(Action<WebApplicationBuilder>? configure = null)
     {
         var database = "admin_" + Guid.NewGuid().ToString("N")[..12];
         await CreateDatabaseAsync(database);
@@ -71,7 +72,7 @@ public sealed class PostgresServer : IAsyncLifetime
         {
             ["Gatehouse:Admin:Provider"] = "postgres",
             ["Gatehouse:Admin:Database"] = ConnectionString(database),
-        });
+        }, configure: configure);
     }
 
     public async Task DisposeAsync()

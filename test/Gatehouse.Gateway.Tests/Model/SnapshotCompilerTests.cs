@@ -94,4 +94,25 @@ public class SnapshotCompilerTests
         };
         Assert.Equal("127.0.0.1:7001", Compile(config).Services["s"].Nodes[0].Id);
     }
+
+    [Fact]
+    public void Compile_RegistryExpiredNode_GetsNoTraffic_OperatorSwitchUntouched()
+    {
+        var expired = new Dictionary<string, string> { [RegistryMetadata.StateKey] = RegistryMetadata.Expired };
+        var config = new GatewayConfig
+        {
+            Services = [Service("s") with
+            {
+                Nodes =
+                [
+                    new NodeConfig { Address = "http://127.0.0.1:7001", Metadata = expired },
+                    new NodeConfig { Address = "http://127.0.0.1:7002", Metadata = new Dictionary<string, string> { ["team"] = "a" } },
+                ],
+            }],
+        };
+        var nodes = Compile(config).Services["s"].Nodes;
+        Assert.False(nodes[0].Online);
+        Assert.True(nodes[1].Online);
+        Assert.True(config.Services[0].Nodes[0].Online);
+    }
 }

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Gatehouse.Admin;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Gatehouse.Sdk.Tests;
+
+/// <summary>A real admin (the embedded registry) on a loopback port with its own SQLite file and a short lease TTL.</summary>
+internal sealed class TestAdmin : IAsyncDisposable
+{
+    public const string AdminToken = "sdk-test-admin-token";
+    public const string RegistryToken = "sdk-test-registry-token";
+
+    private readonly WebApplication _app;
+    private readonly string _dir;
+
+    private TestAdmin(WebApplication app, string dir, int port)
+    {
+        _app = app;
+        _dir = dir;
+        Address = $"http://127.0.0.1:{port}";
+        Client = new HttpClient { BaseAddress = new Uri(Address) };
+        Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+    }
+
+    public string Address { get; }
+
+    public HttpClient Client { get; }
+
+    /// <summary>Starts an admin on <paramref name="port"/> (a free one when 0) with lease TTL 2 s swept every 200 ms.</summary>
+    public static async Task<TestAdmin> StartAsync(int port = 0)
+    {
+        port = port == 0 ? FreePort() : port;
+        var dir = Directory.CreateTempSubdirectory("gatehouse-sdk-").FullName;
+        var app = AdminApplication.Create(["--urls", $"http://127.0.0.1:{port}"], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Gatehouse:Admin:Database"] = $"Data Source={Path.Combine(dir, "admin.db")}",
+                ["Gatehouse:Admin:Token"] = AdminToken,
+                ["Gatehouse:Admin:RegistryToken"] = RegistryToken,
+                ["Gatehouse:Admin:RegistryLeaseTtl"] = "00:00:02",
+                ["Gatehouse:Admin:RegistrySweepInterval"] = "00:00:00.200",
+                ["Gatehouse:ControlSecret"] = "sdk-test-secret",
+            });
+            builder.Logging.ClearProviders();
+        });
+        await app.StartAsync();
+        return new TestAdmin(app, dir, port);
+    }
+
+    public async Task CreateGroupAsync(string group)
+    {
+        using var response = await Client.PostAsync("/api/v1/groups", new StringContent($$"""{"name":"{{group}}"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    /// <summary>The service's config, or null while it does not exist.</summary>
+    public async Task<JsonElement?> ServiceAsync(string group, string service)
+    {
+        using var response = await Client.GetAsync($"/api/v1/groups/{group}/services/{service}");
+        return response.StatusCode == HttpStatusCode.NotFound ? null : (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("service");
+    }
+
+    public async Task<int> NodeCountAsync(string group, string service) =>
+        await ServiceAsync(group, service) is { } s ? s.GetProperty("nodes").GetArrayLength() : 0;
+
+    public async Task<long> VersionCountAsync(string group) =>
+        (await Client.GetFromJsonAsync<JsonElement>($"/api/v1/groups/{group}/versions")).GetProperty("total").GetInt64();
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>Keeps every log line (level and text) of an app under test.</summary>
+internal sealed class LogLines : ILoggerProvider
+{
+    private readonly ConcurrentQueue<(LogLevel Level, string Text)> _lines = new();
+
+    public IReadOnlyCollection<(LogLevel Level, string Text)> Lines => _lines;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(_lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(ConcurrentQueue<(LogLevel, string)> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue((logLevel, formatter(state, exception)));
+    }
+}
+
+internal static class Wait
+{
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, double seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for: {what}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
