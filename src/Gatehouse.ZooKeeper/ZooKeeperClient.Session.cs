@@ -87,6 +87,7 @@ public sealed partial class ZooKeeperClient : IConnectionHandler
                 // ConnectAsync returned never sees it: its first event is a real change.
                 _dispatcher.Post(() => _firstConnected.TrySetResult());
 
+                var connectedAt = Environment.TickCount64;
                 var failure = await connection.RunAsync(_outgoing.Reader, setWatches, SessionTimeout, this, _logger, token);
                 if (token.IsCancellationRequested || _closeRequested)
                 {
@@ -96,6 +97,12 @@ public sealed partial class ZooKeeperClient : IConnectionHandler
                 _logger.LogWarning(failure, "ZooKeeper connection to {Server} lost; reconnecting within session 0x{SessionId:x}.",
                     connection.Server, SessionId);
                 SetState(ZooKeeperState.Disconnected, SessionId, isNewSession: false);
+
+                // A server that accepts and then drops us at once must not be retried in a tight loop.
+                if (Environment.TickCount64 - connectedAt < 1000)
+                {
+                    failures++;
+                }
             }
             catch (Exception exception) when (!token.IsCancellationRequested)
             {

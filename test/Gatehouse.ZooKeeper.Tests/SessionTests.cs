@@ -113,6 +113,32 @@ public sealed class SessionTests(ZooKeeperServer server)
     }
 
     [Fact]
+    public async Task SilentLink_NoRepliesForTwoThirdsOfTimeout_DisconnectsAndReconnects()
+    {
+        await using var proxy = new TcpProxy(server.Port);
+        var states = new Recorder<ZooKeeperStateChange>();
+        await using var client = await TestClients.ConnectAsync(new ZooKeeperClientOptions
+        {
+            ConnectString = proxy.ConnectString,
+            SessionTimeout = TimeSpan.FromSeconds(3),
+            ConnectTimeout = TimeSpan.FromSeconds(1),
+        });
+        client.StateChanged += states.Add;
+
+        // The socket stays open but nothing comes back (not even ping replies): only the read timeout can notice.
+        var started = DateTime.UtcNow;
+        proxy.Blackhole();
+        await states.WaitForAsync(s => s.State == ZooKeeperState.Disconnected);
+        var noticed = DateTime.UtcNow - started;
+        proxy.Heal();
+
+        // Read timeout = 2/3 of 3 s; the upper bound is loose for a loaded machine but below "never".
+        Assert.InRange(noticed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+        await states.WaitForAsync(s => s.State == ZooKeeperState.Connected);
+        Assert.NotNull(await client.ExistsAsync("/"));
+    }
+
+    [Fact]
     public async Task SessionExpired_NewSession_KeeperRecreatesNodes_ChildrenWatcherRearmed()
     {
         var nodes = "/expiry-" + Guid.NewGuid().ToString("N")[..8] + "/services/orders/nodes";
