@@ -209,9 +209,10 @@ public sealed partial class ZooKeeperClient : IConnectionHandler
 
         if (_state == ZooKeeperState.Connected)
         {
+            // Set first: the server closes the connection right after its reply, and that must not look like a loss.
+            _closeRequested = true;
             var request = new ZooKeeperRequest<bool>(OpCode.CloseSession, null, [], (code, ref reader) => true);
             _outgoing.Writer.TryWrite(request);
-            _closeRequested = true;
             try
             {
                 await request.Task.WaitAsync(CloseSessionTimeout);

@@ -199,8 +199,20 @@ internal sealed class ZooKeeperConnection : IAsyncDisposable
         while (true)
         {
             silence.CancelAfter(readTimeout);
-            using var frame = await ReadFrameAsync(silence.Token);
-            Dispatch(frame.AsSpan(0, frame.Length), handler, logger);
+            Frame frame;
+            try
+            {
+                frame = await ReadFrameAsync(silence.Token);
+            }
+            catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Nothing received from {_server} for {readTimeout.TotalSeconds:0.###} s (not even ping replies).");
+            }
+
+            using (frame)
+            {
+                Dispatch(frame.AsSpan(0, frame.Length), handler, logger);
+            }
         }
     }
 
