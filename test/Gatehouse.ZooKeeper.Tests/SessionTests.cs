@@ -139,6 +139,26 @@ public sealed class SessionTests(ZooKeeperServer server)
     }
 
     [Fact]
+    public async Task Request_NoReplyWithinRequestTimeout_ThrowsTimeoutAndClientRecovers()
+    {
+        await using var proxy = new TcpProxy(server.Port);
+        await using var client = await TestClients.ConnectAsync(new ZooKeeperClientOptions
+        {
+            ConnectString = proxy.ConnectString,
+            SessionTimeout = TimeSpan.FromSeconds(20), // read timeout (2/3) far beyond the request timeout
+            RequestTimeout = TimeSpan.FromSeconds(1),
+        });
+
+        proxy.Blackhole();
+        var error = await Assert.ThrowsAsync<ZooKeeperTimeoutException>(() => client.ExistsAsync("/"));
+        proxy.Heal();
+
+        Assert.Equal(ZooKeeperErrorCode.OperationTimeout, error.Code);
+        Assert.Equal("/", error.Path);
+        Assert.Equal(ZooKeeperState.Connected, client.State);
+    }
+
+    [Fact]
     public async Task SessionExpired_NewSession_KeeperRecreatesNodes_ChildrenWatcherRearmed()
     {
         var nodes = "/expiry-" + Guid.NewGuid().ToString("N")[..8] + "/services/orders/nodes";
