@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests start as real servers. Installed only when missing.
 # postgresql: the admin store tests run against a real PostgreSQL 15 server.
-APT_PACKAGES=(postgresql)
+# zookeeper: the ZooKeeper client tests run against a real ZooKeeper 3.8 server (it pulls in a Java runtime).
+APT_PACKAGES=(postgresql zookeeper)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
