@@ -1,6 +1,7 @@
 using Gatehouse.Gateway.Filters;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Observability;
 using Gatehouse.Gateway.Resolution;
 using Gatehouse.Gateway.Routing;
 using Microsoft.AspNetCore.Http;
@@ -24,10 +25,12 @@ internal sealed partial class GatewayRequestHandler
     private readonly ILogger<GatewayRequestHandler> _logger;
     private readonly string _grayHeader;
     private readonly GatewayLimits _limits;
+    private readonly RequestObserver _observer;
 
     public GatewayRequestHandler(SnapshotState state, ServiceResolverChain resolvers, HttpForwarder forwarder,
-        IOptions<GatewayOptions> options, ILogger<GatewayRequestHandler> logger)
+        IOptions<GatewayOptions> options, ILogger<GatewayRequestHandler> logger, RequestObserver? observer = null)
     {
+        _observer = observer ?? new RequestObserver(new GatewayMetrics(options.Value.Group));
         _state = state;
         _resolvers = resolvers;
         _forwarder = forwarder;
@@ -37,6 +40,30 @@ internal sealed partial class GatewayRequestHandler
     }
 
     public Task InvokeAsync(HttpContext context)
+    {
+        // Metrics and tracing wrap the whole request (Observability/RequestObserver).
+        var previousActivity = System.Diagnostics.Activity.Current;
+        var telemetry = _observer.Begin(context);
+        Task handled;
+        try
+        {
+            handled = HandleAsync(context, telemetry);
+        }
+        catch (Exception ex)
+        {
+            handled = Task.FromException(ex);
+        }
+
+        if (telemetry.Server is not null)
+        {
+            // The continuations captured the server span as Activity.Current; Kestrel's own context must not keep it.
+            System.Diagnostics.Activity.Current = previousActivity;
+        }
+
+        return _observer.Complete(context, telemetry, handled);
+    }
+
+    private Task HandleAsync(HttpContext context, RequestTelemetry telemetry)
     {
         // :: Step 1: one volatile read; the request finishes on this snapshot whatever happens meanwhile.
         var snapshot = _state.Current;
@@ -57,6 +84,7 @@ internal sealed partial class GatewayRequestHandler
         }
 
         var api = decision.Api!;
+        telemetry.Match(api);
         return api.Filters.Length == 0
             ? PickAndForwardAsync(context, decision)
             : FilterThenForwardAsync(context, decision, api.Filters);
@@ -165,6 +193,7 @@ internal sealed partial class GatewayRequestHandler
             && !ReferenceEquals(other, node))
         {
             Log.RetryingOnAnotherNode(_logger, node.Id, other.Id, api.ServiceName);
+            api.Metrics.RecordRetry();
             result = await ForwardToAsync(context, api, other, upstreamPath);
         }
 
@@ -176,14 +205,18 @@ internal sealed partial class GatewayRequestHandler
 
     private async ValueTask<ForwardResult> ForwardToAsync(HttpContext context, ApiModel api, NodeModel node, PathString upstreamPath)
     {
+        var attempt = _observer.BeginAttempt(context, node);
+        var result = new ForwardResult(ForwarderError.UpstreamFailed, null, false);
         node.State.Enter();
         try
         {
-            return await _forwarder.ForwardAsync(context, node, upstreamPath, api.ForwardOptions, api.Invoker);
+            result = await _forwarder.ForwardAsync(context, node, upstreamPath, api.ForwardOptions, api.Invoker);
+            return result;
         }
         finally
         {
             node.State.Leave();
+            _observer.EndAttempt(context, attempt, api, node, result.Error);
         }
     }
 

@@ -3,8 +3,10 @@ using Gatehouse.Gateway.Filters.RateLimiting;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.LoadBalancing;
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Observability;
 using Gatehouse.Gateway.Resolution;
 using Gatehouse.Gateway.Routing;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -35,7 +37,15 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<UpstreamClientFactory>(),
             sp.GetRequiredService<NodeStateRegistry>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<RateLimiterRegistry>()));
+            sp.GetRequiredService<RateLimiterRegistry>(),
+            sp.GetRequiredService<GatewayMetrics>()));
+        services.TryAddSingleton(sp => new GatewayMetrics(
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Group,
+            sp.GetRequiredService<SnapshotState>(),
+            sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton<RequestObserver>();
+        services.TryAddSingleton<MetricsEndpoint>();
+        services.AddGatehouseTelemetryExport(configuration);
         services.TryAddSingleton<ConfigApplier>();
         services.TryAddSingleton<Health.NodeHealthUpdater>();
         services.TryAddSingleton<GatewayRequestHandler>();

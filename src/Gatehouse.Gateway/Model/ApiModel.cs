@@ -13,6 +13,7 @@ public sealed class ApiModel
         Kind = kind;
         Methods = methods;
         Policy = policy;
+        Metrics = new Observability.ApiMetrics(serviceName.ToLowerInvariant(), id);
     }
 
     public string ServiceName { get; }
@@ -41,6 +42,12 @@ public sealed class ApiModel
 
     /// <summary>Per-exchange timeouts handed to the forwarder; set by the compiler before publishing.</summary>
     internal Forwarding.ForwardOptions ForwardOptions { get; set; }
+
+    /// <summary>
+    /// Metric cells of this API, shared with every snapshot that has the same (service, id); set by the compiler
+    /// from <see cref="Observability.GatewayMetrics"/>, so requests record without a lookup.
+    /// </summary>
+    internal Observability.ApiMetrics Metrics { get; set; }
 
     public bool AllowsMethod(string method)
     {

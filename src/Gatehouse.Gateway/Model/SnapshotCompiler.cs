@@ -26,10 +26,13 @@ internal sealed class SnapshotCompiler
     private readonly NodeStateRegistry _nodeStates;
     private readonly TimeProvider _time;
     private readonly RateLimiterRegistry _rateLimiters;
+    private readonly Observability.GatewayMetrics? _metrics;
 
     public SnapshotCompiler(string group, string? localLoc, RouterPipeline routers, ILoadBalancerProvider balancers,
-        UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry? rateLimiters = null)
+        UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry? rateLimiters = null,
+        Observability.GatewayMetrics? metrics = null)
     {
+        _metrics = metrics;
         _rateLimiters = rateLimiters ?? new RateLimiterRegistry(time);
         _group = group;
         _localLoc = localLoc;
@@ -41,8 +44,9 @@ internal sealed class SnapshotCompiler
     }
 
     public SnapshotCompiler(GatewayOptions options, RouterPipeline routers, ILoadBalancerProvider balancers,
-        UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry rateLimiters)
-        : this(options.Group, options.Loc, routers, balancers, clients, nodeStates, time, rateLimiters)
+        UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry rateLimiters,
+        Observability.GatewayMetrics? metrics = null)
+        : this(options.Group, options.Loc, routers, balancers, clients, nodeStates, time, rateLimiters, metrics)
     {
     }
 
@@ -145,6 +149,11 @@ internal sealed class SnapshotCompiler
             api.Invoker = _clients.GetInvoker(UpstreamTransportSettings.For(policy));
             api.ForwardOptions = new ForwardOptions(policy.ResponseHeadersTimeout, policy.IdleTimeout);
             api.Filters = CompileFilters(global, service, config, rateLimitScopes);
+            if (_metrics is not null)
+            {
+                api.Metrics = _metrics.GetOrAdd(service.Name, config.Id);
+            }
+
             apis[i] = api;
         }
 
