@@ -23,6 +23,7 @@ public class ObservabilityBenchmarks
     private NodeModel _node = null!;
     private DefaultHttpContext _plain = null!;
     private DefaultHttpContext _traced = null!;
+    private DefaultHttpContext _begun = null!;
     private MetricsEndpoint _endpoint = null!;
 
     [GlobalSetup]
@@ -40,6 +41,9 @@ public class ObservabilityBenchmarks
         _traced = new DefaultHttpContext();
         _traced.Request.Headers["traceparent"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
         _traced.Response.StatusCode = 200;
+
+        _begun = new DefaultHttpContext();
+        _observer.Begin(_begun).Match(_api);
 
         var many = new GatewayMetrics("default");
         for (var i = 0; i < 100; i++)
@@ -67,6 +71,18 @@ public class ObservabilityBenchmarks
 
     [Benchmark]
     public Task WholeRequest_ClientTraceparent() => Request(_traced);
+
+    /// <summary>The request hook alone: clock, trace id, feature.</summary>
+    [Benchmark]
+    public RequestTelemetry BeginOnly() => _observer.Begin(_plain);
+
+    /// <summary>The attempt hooks alone on a begun request: feature lookup, traceparent, upstream histogram, node counter.</summary>
+    [Benchmark]
+    public void AttemptOnly()
+    {
+        var attempt = _observer.BeginAttempt(_begun, _node);
+        _observer.EndAttempt(_begun, attempt, _api, _node, ForwarderError.None);
+    }
 
     [Benchmark]
     public int Exposition_100Apis() => _endpoint.Render().Length;

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Gatehouse.Gateway.ConfigSync;
 using Gatehouse.Gateway.Filters.RateLimiting;
 using Gatehouse.Gateway.Forwarding;
@@ -6,7 +7,6 @@ using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Observability;
 using Gatehouse.Gateway.Resolution;
 using Gatehouse.Gateway.Routing;
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

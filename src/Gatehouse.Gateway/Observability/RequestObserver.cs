@@ -26,17 +26,28 @@ internal sealed class RequestObserver
     public RequestTelemetry Begin(HttpContext context)
     {
         var start = Stopwatch.GetTimestamp();
-        var hasParent = GatewayTracing.TryReadParent(context.Request.Headers, out var parent);
+        var headers = context.Request.Headers;
+        var hasParent = GatewayTracing.TryReadParent(headers, out var parent);
         Activity? server = null;
         if (GatewayTracing.Source.HasListeners())
         {
-            server = GatewayTracing.Source.StartActivity(GatewayTracing.ServerSpanName, ActivityKind.Server, parent);
+            // Only a listener needs the BCL's ActivityContext (with tracestate); it allocates the id strings.
+            var parentContext = default(ActivityContext);
+            if (hasParent)
+            {
+                var tracestate = headers[GatewayTracing.TraceStateHeader];
+                ActivityContext.TryParse(headers[GatewayTracing.TraceParentHeader].ToString(),
+                    tracestate.Count == 0 ? null : tracestate.ToString(), isRemote: true, out parentContext);
+            }
+
+            server = GatewayTracing.Source.StartActivity(GatewayTracing.ServerSpanName, ActivityKind.Server, parentContext);
         }
 
         RequestTelemetry telemetry;
         if (server is not null)
         {
-            telemetry = new RequestTelemetry(start, _metrics.Unmatched, server.TraceId, server.ActivityTraceFlags, server);
+            var (high, low) = GatewayTracing.Split(server.TraceId);
+            telemetry = new RequestTelemetry(start, _metrics.Unmatched, high, low, (byte)server.ActivityTraceFlags, server);
             if (server.IsAllDataRequested)
             {
                 server.SetTag("http.request.method", context.Request.Method);
@@ -47,8 +58,8 @@ internal sealed class RequestObserver
         else
         {
             telemetry = hasParent
-                ? new RequestTelemetry(start, _metrics.Unmatched, parent.TraceId, parent.TraceFlags, null)
-                : new RequestTelemetry(start, _metrics.Unmatched, ActivityTraceId.CreateRandom(), ActivityTraceFlags.None, null);
+                ? new RequestTelemetry(start, _metrics.Unmatched, parent.TraceHigh, parent.TraceLow, parent.Flags, null)
+                : new RequestTelemetry(start, _metrics.Unmatched, GatewayTracing.NewId(), GatewayTracing.NewId(), 0, null);
         }
 
         context.Features.Set(telemetry);
@@ -150,11 +161,12 @@ internal sealed class RequestObserver
                 client.SetTag("gatehouse.attempt", telemetry.Attempts);
             }
 
-            telemetry.UpstreamTraceparent = GatewayTracing.FormatTraceparent(client.TraceId, client.SpanId, client.ActivityTraceFlags);
+            // Activity.Id is the W3C traceparent of the span.
+            telemetry.UpstreamTraceparent = client.Id;
         }
         else
         {
-            telemetry.UpstreamTraceparent = GatewayTracing.FormatTraceparent(telemetry.TraceId, ActivitySpanId.CreateRandom(), telemetry.TraceFlags);
+            telemetry.UpstreamTraceparent = GatewayTracing.FormatTraceparent(telemetry.TraceHigh, telemetry.TraceLow, GatewayTracing.NewId(), telemetry.Flags);
         }
 
         return new AttemptScope(telemetry, client, Stopwatch.GetTimestamp());

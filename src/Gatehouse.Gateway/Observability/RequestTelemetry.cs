@@ -15,23 +15,30 @@ namespace Gatehouse.Gateway.Observability;
 /// </remarks>
 public sealed class RequestTelemetry
 {
-    internal RequestTelemetry(long startTimestamp, ApiMetrics cells, ActivityTraceId traceId, ActivityTraceFlags flags, Activity? server)
+    internal RequestTelemetry(long startTimestamp, ApiMetrics cells, ulong traceHigh, ulong traceLow, byte flags, Activity? server)
     {
         StartTimestamp = startTimestamp;
         Cells = cells;
-        TraceId = traceId;
-        TraceFlags = flags;
+        TraceHigh = traceHigh;
+        TraceLow = traceLow;
+        Flags = flags;
         Server = server;
     }
 
     /// <summary><see cref="Stopwatch.GetTimestamp"/> when the gateway's handler took the request.</summary>
     public long StartTimestamp { get; }
 
-    /// <summary>The trace this request belongs to (always set).</summary>
-    public ActivityTraceId TraceId { get; }
+    /// <summary>The trace this request belongs to (always set; allocates, kept as two numbers until asked for).</summary>
+    public ActivityTraceId TraceId => ActivityTraceId.CreateFromString(TraceIdHex);
 
     /// <summary>Flags passed on in the upstream <c>traceparent</c>.</summary>
-    public ActivityTraceFlags TraceFlags { get; }
+    public ActivityTraceFlags TraceFlags => (ActivityTraceFlags)Flags;
+
+    internal ulong TraceHigh { get; }
+
+    internal ulong TraceLow { get; }
+
+    internal byte Flags { get; }
 
     /// <summary>The server span; null when no listener sampled this request.</summary>
     public Activity? Server { get; }
@@ -55,7 +62,7 @@ public sealed class RequestTelemetry
     internal string? UpstreamTraceparent { get; set; }
 
     /// <summary>The trace id as 32 lower-case hex digits (allocates; for error bodies and logs).</summary>
-    public string TraceIdHex => TraceId.ToHexString();
+    public string TraceIdHex => GatewayTracing.FormatTraceId(TraceHigh, TraceLow);
 
     /// <summary>Switches counting to the matched API's cells and counts the request in flight there.</summary>
     internal void Match(ApiModel api)

@@ -13,12 +13,16 @@ public class GatewayTracingTests
     {
         var traceId = ActivityTraceId.CreateFromString("0af7651916cd43dd8448eb211c80319c");
         var spanId = ActivitySpanId.CreateFromString("b7ad6b7169203331");
-        var text = GatewayTracing.FormatTraceparent(traceId, spanId, flags);
+        var (high, low) = GatewayTracing.Split(traceId);
+        var text = GatewayTracing.FormatTraceparent(high, low, GatewayTracing.ToUInt64(spanId), (byte)flags);
         Assert.Equal($"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-{hexFlags}", text);
         Assert.True(ActivityContext.TryParse(text, null, out var parsed));
         Assert.Equal(traceId, parsed.TraceId);
         Assert.Equal(spanId, parsed.SpanId);
         Assert.Equal(flags, parsed.TraceFlags);
+        Assert.True(GatewayTracing.TryParseTraceparent(text, out var ours));
+        Assert.Equal(new TraceIds(high, low, GatewayTracing.ToUInt64(spanId), (byte)flags), ours);
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", GatewayTracing.FormatTraceId(high, low));
     }
 
     [Theory]
@@ -28,6 +32,12 @@ public class GatewayTracingTests
     [InlineData("00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01", false)] // all-zero parent id is invalid
     [InlineData("garbage", false)]
     [InlineData("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01", false)]  // upper-case hex is invalid
+    [InlineData("ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", false)]  // version ff is invalid
+    [InlineData("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x", false)] // version 00 is exactly 55
+    [InlineData("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-future", true)] // later versions may extend
+    [InlineData("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01x", false)]
+    [InlineData("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331_01", false)]
+    [InlineData("00-0af7651916cd43dd8448eb211c80319g-b7ad6b7169203331-01", false)]
     public void TryReadParent_AcceptsOnlyValidTraceparent(string? header, bool valid)
     {
         var headers = new HeaderDictionary();
@@ -39,8 +49,9 @@ public class GatewayTracingTests
         Assert.Equal(valid, GatewayTracing.TryReadParent(headers, out var parent));
         if (valid)
         {
-            Assert.Equal("0af7651916cd43dd8448eb211c80319c", parent.TraceId.ToHexString());
-            Assert.True(parent.IsRemote);
+            Assert.Equal("0af7651916cd43dd8448eb211c80319c", GatewayTracing.FormatTraceId(parent.TraceHigh, parent.TraceLow));
+            Assert.Equal(0xb7ad6b7169203331UL, parent.SpanId);
+            Assert.Equal(1, parent.Flags);
         }
     }
 
