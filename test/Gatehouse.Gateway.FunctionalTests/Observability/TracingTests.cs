@@ -129,5 +129,12 @@ public class TracingTests
         Assert.Equal(200, server.GetTagItem("http.response.status_code"));
         Assert.Equal("n1", client.GetTagItem("gatehouse.node"));
         Assert.Equal(200, client.GetTagItem("http.response.status_code"));
+
+        // A next request on the same keep-alive connection starts its own trace: the first request's span must not
+        // linger as Activity.Current in the connection's context and become its parent.
+        using var next = await SendAsync(gw, "s", null);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        var nextUpstream = ParseSeen(backend);
+        Assert.NotEqual(ClientTraceId, nextUpstream.TraceId.ToHexString());
     }
 }
