@@ -82,6 +82,12 @@ internal static class HeaderRules
 
         /// <summary>Copied to the content headers.</summary>
         Content,
+
+        /// <summary>
+        /// W3C <c>traceparent</c>: replaced by the gateway's own (the upstream attempt's span) when the request is
+        /// traced through the handler, else copied.
+        /// </summary>
+        TraceParent,
     }
 
     /// <summary>
@@ -107,6 +113,8 @@ internal static class HeaderRules
         {
             kinds[name] = RequestHeaderKind.Skip;
         }
+
+        kinds[Observability.GatewayTracing.TraceParentHeader] = RequestHeaderKind.TraceParent;
 
         return kinds.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
     }

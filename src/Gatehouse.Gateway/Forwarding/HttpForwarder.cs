@@ -1,6 +1,7 @@
 using System.Net;
 using Gatehouse.Core.Config;
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -166,6 +167,7 @@ internal sealed partial class HttpForwarder
                 // long polls); a body that is already here goes out with the headers.
                 var outcome = await StreamCopier.CopyAsync(upstreamBody, context.Response.BodyWriter, activity,
                     flushBeforeFirstWait: true, activity.Token).ConfigureAwait(false);
+                context.Features.Get<RequestTelemetry>()?.Cells.AddResponseBytes(outcome.Bytes);
                 if (outcome.Result != StreamCopyResult.Success)
                 {
                     return HandleResponseBodyFailure(context, node, content, activity, outcome, requestId);
@@ -209,6 +211,11 @@ internal sealed partial class HttpForwarder
             {
                 activity.CancelByForwarder();
                 await content.Completion.ConfigureAwait(false);
+            }
+
+            if (content is not null && content.Completion.IsCompletedSuccessfully)
+            {
+                context.Features.Get<RequestTelemetry>()?.Cells.AddRequestBytes(content.Completion.Result.Bytes);
             }
 
             upstreamResponse?.Dispose();

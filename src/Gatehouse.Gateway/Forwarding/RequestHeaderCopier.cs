@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Gatehouse.Gateway.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -8,7 +9,7 @@ namespace Gatehouse.Gateway.Forwarding;
 
 /// <summary>
 /// Copies the client's request headers onto the upstream request by exclusion, then writes the headers the
-/// gateway owns (X-Forwarded-*, X-Request-Id, and Connection/Upgrade for upgrades).
+/// gateway owns (X-Forwarded-*, X-Request-Id, traceparent, and Connection/Upgrade for upgrades).
 /// </summary>
 internal static class RequestHeaderCopier
 {
@@ -34,11 +35,16 @@ internal static class RequestHeaderCopier
         // vector, so the length is dropped and the body streamed with the upstream's own framing.
         var dropContentLength = source.ContainsKey(HeaderNames.TransferEncoding);
 
+        // The attempt's traceparent (its client span, or the request's trace id with a fresh parent id), set by
+        // the request handler; null when the forwarder runs without it, and the client's is passed through.
+        var traceparent = context.Features.Get<RequestTelemetry>()?.UpstreamTraceparent;
+
         foreach (var header in source)
         {
             var name = header.Key;
             HeaderRules.RequestHeaderKinds.TryGetValue(name, out var kind);
             if (kind == HeaderRules.RequestHeaderKind.Skip
+                || (kind == HeaderRules.RequestHeaderKind.TraceParent && traceparent is not null)
                 || name.StartsWith(':') // HTTP/2 pseudo-headers map to the request line, not to fields.
                 || (checkConnectionOptions && HeaderRules.IsListedInConnection(connectionValue!, name))
                 || HeaderRules.ContainsNewLine(header.Value))
@@ -78,6 +84,10 @@ internal static class RequestHeaderCopier
 
         AddForwardedHeaders(context, source, target);
         target.TryAddWithoutValidation(HeaderRules.RequestId, requestId);
+        if (traceparent is not null)
+        {
+            target.TryAddWithoutValidation(GatewayTracing.TraceParentHeader, traceparent);
+        }
     }
 
     /// <summary>

@@ -91,7 +91,8 @@ internal sealed class UpstreamClientFactory : IDisposable
             AllowAutoRedirect = false,
             UseCookies = false,
             AutomaticDecompression = DecompressionMethods.None,
-            // traceparent/tracestate are copied from the client request unchanged; a propagator would replace them.
+            // The request handler writes traceparent itself (Observability/RequestObserver); the handler's
+            // propagator would start its own Activity and write the header a second time.
             ActivityHeadersPropagator = null,
             EnableMultipleHttp2Connections = true,
             ConnectTimeout = settings.ConnectTimeout,

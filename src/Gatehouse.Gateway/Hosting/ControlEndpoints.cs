@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Gatehouse.Gateway.ConfigSync;
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
@@ -9,18 +10,20 @@ namespace Gatehouse.Gateway.Hosting;
 /// <summary>
 /// The control port: liveness (<c>/healthz</c>), readiness (<c>/readyz</c>, ready once a config is loaded) and
 /// the version of the config in force (<c>/control/config/version</c>), the effective policy of an API
-/// (<c>/control/policy</c>, <see cref="PolicyView"/>), and the admin's signed config push
-/// (<c>POST /control/config</c>, handled by <see cref="ConfigPushEndpoint"/>). Reads are unauthenticated, like
-/// <c>/control/config/version</c>: the control port belongs on an operator network.
+/// (<c>/control/policy</c>, <see cref="PolicyView"/>), Prometheus metrics (<c>/metrics</c>), and the admin's signed
+/// config push (<c>POST /control/config</c>, handled by <see cref="ConfigPushEndpoint"/>). Reads are unauthenticated,
+/// like <c>/control/config/version</c>: the control port belongs on an operator network.
 /// </summary>
 internal sealed class ControlEndpoints
 {
     private readonly SnapshotState _state;
     private readonly GatewayOptions _options;
     private readonly ConfigPushEndpoint _push;
+    private readonly MetricsEndpoint _metrics;
 
-    public ControlEndpoints(SnapshotState state, IOptions<GatewayOptions> options, ConfigPushEndpoint push)
+    public ControlEndpoints(SnapshotState state, IOptions<GatewayOptions> options, ConfigPushEndpoint push, MetricsEndpoint metrics)
     {
+        _metrics = metrics;
         _state = state;
         _options = options.Value;
         _push = push;
@@ -38,8 +41,9 @@ internal sealed class ControlEndpoints
                 : WriteJsonAsync(context, 200, new { status = "ready", version = _state.Current.Version }),
             "/control/config/version" when isRead => WriteVersionAsync(context),
             "/control/policy" when isRead => PolicyView.WriteAsync(context, _state.Current),
+            "/metrics" when isRead => _metrics.InvokeAsync(context),
             "/control/config" when HttpMethods.IsPost(context.Request.Method) => _push.InvokeAsync(context),
-            "/healthz" or "/readyz" or "/control/config/version" or "/control/config" or "/control/policy" => WriteJsonAsync(context, 405, new { status = 405, code = "method_not_allowed" }),
+            "/healthz" or "/readyz" or "/control/config/version" or "/control/config" or "/control/policy" or "/metrics" => WriteJsonAsync(context, 405, new { status = 405, code = "method_not_allowed" }),
             _ => WriteJsonAsync(context, 404, new { status = 404, code = "not_found", detail = $"No control endpoint at '{path}'." }),
         };
     }

@@ -57,6 +57,9 @@ public sealed class GatewayOptions
 
     public GatewayLimits Limits { get; set; } = new();
 
+    /// <summary>OpenTelemetry (OTLP) push of metrics and traces; off unless an endpoint is set.</summary>
+    public GatewayOtlpOptions Otlp { get; set; } = new();
+
     /// <summary><see cref="SnapshotPath"/>, or the default file name for this node's group and id.</summary>
     public string ResolveSnapshotPath() =>
         Path.GetFullPath(SnapshotPath ?? Path.Combine("data", $"snapshot-{Group}-{NodeId}.json"));
@@ -94,6 +97,31 @@ public sealed class GatewayHeaderNames
     public string Gray { get; set; } = "gray";
 
     public string ScTag { get; set; } = "scTag";
+}
+
+/// <summary>OTLP export (section <c>Gatehouse:Gateway:Otlp</c>). Prometheus scraping of <c>/metrics</c> needs none of it.</summary>
+public sealed class GatewayOtlpOptions
+{
+    /// <summary>
+    /// Collector base address, e.g. <c>http://127.0.0.1:4317</c> (gRPC) or <c>http://127.0.0.1:4318</c>
+    /// (HTTP); null or empty turns OTLP export off, and spans are then never recorded.
+    /// </summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary><c>grpc</c> (default) or <c>http/protobuf</c>; for HTTP, <c>/v1/metrics</c> and <c>/v1/traces</c> are appended.</summary>
+    public string Protocol { get; set; } = "grpc";
+
+    /// <summary>How often metrics are pushed.</summary>
+    public TimeSpan ExportInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Share of new traces recorded (0..1), applied to requests without a sampled parent; a client's sampled
+    /// flag is honoured either way (parent-based sampling).
+    /// </summary>
+    public double TraceSampleRatio { get; set; } = 1.0;
+
+    /// <summary><c>service.name</c> resource attribute of the exported data.</summary>
+    public string ServiceName { get; set; } = "gatehouse-gateway";
 }
 
 /// <summary>Request limits enforced before routing.</summary>

@@ -105,6 +105,7 @@ internal sealed partial class GatewayRequestHandler
             }
 
             Log.RetryingOnAnotherNode(_logger, current.Id, result.Error, next!.Id, api.ServiceName);
+            api.Metrics.RecordRetry();
             current = next;
         }
 
@@ -114,14 +115,18 @@ internal sealed partial class GatewayRequestHandler
     private async ValueTask<ForwardResult> ForwardToAsync(HttpContext context, ApiModel api, NodeModel node, PathString upstreamPath,
         ForwardOptions options, CancellationToken deadline)
     {
+        var attempt = _observer.BeginAttempt(context, node);
+        var result = new ForwardResult(ForwarderError.UpstreamFailed, null, false);
         node.State.Enter();
         try
         {
-            return await _forwarder.ForwardAsync(context, node, upstreamPath, options, api.Invoker, deadline);
+            result = await _forwarder.ForwardAsync(context, node, upstreamPath, options, api.Invoker, deadline);
+            return result;
         }
         finally
         {
             node.State.Leave();
+            _observer.EndAttempt(context, attempt, api, node, result.Error);
         }
     }
 
@@ -184,6 +189,7 @@ internal sealed partial class GatewayRequestHandler
 
     private static Task WriteCircuitOpenAsync(HttpContext context, ApiModel api, TimeSpan openFor)
     {
+        api.Metrics.RecordBreakerRejection();
         // Whole seconds, rounded up (RFC 9110 §10.2.3).
         var seconds = Math.Max(1, (long)Math.Ceiling(openFor.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         return ProblemWriter.WriteAsync(context, GatewayError.CircuitOpen,

@@ -1,6 +1,7 @@
 using Gatehouse.Gateway.Filters;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Observability;
 using Gatehouse.Gateway.Resolution;
 using Gatehouse.Gateway.Routing;
 using Microsoft.AspNetCore.Http;
@@ -25,11 +26,14 @@ internal sealed partial class GatewayRequestHandler
     private readonly string _grayHeader;
     private readonly GatewayLimits _limits;
     private readonly TimeProvider _time;
+    private readonly RequestObserver _observer;
 
     public GatewayRequestHandler(SnapshotState state, ServiceResolverChain resolvers, HttpForwarder forwarder,
-        IOptions<GatewayOptions> options, ILogger<GatewayRequestHandler> logger, TimeProvider? time = null)
+        IOptions<GatewayOptions> options, ILogger<GatewayRequestHandler> logger, TimeProvider? time = null,
+        RequestObserver? observer = null)
     {
         _time = time ?? TimeProvider.System;
+        _observer = observer ?? new RequestObserver(new GatewayMetrics(options.Value.Group));
         _state = state;
         _resolvers = resolvers;
         _forwarder = forwarder;
@@ -39,6 +43,30 @@ internal sealed partial class GatewayRequestHandler
     }
 
     public Task InvokeAsync(HttpContext context)
+    {
+        // Metrics and tracing wrap the whole request (Observability/RequestObserver).
+        var previousActivity = System.Diagnostics.Activity.Current;
+        var telemetry = _observer.Begin(context);
+        Task handled;
+        try
+        {
+            handled = HandleAsync(context, telemetry);
+        }
+        catch (Exception ex)
+        {
+            handled = Task.FromException(ex);
+        }
+
+        if (telemetry.Server is not null)
+        {
+            // The continuations captured the server span as Activity.Current; Kestrel's own context must not keep it.
+            System.Diagnostics.Activity.Current = previousActivity;
+        }
+
+        return _observer.Complete(context, telemetry, handled);
+    }
+
+    private Task HandleAsync(HttpContext context, RequestTelemetry telemetry)
     {
         // :: Step 1: one volatile read; the request finishes on this snapshot whatever happens meanwhile.
         var snapshot = _state.Current;
@@ -59,6 +87,7 @@ internal sealed partial class GatewayRequestHandler
         }
 
         var api = decision.Api!;
+        telemetry.Match(api);
         return api.Filters.Length == 0
             ? PickAndForwardAsync(context, decision)
             : FilterThenForwardAsync(context, decision, api.Filters);

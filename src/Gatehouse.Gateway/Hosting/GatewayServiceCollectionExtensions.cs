@@ -1,8 +1,10 @@
+using System.Diagnostics.Metrics;
 using Gatehouse.Gateway.ConfigSync;
 using Gatehouse.Gateway.Filters.RateLimiting;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.LoadBalancing;
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Observability;
 using Gatehouse.Gateway.Resolution;
 using Gatehouse.Gateway.Routing;
 using Microsoft.Extensions.Configuration;
@@ -37,7 +39,15 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<NodeStateRegistry>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<RateLimiterRegistry>(),
-            sp.GetRequiredService<Resilience.ResilienceRegistry>()));
+            sp.GetRequiredService<Resilience.ResilienceRegistry>(),
+            sp.GetRequiredService<GatewayMetrics>()));
+        services.TryAddSingleton(sp => new GatewayMetrics(
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Group,
+            sp.GetRequiredService<SnapshotState>(),
+            sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton<RequestObserver>();
+        services.TryAddSingleton<MetricsEndpoint>();
+        services.AddGatehouseTelemetryExport(configuration);
         services.TryAddSingleton<ConfigApplier>();
         services.TryAddSingleton<Health.NodeHealthUpdater>();
         services.TryAddSingleton<GatewayRequestHandler>();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Gatehouse.Gateway.Forwarding;
+using Gatehouse.Gateway.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
@@ -8,7 +9,8 @@ namespace Gatehouse.Gateway.Hosting;
 
 /// <summary>
 /// Writes RFC 9457 problem JSON for errors the gateway answers itself. The body carries the stable
-/// <c>code</c>, the request id and, when tracing is active, the trace id, so a user report can be found in logs.
+/// <c>code</c>, the request id and the trace id (every request has one), so a user report can be found in logs
+/// and traces. Each response is counted by code (<see cref="ApiMetrics.RecordGatewayError"/>).
 /// </summary>
 internal static class ProblemWriter
 {
@@ -29,6 +31,10 @@ internal static class ProblemWriter
             context.Abort();
             return Task.CompletedTask;
         }
+
+        // Counted per code for the matched API (or the unmatched cells); the trace id goes into the body.
+        var telemetry = context.Features.Get<RequestTelemetry>();
+        telemetry?.Cells.RecordGatewayError(error);
 
         var status = GatewayErrors.Status(error);
         var code = GatewayErrors.Code(error);
@@ -64,7 +70,11 @@ internal static class ProblemWriter
             json.WriteString("instance", context.Request.Path.Value);
             json.WriteString("requestId", requestId);
 
-            if (System.Diagnostics.Activity.Current is { } activity)
+            if (telemetry is not null)
+            {
+                json.WriteString("traceId", telemetry.TraceIdHex);
+            }
+            else if (System.Diagnostics.Activity.Current is { } activity)
             {
                 json.WriteString("traceId", activity.TraceId.ToHexString());
             }

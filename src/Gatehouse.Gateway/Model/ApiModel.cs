@@ -13,6 +13,7 @@ public sealed class ApiModel
         Kind = kind;
         Methods = methods;
         Policy = policy;
+        Metrics = new Observability.ApiMetrics(serviceName.ToLowerInvariant(), id);
     }
 
     public string ServiceName { get; }
@@ -44,6 +45,12 @@ public sealed class ApiModel
 
     /// <summary>Breakers, retry rules and budget, whole-request timeout; set by the compiler before publishing.</summary>
     internal Resilience.ApiResilience Resilience { get; set; } = Gateway.Resilience.ApiResilience.None;
+
+    /// <summary>
+    /// Metric cells of this API, shared with every snapshot that has the same (service, id); set by the compiler
+    /// from <see cref="Observability.GatewayMetrics"/>, so requests record without a lookup.
+    /// </summary>
+    internal Observability.ApiMetrics Metrics { get; set; }
 
     public bool AllowsMethod(string method)
     {

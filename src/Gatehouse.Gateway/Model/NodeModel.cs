@@ -64,6 +64,9 @@ public sealed class NodeState
 
     public bool Healthy => _healthy;
 
+    /// <summary>Attempt and failure counters of this node, kept across reloads with the rest of its state.</summary>
+    public Observability.NodeMetrics Metrics { get; } = new();
+
     public void Enter() => Interlocked.Increment(ref _inFlight);
 
     public void Leave() => Interlocked.Decrement(ref _inFlight);

@@ -28,11 +28,13 @@ internal sealed class SnapshotCompiler
     private readonly TimeProvider _time;
     private readonly RateLimiterRegistry _rateLimiters;
     private readonly ResilienceRegistry _resilience;
+    private readonly Observability.GatewayMetrics? _metrics;
 
     public SnapshotCompiler(string group, string? localLoc, RouterPipeline routers, ILoadBalancerProvider balancers,
         UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry? rateLimiters = null,
-        ResilienceRegistry? resilience = null)
+        ResilienceRegistry? resilience = null, Observability.GatewayMetrics? metrics = null)
     {
+        _metrics = metrics;
         _rateLimiters = rateLimiters ?? new RateLimiterRegistry(time);
         _resilience = resilience ?? new ResilienceRegistry(time);
         _group = group;
@@ -46,8 +48,8 @@ internal sealed class SnapshotCompiler
 
     public SnapshotCompiler(GatewayOptions options, RouterPipeline routers, ILoadBalancerProvider balancers,
         UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry rateLimiters,
-        ResilienceRegistry? resilience = null)
-        : this(options.Group, options.Loc, routers, balancers, clients, nodeStates, time, rateLimiters, resilience)
+        ResilienceRegistry? resilience = null, Observability.GatewayMetrics? metrics = null)
+        : this(options.Group, options.Loc, routers, balancers, clients, nodeStates, time, rateLimiters, resilience, metrics)
     {
     }
 
@@ -154,6 +156,11 @@ internal sealed class SnapshotCompiler
             api.ForwardOptions = new ForwardOptions(policy.ResponseHeadersTimeout, policy.IdleTimeout);
             api.Filters = CompileFilters(global, service, config, rateLimitScopes);
             api.Resilience = _resilience.Compile(service.Name, config.Id, policy, nodes);
+            if (_metrics is not null)
+            {
+                api.Metrics = _metrics.GetOrAdd(service.Name, config.Id);
+            }
+
             apis[i] = api;
         }
 

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Text;
+using Gatehouse.Gateway.Forwarding;
+using Gatehouse.Gateway.Hosting;
+using Microsoft.AspNetCore.Http;
+
+namespace Gatehouse.Gateway.Observability;
+
+/// <summary>
+/// <c>GET /metrics</c> on the control port: every gateway metric in Prometheus text format 0.0.4, read straight
+/// from the cells (no MeterListener aggregation in between). Metric names and labels: docs/architecture.md,
+/// Observability.
+/// </summary>
+internal sealed class MetricsEndpoint
+{
+    private readonly GatewayMetrics _metrics;
+
+    public MetricsEndpoint(GatewayMetrics metrics)
+    {
+        _metrics = metrics;
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var body = Render();
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = PrometheusTextWriter.ContentType;
+        context.Response.Headers.CacheControl = "no-store";
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.WriteAsync(body);
+    }
+
+    /// <summary>The whole exposition as text.</summary>
+    public string Render()
+    {
+        var writer = new PrometheusTextWriter(new StringBuilder(16 * 1024));
+        // One pass per family: the format wants each family's samples together.
+        var apis = new List<ApiMetrics>(_metrics.AllApis());
+        WriteRequestFamilies(writer, apis);
+        WriteNodeFamilies(writer);
+        WriteProcessFamilies(writer);
+        return writer.ToString();
+    }
+
+    private void WriteRequestFamilies(PrometheusTextWriter w, List<ApiMetrics> apis)
+    {
+        var group = _metrics.Group;
+        w.Family("gatehouse_requests_total", "counter", "Requests answered by the gateway, per service, API and status class.");
+        foreach (var api in apis)
+        {
+            for (var c = 0; c < ApiMetrics.StatusClasses; c++)
+            {
+                w.Sample("gatehouse_requests_total",
+                    [new("group", group), new("service", api.Service), new("api", api.Api), new("status_class", GatewayMetrics.StatusClassNames[c])],
+                    api.Requests(c));
+            }
+        }
+
+        WriteHistograms(w, apis, "gatehouse_request_duration_seconds", "Time from the gateway taking a request to the end of its response.",
+            static a => a.Duration);
+        WriteHistograms(w, apis, "gatehouse_upstream_duration_seconds", "Time of each upstream attempt, from the send to the end of the relayed response.",
+            static a => a.UpstreamDuration);
+
+        WritePerApi(w, apis, "gatehouse_requests_in_flight", "gauge", "Requests in progress.", static a => a.InFlight);
+        WritePerApi(w, apis, "gatehouse_request_body_bytes_total", "counter", "Request body bytes streamed to upstream nodes.", static a => a.RequestBytes);
+        WritePerApi(w, apis, "gatehouse_response_body_bytes_total", "counter", "Response body bytes relayed from upstream nodes.", static a => a.ResponseBytes);
+        WritePerApi(w, apis, "gatehouse_retries_total", "counter", "Requests retried on another node.", static a => a.Retries);
+        WritePerApi(w, apis, "gatehouse_rate_limit_rejections_total", "counter", "Requests refused by a rate limit (429 rate_limited).", static a => a.RateLimited);
+        WritePerApi(w, apis, "gatehouse_circuit_breaker_rejections_total", "counter", "Requests refused by an open circuit breaker (503 circuit_open).",
+            static a => a.BreakerRejected);
+
+        w.Family("gatehouse_upstream_errors_total", "counter", "Failed upstream attempts, per kind of failure.");
+        foreach (var api in apis)
+        {
+            for (var e = 1; e < ApiMetrics.ForwarderErrorCount; e++)
+            {
+                var value = api.UpstreamErrors((ForwarderError)e);
+                if (value > 0)
+                {
+                    w.Sample("gatehouse_upstream_errors_total",
+                        [new("group", group), new("service", api.Service), new("api", api.Api), new("kind", MetricNames.ForwarderErrorKind((ForwarderError)e))],
+                        value);
+                }
+            }
+        }
+
+        w.Family("gatehouse_gateway_errors_total", "counter", "Error responses the gateway answered itself, per problem code.");
+        foreach (var api in apis)
+        {
+            for (var e = 0; e < ApiMetrics.GatewayErrorCount; e++)
+            {
+                var value = api.GatewayErrors(e);
+                if (value > 0)
+                {
+                    w.Sample("gatehouse_gateway_errors_total",
+                        [new("group", group), new("service", api.Service), new("api", api.Api), new("code", GatewayErrors.Code((GatewayError)e))],
+                        value);
+                }
+            }
+        }
+    }
+
+    private void WriteHistograms(PrometheusTextWriter w, List<ApiMetrics> apis, string name, string help, Func<ApiMetrics, LatencyHistogram> pick)
+    {
+        w.Family(name, "histogram", help);
+        Span<long> counts = stackalloc long[LatencyHistogram.BoundsSeconds.Length + 1];
+        foreach (var api in apis)
+        {
+            var histogram = pick(api);
+            // Sum read before the buckets: a racing record then makes count run ahead of sum, never the reverse.
+            var sum = histogram.SumSeconds;
+            for (var i = 0; i < counts.Length; i++)
+            {
+                counts[i] = histogram.BucketCount(i);
+            }
+
+            w.Histogram(name, [new("group", _metrics.Group), new("service", api.Service), new("api", api.Api)],
+                LatencyHistogram.BoundsSeconds, counts, sum);
+        }
+    }
+
+    private void WritePerApi(PrometheusTextWriter w, List<ApiMetrics> apis, string name, string type, string help, Func<ApiMetrics, long> read)
+    {
+        w.Family(name, type, help);
+        foreach (var api in apis)
+        {
+            w.Sample(name, [new("group", _metrics.Group), new("service", api.Service), new("api", api.Api)], read(api));
+        }
+    }
+
+    private void WriteNodeFamilies(PrometheusTextWriter w)
+    {
+        var snapshot = _metrics.State?.Current;
+        var nodes = new List<Model.NodeModel>();
+        if (snapshot is not null)
+        {
+            foreach (var service in snapshot.Services.Values)
+            {
+                nodes.AddRange(service.Nodes);
+            }
+        }
+
+        WritePerNode(w, nodes, "gatehouse_node_requests_total", "counter", "Attempts forwarded to the node.", static n => n.State.Metrics.Requests);
+        WritePerNode(w, nodes, "gatehouse_node_failures_total", "counter", "Attempts to the node that failed on the node's side (connect, timeout, reset).",
+            static n => n.State.Metrics.Failures);
+        WritePerNode(w, nodes, "gatehouse_node_in_flight", "gauge", "Requests currently forwarded to the node.", static n => n.State.InFlight);
+        WritePerNode(w, nodes, "gatehouse_node_healthy", "gauge", "1 when the node is healthy, 0 when health checking took it out.",
+            static n => n.State.Healthy ? 1 : 0);
+        WritePerNode(w, nodes, "gatehouse_node_online", "gauge", "1 when the node takes traffic (online in config), else 0.", static n => n.Online ? 1 : 0);
+
+        w.Family("gatehouse_config_version", "gauge", "Version of the config snapshot in force; absent before the first config.");
+        if (snapshot is not null)
+        {
+            w.Sample("gatehouse_config_version", [new("group", _metrics.Group)], snapshot.Version);
+        }
+    }
+
+    private void WritePerNode(PrometheusTextWriter w, List<Model.NodeModel> nodes, string name, string type, string help, Func<Model.NodeModel, long> read)
+    {
+        w.Family(name, type, help);
+        foreach (var node in nodes)
+        {
+            w.Sample(name, [new("group", _metrics.Group), new("service", node.ServiceName.ToLowerInvariant()), new("node", node.Id)], read(node));
+        }
+    }
+
+    private void WriteProcessFamilies(PrometheusTextWriter w)
+    {
+        w.Family("gatehouse_process_gc_collections_total", "counter", "Garbage collections since the process started, per generation.");
+        for (var gen = 0; gen <= GC.MaxGeneration; gen++)
+        {
+            w.Sample("gatehouse_process_gc_collections_total", [new("generation", "gen" + gen)], GC.CollectionCount(gen));
+        }
+
+        w.Family("gatehouse_process_gc_heap_bytes", "gauge", "Bytes currently thought to be allocated on the managed heap.");
+        w.Sample("gatehouse_process_gc_heap_bytes", [], GC.GetTotalMemory(forceFullCollection: false));
+        w.Family("gatehouse_process_allocated_bytes_total", "counter", "Bytes allocated on the managed heap since the process started.");
+        w.Sample("gatehouse_process_allocated_bytes_total", [], GC.GetTotalAllocatedBytes(precise: false));
+        w.Family("gatehouse_process_working_set_bytes", "gauge", "Physical memory mapped to the process.");
+        w.Sample("gatehouse_process_working_set_bytes", [], Environment.WorkingSet);
+
+        int threads;
+        using (var process = Process.GetCurrentProcess())
+        {
+            threads = process.Threads.Count;
+        }
+
+        w.Family("gatehouse_process_threads", "gauge", "Operating system threads of the process.");
+        w.Sample("gatehouse_process_threads", [], threads);
+        w.Family("gatehouse_threadpool_threads", "gauge", "Thread pool worker threads.");
+        w.Sample("gatehouse_threadpool_threads", [], ThreadPool.ThreadCount);
+        w.Family("gatehouse_threadpool_queue_length", "gauge", "Work items queued to the thread pool and not yet started.");
+        w.Sample("gatehouse_threadpool_queue_length", [], ThreadPool.PendingWorkItemCount);
+        w.Family("gatehouse_kestrel_active_connections", "gauge", "Open connections on the traffic and control ports (Kestrel's meter).");
+        w.Sample("gatehouse_kestrel_active_connections", [], _metrics.KestrelConnections);
+    }
+}
