@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests start as real servers. Installed only when missing.
 # postgresql: the admin store tests run against a real PostgreSQL 15 server.
-APT_PACKAGES=(postgresql)
+# redis-server: the RESP client and the distributed rate limiter are tested against a real Redis.
+APT_PACKAGES=(postgresql redis-server)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
