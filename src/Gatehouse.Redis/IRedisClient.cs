@@ -12,6 +12,10 @@ public interface IRedisClient : IAsyncDisposable
     /// <summary>True while at least one connection is ready.</summary>
     bool IsConnected { get; }
 
+    /// <summary>Starts connecting (if not yet) and waits until one connection is ready.</summary>
+    /// <exception cref="RedisConnectionException">None was ready within the connect timeout.</exception>
+    Task ConnectAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Runs any command; an error reply throws <see cref="RedisServerException"/>.</summary>
     Task<RespValue> ExecuteAsync(params RedisArg[] args);
 

@@ -76,8 +76,7 @@ public sealed class RedisClient : IRedisClient
         _timeoutTimer = new Timer(_ => CheckTimeouts(), null, tick, tick);
     }
 
-    /// <summary>Starts and waits until one connection is ready.</summary>
-    /// <exception cref="RedisConnectionException">None was ready within the connect timeout.</exception>
+    /// <inheritdoc/>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
         Start();

@@ -85,7 +85,6 @@ internal sealed partial class RedisRateLimitBackend : IAsyncDisposable
             return;
         }
 
-        (Client as RedisClient)?.Start();
         _probeLoop = Task.Run(ProbeLoopAsync);
     }
 
@@ -128,6 +127,15 @@ internal sealed partial class RedisRateLimitBackend : IAsyncDisposable
     private async Task ProbeLoopAsync()
     {
         var stopping = _stopping.Token;
+        try
+        {
+            // The first probe waits for the first connection, so a normal start logs no outage.
+            await Client!.ConnectAsync(stopping);
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or OperationCanceledException)
+        {
+        }
+
         while (!stopping.IsCancellationRequested)
         {
             if (!IsAvailable)
