@@ -16,6 +16,9 @@ public sealed class RedisServer : IAsyncLifetime
 
     private Process? _process;
 
+    /// <summary>More redis-server options, e.g. <c>--requirepass secret</c>.</summary>
+    public string[] ExtraArgs { get; init; } = [];
+
     public int Port { get; private set; }
 
     public string Address => $"127.0.0.1:{Port}";
@@ -37,7 +40,7 @@ public sealed class RedisServer : IAsyncLifetime
         }
 
         var info = new ProcessStartInfo(Executable,
-            ["--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--enable-debug-command", "local"])
+            ["--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--enable-debug-command", "local", .. ExtraArgs])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -102,7 +105,7 @@ public sealed class RedisServer : IAsyncLifetime
             await stream.WriteAsync("PING\r\n"u8.ToArray());
             var buffer = new byte[16];
             var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(2));
-            return read > 0 && buffer[0] == '+';
+            return read > 0 && buffer[0] is (byte)'+' or (byte)'-'; // -NOAUTH also means it is up
         }
         catch (Exception ex) when (ex is SocketException or IOException or TimeoutException)
         {
