@@ -86,7 +86,22 @@ public sealed class RedisServer : IAsyncLifetime
         _process = null;
     }
 
-    public Task DisposeAsync() => StopAsync();
+    /// <summary>SIGSTOP or SIGCONT: a server that keeps its connections open but answers nothing, then wakes.</summary>
+    public async Task SignalAsync(bool pause)
+    {
+        using var kill = Process.Start("kill", [pause ? "-STOP" : "-CONT", _process!.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            await SignalAsync(pause: false); // harmless when it is running; a test that paused it may have failed midway
+        }
+
+        await StopAsync();
+    }
 
     public static int FreePort()
     {

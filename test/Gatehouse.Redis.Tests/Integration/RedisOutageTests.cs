@@ -94,6 +94,32 @@ public sealed class RedisOutageTests : IAsyncLifetime
         await client.PingAsync();
     }
 
+    [Fact]
+    public async Task ExecuteAsync_ServerStopsAnswering_TimesOutThenReconnectsWhenItWakes()
+    {
+        await using var client = new RedisClient(new RedisOptions
+        {
+            Address = _server.Address,
+            PoolSize = 1,
+            CommandTimeout = TimeSpan.FromMilliseconds(200),
+            ConnectTimeout = TimeSpan.FromMilliseconds(300),
+            ReconnectDelay = TimeSpan.FromMilliseconds(50),
+            MaxReconnectDelay = TimeSpan.FromMilliseconds(300),
+        });
+        await client.ConnectAsync();
+        await _server.SignalAsync(pause: true);
+
+        // The socket stays open but nothing comes back: each caller is released by the timeout, and once the
+        // oldest command is long overdue the connection is dropped instead of queueing forever.
+        await Assert.ThrowsAsync<RedisTimeoutException>(() => client.PingAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+        await WaitUntilAsync(() => !client.IsConnected, "stuck connection dropped");
+        await Assert.ThrowsAsync<RedisConnectionException>(() => client.PingAsync());
+
+        await _server.SignalAsync(pause: false);
+        await WaitUntilAsync(() => client.IsConnected, "reconnected after the server woke");
+        await client.PingAsync();
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
