@@ -9,11 +9,14 @@ public static partial class ConfigValidator
     /// <remarks>
     /// <c>limit</c> 1..100000000 (sliding window: 1..1000000); <c>windowMs</c> 1 ms to 1 day; <c>burst</c> only for
     /// the token bucket, 1..100000000; key source <c>header</c> requires <c>name</c>, <c>none</c> and
-    /// <c>clientIp</c> take none.
+    /// <c>clientIp</c> take none; <c>store</c> is local or redis and <c>fallback</c> local, failOpen or failClosed
+    /// (a fallback on a local store is accepted and unused, so switching the store back needs no other edit).
     /// </remarks>
     private static void ValidateRateLimit(Errors errors, string entry, RateLimitConfig rateLimit)
     {
         CheckEnum(errors, $"{entry}.algorithm", rateLimit.Algorithm);
+        CheckEnum(errors, $"{entry}.store", rateLimit.Store);
+        CheckEnum(errors, $"{entry}.fallback", rateLimit.Fallback);
         var max = rateLimit.Algorithm == RateLimitAlgorithm.SlidingWindow ? MaxSlidingWindowLimit : MaxRateLimit;
         if (rateLimit.Limit < 1 || rateLimit.Limit > max)
         {

@@ -1,6 +1,9 @@
 namespace Gatehouse.Core.Config;
 
-/// <summary>A local request rate limit: at most <see cref="Limit"/> requests per <see cref="WindowMs"/> per key.</summary>
+/// <summary>
+/// A request rate limit: at most <see cref="Limit"/> requests per <see cref="WindowMs"/> per key, counted by each
+/// gateway on its own (<see cref="RateLimitStore.Local"/>) or shared by all gateways through Redis.
+/// </summary>
 [StackedPolicy]
 public sealed record RateLimitConfig
 {
@@ -17,6 +20,34 @@ public sealed record RateLimitConfig
 
     /// <summary>What a limit is counted per; default one shared counter.</summary>
     public RateLimitKeyConfig? Key { get; init; }
+
+    /// <summary>Where the counters live; default <see cref="RateLimitStore.Local"/>.</summary>
+    public RateLimitStore Store { get; init; } = RateLimitStore.Local;
+
+    /// <summary>With <see cref="RateLimitStore.Redis"/>: what happens while Redis cannot be reached; default <see cref="RateLimitFallback.Local"/>.</summary>
+    public RateLimitFallback Fallback { get; init; } = RateLimitFallback.Local;
+}
+
+public enum RateLimitStore
+{
+    /// <summary>Each gateway counts on its own: N gateways admit up to N × limit together.</summary>
+    Local,
+
+    /// <summary>All gateways share one count in Redis (atomic Lua scripts): the limit holds for the whole group.</summary>
+    Redis,
+}
+
+/// <summary>What a Redis-backed limit does while Redis is unreachable or too slow.</summary>
+public enum RateLimitFallback
+{
+    /// <summary>Count locally with the limit divided by the known gateway count, so the group stays near the limit.</summary>
+    Local,
+
+    /// <summary>Admit every request: availability over protection.</summary>
+    FailOpen,
+
+    /// <summary>Refuse every request with 429 <c>rate_limited</c>: protection over availability.</summary>
+    FailClosed,
 }
 
 public sealed record RateLimitKeyConfig

@@ -23,6 +23,7 @@ public static class GatewayApplication
         ["--group"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Group)}",
         ["--node-id"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.NodeId)}",
         ["--admin"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.AdminUrl)}",
+        ["--redis"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Redis)}:{nameof(Redis.RedisOptions.Address)}",
     };
 
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)

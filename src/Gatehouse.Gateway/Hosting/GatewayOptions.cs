@@ -60,6 +60,18 @@ public sealed class GatewayOptions
     /// <summary>OpenTelemetry (OTLP) push of metrics and traces; off unless an endpoint is set.</summary>
     public GatewayOtlpOptions Otlp { get; set; } = new();
 
+    /// <summary>
+    /// The Redis shared by the gateways of a group for limits with <c>store: redis</c> (section
+    /// <c>Gatehouse:Gateway:Redis</c>). Timeouts are short by default: a limiter waits for Redis on the request path.
+    /// </summary>
+    public Redis.RedisOptions Redis { get; set; } = new()
+    {
+        ConnectTimeout = TimeSpan.FromSeconds(1),
+        CommandTimeout = TimeSpan.FromMilliseconds(250),
+    };
+
+    public GatewayRateLimitOptions RateLimit { get; set; } = new();
+
     /// <summary><see cref="SnapshotPath"/>, or the default file name for this node's group and id.</summary>
     public string ResolveSnapshotPath() =>
         Path.GetFullPath(SnapshotPath ?? Path.Combine("data", $"snapshot-{Group}-{NodeId}.json"));
@@ -135,4 +147,17 @@ public sealed class GatewayLimits
 
     /// <summary>Request body size limit; null (the default) streams bodies of any size.</summary>
     public long? MaxRequestBodySize { get; set; }
+}
+
+/// <summary>Per-node settings of rate limiting (section <c>Gatehouse:Gateway:RateLimit</c>).</summary>
+public sealed class GatewayRateLimitOptions
+{
+    /// <summary>
+    /// How many gateways share the group's limits. While Redis is unavailable, the <c>local</c> fallback admits
+    /// 1/GatewayCount of a limit on each node, so the group stays near the limit. Values below 1 count as 1.
+    /// </summary>
+    public int GatewayCount { get; set; } = 1;
+
+    /// <summary>How often an unavailable Redis is probed (PING) to switch shared limiting back on.</summary>
+    public TimeSpan RedisProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

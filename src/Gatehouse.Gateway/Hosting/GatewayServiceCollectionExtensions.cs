@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Gatehouse.Gateway.ConfigSync;
 using Gatehouse.Gateway.Filters.RateLimiting;
+using Gatehouse.Gateway.Filters.RateLimiting.Distributed;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.LoadBalancing;
 using Gatehouse.Gateway.Model;
@@ -10,6 +11,7 @@ using Gatehouse.Gateway.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Gatehouse.Gateway.Hosting;
@@ -25,7 +27,10 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SnapshotState>();
         services.TryAddSingleton<NodeStateRegistry>();
-        services.TryAddSingleton<RateLimiterRegistry>();
+        services.TryAddSingleton(sp => RedisRateLimitBackend.Create(
+            sp.GetRequiredService<IOptions<GatewayOptions>>(), sp.GetRequiredService<ILogger<RedisRateLimitBackend>>()));
+        services.TryAddSingleton(sp => new RateLimiterRegistry(
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RedisRateLimitBackend>()));
         services.TryAddSingleton<Resilience.ResilienceRegistry>();
         services.TryAddSingleton(RouterPipeline.Default);
         services.TryAddSingleton<ILoadBalancerProvider>(_ => LoadBalancerRegistry.CreateDefault());

@@ -170,7 +170,7 @@ internal sealed class SnapshotCompiler
     /// <summary>Rate limits of every level that sets one, outermost first; each level is its own limiter.</summary>
     private IGatewayFilter[] CompileFilters(PolicyConfig? global, ServiceConfig service, ApiConfig api, HashSet<string> scopes)
     {
-        var limiters = new List<KeyedRateLimiter>(3);
+        var limiters = new List<IRateLimiter>(3);
         void Add(string scope, RateLimitConfig? config)
         {
             if (config is not null)

@@ -104,6 +104,8 @@ internal static class ConfigFixtures
                 WindowMs = 2000,
                 Burst = 10,
                 Key = new RateLimitKeyConfig { Source = RateLimitKeySource.Header, Name = "X-User" },
+                Store = RateLimitStore.Redis,
+                Fallback = RateLimitFallback.FailOpen,
             },
         };
 

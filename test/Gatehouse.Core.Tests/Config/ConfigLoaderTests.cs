@@ -117,6 +117,28 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Parse_UnknownRateLimitStoreAndFallback_NameTheFieldsAndTheChoices()
+    {
+        var yaml = "global:\n  rateLimit:\n    limit: 10\n    store: memcached\n    fallback: panic\n";
+
+        var errors = ConfigFixtures.YamlErrors(yaml);
+
+        Assert.Equal(
+            ["global.rateLimit.store: expected one of local, redis, found the text \"memcached\" (line 4, column 5)",
+             "global.rateLimit.fallback: expected one of local, failOpen, failClosed, found the text \"panic\" (line 5, column 5)"],
+            errors.Select(e => $"{e.Entry}: {e.Message}"));
+    }
+
+    [Fact]
+    public void Parse_RedisStoreWithFallback_Loads()
+    {
+        var config = ConfigLoader.Parse("global:\n  rateLimit: { limit: 10, store: redis, fallback: failClosed }\n", "t.yaml", ConfigFormat.Yaml);
+
+        Assert.Equal(RateLimitStore.Redis, config.Global!.RateLimit!.Store);
+        Assert.Equal(RateLimitFallback.FailClosed, config.Global.RateLimit.Fallback);
+    }
+
+    [Fact]
     public void Parse_ValidationErrorForMissingKey_GetsTheLineOfItsParent()
     {
         var yaml = "services:\n  - name: a\n    nodes:\n      - id: n1\n        loc: dc1\n";

@@ -12,7 +12,7 @@ namespace Gatehouse.Gateway.Filters.RateLimiting;
 /// past <see cref="MaxKeys"/> new keys share one overflow cell, so a flood of random keys cannot grow memory
 /// without bound (those keys are then limited together, which errs on the side of protecting the upstream).
 /// </remarks>
-internal sealed class KeyedRateLimiter
+internal sealed class KeyedRateLimiter : IRateLimiter
 {
     public const int MaxKeys = 100_000;
 
@@ -42,6 +42,9 @@ internal sealed class KeyedRateLimiter
     public RateLimitConfig Config { get; }
 
     public long TimestampFrequency => _time.TimestampFrequency;
+
+    /// <inheritdoc/>
+    public ValueTask<RateLimitDecision> AcquireAsync(ReadOnlySpan<char> key) => new(TryAcquire(key));
 
     /// <summary>Counts one request for <paramref name="key"/>; an empty key uses the shared counter.</summary>
     public RateLimitDecision TryAcquire(ReadOnlySpan<char> key)

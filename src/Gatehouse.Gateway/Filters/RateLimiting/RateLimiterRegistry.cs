@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Filters.RateLimiting.Distributed;
 
 namespace Gatehouse.Gateway.Filters.RateLimiting;
 
@@ -9,17 +10,21 @@ namespace Gatehouse.Gateway.Filters.RateLimiting;
 /// </summary>
 internal sealed class RateLimiterRegistry
 {
-    private readonly ConcurrentDictionary<string, KeyedRateLimiter> _limiters = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IRateLimiter> _limiters = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
+    private readonly RedisRateLimitBackend _redis;
 
-    public RateLimiterRegistry(TimeProvider time)
+    /// <param name="time">Clock of the local limiters.</param>
+    /// <param name="redis">The shared store for limits with <c>store: redis</c>; none means those use their fallback.</param>
+    public RateLimiterRegistry(TimeProvider time, RedisRateLimitBackend? redis = null)
     {
         _time = time;
+        _redis = redis ?? RedisRateLimitBackend.None;
     }
 
     /// <param name="scope">The level: <c>global</c>, <c>service:NAME</c> or <c>api:SERVICE/ID</c>.</param>
     /// <param name="config">The limit at that level.</param>
-    public KeyedRateLimiter GetOrCreate(string scope, RateLimitConfig config)
+    public IRateLimiter GetOrCreate(string scope, RateLimitConfig config)
     {
         var existing = _limiters.GetValueOrDefault(scope);
         if (existing is not null && existing.Config == config)
@@ -27,7 +32,9 @@ internal sealed class RateLimiterRegistry
             return existing;
         }
 
-        var created = new KeyedRateLimiter(config, _time);
+        IRateLimiter created = config.Store == RateLimitStore.Redis
+            ? new RedisRateLimiter(scope, config, _redis, _time)
+            : new KeyedRateLimiter(config, _time);
         _limiters[scope] = created;
         return created;
     }
