@@ -19,6 +19,10 @@ public sealed class RegistryScenarioTests
         await using var cluster = await ScenarioCluster.StartAsync();
         await cluster.CreateGroupAsync(Group);
         var gateway = cluster.StartGateway(Group, "gw-registry", TimeSpan.FromSeconds(10));
+
+        // The admin must know the gateway as live before the nodes register, or their versions arrive only with the
+        // timed pull rather than by push.
+        await cluster.WaitReadyAsync(Group, gateway, await cluster.AdminVersionAsync(Group));
         var a = StartNode(cluster, "orders-a");
         var b = StartNode(cluster, "orders-b");
 

@@ -15,7 +15,7 @@ internal sealed class ScenarioCluster : IAsyncDisposable
     public const string Token = "scenario-admin-token";
     public const string Secret = "scenario-control-secret";
     public const string RegistryToken = "scenario-registry-token";
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private readonly string _dir = Directory.CreateTempSubdirectory("gatehouse-push-").FullName;
     private readonly List<GatehouseProcess> _processes = [];
