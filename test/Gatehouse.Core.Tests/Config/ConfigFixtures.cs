@@ -83,6 +83,8 @@ internal static class ConfigFixtures
                 Burst = 10,
                 Key = new RateLimitKeyConfig { Source = RateLimitKeySource.Header, Name = "X-User" },
             },
+            IpAccess = new IpAccessConfig { Allow = ["10.0.0.0/8", "2001:db8::/32"], Deny = ["10.9.0.0/16"] },
+            Limits = new RequestLimitsConfig { MaxBodyBytes = 1 << 20 },
         };
 
         return new GatewayConfig
