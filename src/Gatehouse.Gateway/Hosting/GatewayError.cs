@@ -13,6 +13,9 @@ public enum GatewayError
     BadRequest,
     PayloadTooLarge,
     RateLimited,
+    Forbidden,
+    UriTooLong,
+    LoopDetected,
 }
 
 /// <summary>Status, code and title of each <see cref="GatewayError"/>; the codes are a public contract.</summary>
@@ -30,6 +33,9 @@ public static class GatewayErrors
         GatewayError.BadRequest => 400,
         GatewayError.PayloadTooLarge => 413,
         GatewayError.RateLimited => 429,
+        GatewayError.Forbidden => 403,
+        GatewayError.UriTooLong => 414,
+        GatewayError.LoopDetected => 508,
         _ => 500,
     };
 
@@ -45,6 +51,9 @@ public static class GatewayErrors
         GatewayError.BadRequest => "bad_request",
         GatewayError.PayloadTooLarge => "payload_too_large",
         GatewayError.RateLimited => "rate_limited",
+        GatewayError.Forbidden => "forbidden",
+        GatewayError.UriTooLong => "uri_too_long",
+        GatewayError.LoopDetected => "loop_detected",
         _ => "internal_error",
     };
 
@@ -60,6 +69,9 @@ public static class GatewayErrors
         GatewayError.BadRequest => "The request is malformed",
         GatewayError.PayloadTooLarge => "The request body is too large",
         GatewayError.RateLimited => "Too many requests",
+        GatewayError.Forbidden => "The client is not allowed to call this API",
+        GatewayError.UriTooLong => "The request target is too long",
+        GatewayError.LoopDetected => "The request has passed through too many gateways",
         _ => "Internal gateway error",
     };
 }

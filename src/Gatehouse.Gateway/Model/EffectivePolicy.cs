@@ -26,4 +26,7 @@ public sealed record EffectivePolicy
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     public bool RetryOnConnectFailure { get; init; } = true;
+
+    /// <summary><c>limits.maxBodyBytes</c>; null for no per-API limit.</summary>
+    public long? MaxBodyBytes { get; init; }
 }

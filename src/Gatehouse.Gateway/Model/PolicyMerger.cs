@@ -18,6 +18,7 @@ internal static class PolicyMerger
             ResponseHeadersTimeout = Ms(api?.Timeouts?.ResponseHeadersMs ?? service?.Timeouts?.ResponseHeadersMs ?? global?.Timeouts?.ResponseHeadersMs) ?? d.ResponseHeadersTimeout,
             IdleTimeout = Ms(api?.Timeouts?.IdleMs ?? service?.Timeouts?.IdleMs ?? global?.Timeouts?.IdleMs) ?? d.IdleTimeout,
             RetryOnConnectFailure = api?.Retry?.OnConnectFailure ?? service?.Retry?.OnConnectFailure ?? global?.Retry?.OnConnectFailure ?? d.RetryOnConnectFailure,
+            MaxBodyBytes = api?.Limits?.MaxBodyBytes ?? service?.Limits?.MaxBodyBytes ?? global?.Limits?.MaxBodyBytes,
         };
     }
 
