@@ -17,6 +17,8 @@ internal sealed class RequestGuard
     /// <summary>Hop counter each gateway increments; over <see cref="GatewayLimits.MaxHops"/> the request is refused.</summary>
     public const string HopsHeader = "X-Gatehouse-Hops";
 
+    private const string KestrelMovedContentLength = "X-Content-Length";
+
     private static readonly KeyValuePair<string, string>[] CloseConnection = [new("Connection", "close")];
 
     private readonly GatewayLimits _limits;
@@ -108,7 +110,9 @@ internal sealed class RequestGuard
         var contentLength = headers[HeaderNames.ContentLength];
         if (transferEncoding.Count > 0)
         {
-            if (contentLength.Count > 0)
+            // Kestrel lets Transfer-Encoding win and hands the application the length renamed to X-Content-Length
+            // (so it is not mistaken for the body's); a client has no reason to send that name with a chunked body.
+            if (contentLength.Count > 0 || headers.ContainsKey(KestrelMovedContentLength))
             {
                 return "The request has both Transfer-Encoding and Content-Length.";
             }
