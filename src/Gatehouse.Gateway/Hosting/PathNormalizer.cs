@@ -56,13 +56,32 @@ internal static class PathNormalizer
             }
         }
 
-        if (!span.Contains("//", StringComparison.Ordinal) && !span.Contains("/.", StringComparison.Ordinal))
+        if (!span.Contains("//", StringComparison.Ordinal) && !HasDotSegment(span))
         {
             return true;
         }
 
         normalized = Rebuild(span);
         return true;
+    }
+
+    /// <summary>True when a segment is exactly "." or ".." (not ".well-known" or "..b").</summary>
+    private static bool HasDotSegment(ReadOnlySpan<char> path)
+    {
+        var index = path.IndexOf("/.", StringComparison.Ordinal);
+        while (index >= 0)
+        {
+            var rest = path[(index + 2)..];
+            if (rest.IsEmpty || rest[0] == '/' || (rest[0] == '.' && (rest.Length == 1 || rest[1] == '/')))
+            {
+                return true;
+            }
+
+            path = rest;
+            index = path.IndexOf("/.", StringComparison.Ordinal);
+        }
+
+        return false;
     }
 
     /// <summary>Collapses slashes and resolves dot segments; only reached for paths that may need it.</summary>
