@@ -11,7 +11,7 @@ public class IpAccessFilterTests
         new([.. levels.Select(l => IpAccessFilter.Compile(l.Level, new IpAccessConfig { Allow = l.Allow, Deny = l.Deny }))]);
 
     private static string? RefusedBy(IpAccessFilter filter, string address) =>
-        filter.Admits(IpRange.ToUInt128(IPAddress.Parse(address)))?.Level;
+        filter.FirstRefusing(IpRange.ToUInt128(IPAddress.Parse(address)))?.Level;
 
     [Fact]
     public void DenyWinsOverAllowInTheSameLevel()
@@ -49,7 +49,7 @@ public class IpAccessFilterTests
     [Fact]
     public void NoAddress_RefusedOnlyByAnAllowList()
     {
-        Assert.Null(Filter(("global", [], ["0.0.0.0/0"])).Admits(null));
-        Assert.Equal("api", Filter(("api", ["0.0.0.0/0"], [])).Admits(null)?.Level);
+        Assert.Null(Filter(("global", [], ["0.0.0.0/0"])).FirstRefusing(null));
+        Assert.Equal("api", Filter(("api", ["0.0.0.0/0"], [])).FirstRefusing(null)?.Level);
     }
 }

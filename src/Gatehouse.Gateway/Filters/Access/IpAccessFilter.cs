@@ -25,7 +25,7 @@ internal sealed class IpAccessFilter : IGatewayFilter
     public ValueTask<bool> OnRequestAsync(HttpContext context)
     {
         var address = ClientIp.Get(context);
-        if (Admits(address is null ? null : IpRange.ToUInt128(address)) is not { } refused)
+        if (FirstRefusing(address is null ? null : IpRange.ToUInt128(address)) is not { } refused)
         {
             return ValueTask.FromResult(true);
         }
@@ -35,7 +35,7 @@ internal sealed class IpAccessFilter : IGatewayFilter
 
     /// <summary>Null when every level admits the address; otherwise the first level that refuses it.</summary>
     /// <param name="address">The client address, or null when the request has none (only an allow list refuses it).</param>
-    internal IpAccessRule? Admits(UInt128? address)
+    internal IpAccessRule? FirstRefusing(UInt128? address)
     {
         foreach (var rule in _rules)
         {
