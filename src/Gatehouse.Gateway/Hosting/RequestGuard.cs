@@ -30,8 +30,19 @@ internal sealed class RequestGuard
         _limits = options.Value.Limits;
         _trustedProxies = trustedProxies;
 
+        // Checked at start: a zero limit would refuse every request, which is never what was meant.
+        if (_limits.MaxHops < 1)
+        {
+            throw new InvalidOperationException($"{GatewayOptions.Section}:Limits:MaxHops must be 1 or more, got {_limits.MaxHops}.");
+        }
+
+        if (_limits.MaxUrlLength < 1)
+        {
+            throw new InvalidOperationException($"{GatewayOptions.Section}:Limits:MaxUrlLength must be 1 or more, got {_limits.MaxUrlLength}.");
+        }
+
         // The outgoing counter values as strings made once, so setting the header allocates nothing.
-        _hopValues = new string[Math.Max(_limits.MaxHops, 0) + 1];
+        _hopValues = new string[_limits.MaxHops];
         for (var i = 0; i < _hopValues.Length; i++)
         {
             _hopValues[i] = (i + 1).ToString(CultureInfo.InvariantCulture);
@@ -78,7 +89,7 @@ internal sealed class RequestGuard
             }
         }
 
-        headers[HopsHeader] = hops < _hopValues.Length ? _hopValues[hops] : (hops + 1).ToString(CultureInfo.InvariantCulture);
+        headers[HopsHeader] = _hopValues[hops];
 
         // :: Path rule: what is matched is what is forwarded.
         var path = request.Path.Value;

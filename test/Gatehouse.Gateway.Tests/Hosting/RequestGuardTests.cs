@@ -1,5 +1,6 @@
 using Gatehouse.Gateway.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace Gatehouse.Gateway.Tests.Hosting;
 
@@ -34,6 +35,18 @@ public class RequestGuardTests
         Assert.Contains("single 'chunked'", RequestGuard.FramingProblem(Headers(("Transfer-Encoding", ["chunked", "chunked"]))));
         Assert.Contains("more than one", RequestGuard.FramingProblem(Headers(("Content-Length", ["3", "3"]))));
         Assert.Contains("more than one", RequestGuard.FramingProblem(Headers(("Content-Length", ["3, 4"]))));
+    }
+
+    [Theory]
+    [InlineData(0, 8192, "Limits:MaxHops must be 1 or more, got 0")]
+    [InlineData(8, 0, "Limits:MaxUrlLength must be 1 or more, got 0")]
+    public void Constructor_ZeroLimits_RefusedAtStart(int maxHops, int maxUrlLength, string message)
+    {
+        var options = Options.Create(new GatewayOptions { Limits = new GatewayLimits { MaxHops = maxHops, MaxUrlLength = maxUrlLength } });
+
+        var error = Assert.Throws<InvalidOperationException>(() => new RequestGuard(options, new TrustedProxies([])));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
