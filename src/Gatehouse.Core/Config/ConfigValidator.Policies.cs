@@ -13,6 +13,8 @@ public static partial class ConfigValidator
     /// <para>Hash key: source <c>header</c> requires <c>name</c>, an HTTP token; source <c>query</c> requires
     /// <c>name</c> without spaces, '&amp;', '=' or '#'; <c>clientIp</c> and <c>path</c> take no name.</para>
     /// <para>Timeouts: each, when given, 1 ms to 1 day (86400000 ms).</para>
+    /// <para>IP access: every allow / deny entry an address or CIDR block (see <see cref="Net.IpRange.TryParse"/>);
+    /// <c>limits.maxBodyBytes</c> 0 or more.</para>
     /// </remarks>
     private static void ValidatePolicy(Errors errors, string entry, PolicyConfig policy, bool apiLevel = false)
     {
@@ -47,6 +49,29 @@ public static partial class ConfigValidator
         if (policy.RateLimit is { } rateLimit)
         {
             ValidateRateLimit(errors, $"{entry}.rateLimit", rateLimit);
+        }
+
+        if (policy.IpAccess is { } ipAccess)
+        {
+            CheckAddressList(errors, $"{entry}.ipAccess.allow", ipAccess.Allow);
+            CheckAddressList(errors, $"{entry}.ipAccess.deny", ipAccess.Deny);
+        }
+
+        if (policy.Limits?.MaxBodyBytes is < 0)
+        {
+            errors.Add($"{entry}.limits.maxBodyBytes", $"must be 0 or more, got {policy.Limits.MaxBodyBytes}");
+        }
+    }
+
+    /// <summary>Each entry an IPv4/IPv6 address or a CIDR block with no host bits set past the prefix.</summary>
+    private static void CheckAddressList(Errors errors, string entry, IReadOnlyList<string>? list)
+    {
+        for (var i = 0; i < (list?.Count ?? 0); i++)
+        {
+            if (!Net.IpRange.TryParse(list![i], out _, out var error))
+            {
+                errors.Add(ConfigEntries.Index(entry, i), error!);
+            }
         }
     }
 

@@ -26,6 +26,12 @@ public sealed record PolicyConfig
     /// request must pass every level that sets one.
     /// </summary>
     public RateLimitConfig? RateLimit { get; init; }
+
+    /// <summary>Client address allow / deny lists. Stacked like <see cref="RateLimit"/>: every level that sets one applies.</summary>
+    public IpAccessConfig? IpAccess { get; init; }
+
+    /// <summary>Request limits (body size), merged field by field.</summary>
+    public RequestLimitsConfig? Limits { get; init; }
 }
 
 /// <summary>Which balancer picks the node, and its parameters. Merged as a whole, not per field.</summary>

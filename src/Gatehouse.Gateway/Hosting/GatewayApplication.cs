@@ -53,6 +53,7 @@ public static class GatewayApplication
         var app = builder.Build();
         var resolved = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
         var handler = app.Services.GetRequiredService<GatewayRequestHandler>();
+        var guard = app.Services.GetRequiredService<RequestGuard>();
         var control = app.Services.GetRequiredService<ControlEndpoints>();
         var controlPort = resolved.ControlPort;
 
@@ -60,7 +61,7 @@ public static class GatewayApplication
         // one comparison instead of a routing table on every proxied request.
         app.Run(context => context.Connection.LocalPort == controlPort
             ? control.InvokeAsync(context)
-            : handler.InvokeAsync(context));
+            : guard.InvokeAsync(context, handler));
         return app;
     }
 
@@ -78,6 +79,15 @@ public static class GatewayApplication
         // gateway; Kestrel still rejects anything past twice the configured size on its own.
         kestrel.Limits.MaxRequestHeadersTotalSize = Math.Max(options.Limits.MaxRequestHeadersTotalSize * 2, 64 * 1024);
         kestrel.Limits.MaxRequestHeaderCount = Math.Max(options.Limits.MaxRequestHeaderCount * 2, 100);
-        kestrel.Limits.MaxRequestLineSize = Math.Max(kestrel.Limits.MaxRequestLineSize, 16 * 1024);
+        kestrel.Limits.MaxRequestLineSize = Math.Max(Math.Max(kestrel.Limits.MaxRequestLineSize, 16 * 1024), options.Limits.MaxUrlLength * 2);
+
+        // Slow clients (slowloris): a connection has this long for its request headers, idle keep-alive connections
+        // are closed, and an upload slower than the minimum rate (after a grace period) is cut off.
+        kestrel.Limits.RequestHeadersTimeout = options.Limits.RequestHeadersTimeout;
+        kestrel.Limits.KeepAliveTimeout = options.Limits.KeepAliveTimeout;
+        kestrel.Limits.MinRequestBodyDataRate = options.Limits.MinRequestBodyBytesPerSecond > 0
+            ? new MinDataRate(options.Limits.MinRequestBodyBytesPerSecond, options.Limits.MinRequestBodyGracePeriod)
+            : null;
+        kestrel.Limits.MaxConcurrentConnections = options.Limits.MaxConcurrentConnections;
     }
 }

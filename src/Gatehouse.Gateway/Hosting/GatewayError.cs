@@ -14,6 +14,9 @@ public enum GatewayError
     PayloadTooLarge,
     RateLimited,
     CircuitOpen,
+    Forbidden,
+    UriTooLong,
+    LoopDetected,
 }
 
 /// <summary>Status, code and title of each <see cref="GatewayError"/>; the codes are a public contract.</summary>
@@ -32,6 +35,9 @@ public static class GatewayErrors
         GatewayError.PayloadTooLarge => 413,
         GatewayError.RateLimited => 429,
         GatewayError.CircuitOpen => 503,
+        GatewayError.Forbidden => 403,
+        GatewayError.UriTooLong => 414,
+        GatewayError.LoopDetected => 508,
         _ => 500,
     };
 
@@ -48,6 +54,9 @@ public static class GatewayErrors
         GatewayError.PayloadTooLarge => "payload_too_large",
         GatewayError.RateLimited => "rate_limited",
         GatewayError.CircuitOpen => "circuit_open",
+        GatewayError.Forbidden => "forbidden",
+        GatewayError.UriTooLong => "uri_too_long",
+        GatewayError.LoopDetected => "loop_detected",
         _ => "internal_error",
     };
 
@@ -64,6 +73,9 @@ public static class GatewayErrors
         GatewayError.PayloadTooLarge => "The request body is too large",
         GatewayError.RateLimited => "Too many requests",
         GatewayError.CircuitOpen => "The circuit breaker of the API is open",
+        GatewayError.Forbidden => "The client is not allowed to call this API",
+        GatewayError.UriTooLong => "The request target is too long",
+        GatewayError.LoopDetected => "The request has passed through too many gateways",
         _ => "Internal gateway error",
     };
 }

@@ -72,6 +72,13 @@ public sealed class GatewayOptions
 
     public GatewayRateLimitOptions RateLimit { get; set; } = new();
 
+    /// <summary>
+    /// Addresses or CIDR blocks of proxies in front of the gateway (L7 balancers, CDNs) whose
+    /// <c>X-Forwarded-For</c> is believed. Default none: the client address is the TCP peer and any
+    /// <c>X-Forwarded-For</c> a client sends is only passed on, never used for IP lists, rate-limit or hash keys.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
     /// <summary><see cref="SnapshotPath"/>, or the default file name for this node's group and id.</summary>
     public string ResolveSnapshotPath() =>
         Path.GetFullPath(SnapshotPath ?? Path.Combine("data", $"snapshot-{Group}-{NodeId}.json"));
@@ -147,6 +154,36 @@ public sealed class GatewayLimits
 
     /// <summary>Request body size limit; null (the default) streams bodies of any size.</summary>
     public long? MaxRequestBodySize { get; set; }
+
+    /// <summary>Length of the request target (path and query as sent); longer gets 414 <c>uri_too_long</c>.</summary>
+    public int MaxUrlLength { get; set; } = 8 * 1024;
+
+    /// <summary>
+    /// Gateways a request may already have passed (the <c>X-Gatehouse-Hops</c> header each one increments) before
+    /// this one refuses it with 508 <c>loop_detected</c>: a mapping that points back at a gateway would otherwise
+    /// loop until connections run out.
+    /// </summary>
+    public int MaxHops { get; set; } = 8;
+
+    /// <summary>
+    /// Time a client has to send the whole request line and headers (Kestrel's RequestHeadersTimeout). Short enough
+    /// that connections dribbling headers (slowloris) are closed before they add up.
+    /// </summary>
+    public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long an idle keep-alive connection is kept open (Kestrel's KeepAliveTimeout).</summary>
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(75);
+
+    /// <summary>
+    /// Slowest accepted request body upload in bytes per second, averaged after <see cref="MinRequestBodyGracePeriod"/>
+    /// (Kestrel's MinRequestBodyDataRate); 0 turns the check off.
+    /// </summary>
+    public double MinRequestBodyBytesPerSecond { get; set; } = 240;
+
+    public TimeSpan MinRequestBodyGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Open connections accepted at once on the traffic port; null (the default) for no limit.</summary>
+    public long? MaxConcurrentConnections { get; set; }
 }
 
 /// <summary>Per-node settings of rate limiting (section <c>Gatehouse:Gateway:RateLimit</c>).</summary>

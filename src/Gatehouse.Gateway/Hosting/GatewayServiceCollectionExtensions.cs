@@ -56,6 +56,8 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<ConfigApplier>();
         services.TryAddSingleton<Health.NodeHealthUpdater>();
         services.TryAddSingleton<GatewayRequestHandler>();
+        services.TryAddSingleton(sp => new TrustedProxies(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.TrustedProxies));
+        services.TryAddSingleton<RequestGuard>();
         services.TryAddSingleton<ConfigPullSignal>();
         services.TryAddSingleton<ConfigPushEndpoint>();
         services.TryAddSingleton<ControlEndpoints>();

@@ -32,4 +32,7 @@ public sealed record EffectivePolicy
 
     /// <summary>Null when no breaker applies to the API.</summary>
     public CircuitBreakerPolicy? CircuitBreaker { get; init; }
+
+    /// <summary><c>limits.maxBodyBytes</c>; null for no per-API limit.</summary>
+    public long? MaxBodyBytes { get; init; }
 }

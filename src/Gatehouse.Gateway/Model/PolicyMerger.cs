@@ -20,6 +20,7 @@ internal static partial class PolicyMerger
             RequestTimeout = Ms(api?.Timeouts?.RequestMs ?? service?.Timeouts?.RequestMs ?? global?.Timeouts?.RequestMs) ?? d.RequestTimeout,
             Retry = MergeRetry(api?.Retry, service?.Retry, global?.Retry),
             CircuitBreaker = MergeCircuitBreaker(api?.CircuitBreaker, service?.CircuitBreaker, global?.CircuitBreaker),
+            MaxBodyBytes = api?.Limits?.MaxBodyBytes ?? service?.Limits?.MaxBodyBytes ?? global?.Limits?.MaxBodyBytes,
         };
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Gatehouse.Core.Config;
 using Gatehouse.Gateway.Filters;
+using Gatehouse.Gateway.Filters.Access;
 using Gatehouse.Gateway.Filters.RateLimiting;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Hosting;
@@ -154,7 +155,7 @@ internal sealed class SnapshotCompiler
             api.LaneIndex = laneIndex;
             api.Invoker = _clients.GetInvoker(UpstreamTransportSettings.For(policy));
             api.ForwardOptions = new ForwardOptions(policy.ResponseHeadersTimeout, policy.IdleTimeout);
-            api.Filters = CompileFilters(global, service, config, rateLimitScopes);
+            api.Filters = CompileFilters(global, service, config, policy, rateLimitScopes);
             api.Resilience = _resilience.Compile(service.Name, config.Id, policy, nodes);
             if (_metrics is not null)
             {
@@ -167,9 +168,38 @@ internal sealed class SnapshotCompiler
         return new ServiceModel(service.Name, nodes, apis, new ApiMatcher(apis), lanes.ToArray());
     }
 
-    /// <summary>Rate limits of every level that sets one, outermost first; each level is its own limiter.</summary>
-    private IGatewayFilter[] CompileFilters(PolicyConfig? global, ServiceConfig service, ApiConfig api, HashSet<string> scopes)
+    /// <summary>
+    /// The API's inbound filters, cheapest refusal first: IP lists (stacked, every level that sets one), the body
+    /// limit (merged), then rate limits (each level its own limiter, outermost first), so refused callers never
+    /// spend rate-limit tokens.
+    /// </summary>
+    private IGatewayFilter[] CompileFilters(PolicyConfig? global, ServiceConfig service, ApiConfig api, EffectivePolicy policy,
+        HashSet<string> scopes)
     {
+        var filters = new List<IGatewayFilter>(3);
+        var ipRules = new List<IpAccessRule>(3);
+        void AddIpAccess(string level, IpAccessConfig? config)
+        {
+            // An entry with both lists empty admits everyone; it needs no check.
+            if (config is not null && (config.Allow.Count > 0 || config.Deny.Count > 0))
+            {
+                ipRules.Add(IpAccessFilter.Compile(level, config));
+            }
+        }
+
+        AddIpAccess(EffectivePolicyView.Global, global?.IpAccess);
+        AddIpAccess(EffectivePolicyView.Service, service.Policy?.IpAccess);
+        AddIpAccess(EffectivePolicyView.Api, api.Policy?.IpAccess);
+        if (ipRules.Count > 0)
+        {
+            filters.Add(new IpAccessFilter(ipRules.ToArray()));
+        }
+
+        if (policy.MaxBodyBytes is { } maxBodyBytes)
+        {
+            filters.Add(new BodyLimitFilter(maxBodyBytes));
+        }
+
         var limiters = new List<IRateLimiter>(3);
         void Add(string scope, RateLimitConfig? config)
         {
@@ -183,7 +213,12 @@ internal sealed class SnapshotCompiler
         Add("global", global?.RateLimit);
         Add($"service:{service.Name.ToLowerInvariant()}", service.Policy?.RateLimit);
         Add($"api:{service.Name.ToLowerInvariant()}/{api.Id}", api.Policy?.RateLimit);
-        return limiters.Count == 0 ? [] : [new RateLimitFilter(limiters.ToArray())];
+        if (limiters.Count > 0)
+        {
+            filters.Add(new RateLimitFilter(limiters.ToArray()));
+        }
+
+        return filters.Count == 0 ? [] : filters.ToArray();
     }
 
     private NodeModel CompileNode(string serviceName, NodeConfig node)

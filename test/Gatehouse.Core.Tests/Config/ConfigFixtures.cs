@@ -107,6 +107,8 @@ internal static class ConfigFixtures
                 Store = RateLimitStore.Redis,
                 Fallback = RateLimitFallback.FailOpen,
             },
+            IpAccess = new IpAccessConfig { Allow = ["10.0.0.0/8", "2001:db8::/32"], Deny = ["10.9.0.0/16"] },
+            Limits = new RequestLimitsConfig { MaxBodyBytes = 1 << 20 },
         };
 
         return new GatewayConfig

@@ -54,6 +54,33 @@ public class PolicyViewTests
     }
 
     [Fact]
+    public async Task GetPolicy_IpAccessStacked_LimitsFieldByField()
+    {
+        await using var gw = await GatewayTestHost.StartAsync("""
+            global:
+              ipAccess: { deny: [ "192.0.2.0/24" ] }
+              limits: { maxBodyBytes: 1000 }
+            services:
+              - name: s
+                policy: { ipAccess: { allow: [ "10.0.0.0/8" ] } }
+                nodes: [ { address: "http://127.0.0.1:9" } ]
+                apis:
+                  - id: a
+                    path: /a
+                    policy: { ipAccess: { allow: [ "10.1.0.0/16" ] }, limits: { maxBodyBytes: 10 } }
+            """);
+
+        var view = await gw.Control.GetFromJsonAsync<JsonElement>("/control/policy?service=s&api=a");
+
+        var ipAccess = Member(view, "ipAccess");
+        Assert.Equal("stack", ipAccess.GetProperty("merge").GetString());
+        Assert.Equal(["global", "service", "api"], ipAccess.GetProperty("levels").EnumerateArray().Select(l => l.GetProperty("source").GetString()));
+        Assert.Equal("192.0.2.0/24", ipAccess.GetProperty("levels")[0].GetProperty("value").GetProperty("deny")[0].GetString());
+        var maxBody = Member(view, "limits.maxBodyBytes");
+        Assert.Equal(("api", 10), (maxBody.GetProperty("source").GetString(), maxBody.GetProperty("value").GetInt32()));
+    }
+
+    [Fact]
     public async Task GetPolicy_FollowsReload()
     {
         await using var gw = await GatewayTestHost.StartAsync(Config);

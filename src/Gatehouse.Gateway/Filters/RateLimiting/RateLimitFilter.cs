@@ -74,7 +74,8 @@ internal sealed class RateLimitFilter : IGatewayFilter
         {
             case RateLimitKeySource.ClientIp:
                 // Formatted into a stack buffer: no string per request for an address already seen.
-                var address = context.Connection.RemoteIpAddress;
+                // The same client address the IP lists and the hash key use (trusted proxies applied).
+                var address = ClientIp.Get(context);
                 if (address is null)
                 {
                     return [];
