@@ -40,6 +40,9 @@ internal sealed partial class AdminTokens(IOptions<AdminOptions> options, ILogge
         _hashes = stored;
     }
 
+    /// <summary>True when <paramref name="hash"/> (see <see cref="Hash"/>) is the configured or generated admin token's.</summary>
+    public bool IsKnownHash(string hash) => _hashes.Contains(hash);
+
     /// <summary>Null when the request carries a known bearer token, else the 401 to answer with.</summary>
     public ProblemHttpResult? Check(HttpRequest request)
     {
