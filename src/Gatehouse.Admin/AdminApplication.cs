@@ -54,12 +54,14 @@ public static class AdminApplication
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<WriteGate>();
         builder.Services.AddSingleton<AdminTokens>();
+        builder.Services.AddSingleton<UserDirectory>();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<CurrentActor>();
         builder.Services.AddSingleton<ControlSignatureCheck>();
         builder.Services.AddScoped<ConfigWriter>();
         builder.Services.AddScoped<GrayWriter>();
         builder.Services.AddGatewayNotifier();
         builder.Services.AddScoped<RegistryService>();
-        builder.Services.AddSingleton<RegistryAuth>();
         builder.Services.AddSingleton<RegistrySweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RegistrySweeper>());
         configure?.Invoke(builder);
@@ -83,37 +85,17 @@ public static class AdminApplication
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        var tokens = app.Services.GetRequiredService<AdminTokens>();
-        var registryAuth = app.Services.GetRequiredService<RegistryAuth>();
+        app.UseRouting();
+        app.UseAdminAuthentication();
 
-        // A middleware, not an endpoint filter: filters run after body binding, so an unauthenticated caller could
-        // otherwise learn about request validation (and unknown routes) before being told to authenticate.
-        app.Use(async (context, next) =>
-        {
-            var path = context.Request.Path;
-            if (path.StartsWithSegments(RegistryEndpoints.Prefix))
-            {
-                if (registryAuth.Check(context.Request) is { } unregistered)
-                {
-                    await unregistered.ExecuteAsync(context);
-                    return;
-                }
-            }
-            else if (path.StartsWithSegments(ApiPrefix) && !path.StartsWithSegments(GatewayPrefix)
-                && tokens.Check(context.Request) is { } unauthorized)
-            {
-                await unauthorized.ExecuteAsync(context);
-                return;
-            }
-
-            await next(context);
-        });
-
-        app.MapOpenApi();
+        app.MapOpenApi().AllowAdminAnonymous("the API description; it holds no data");
 
         // Liveness for process supervisors and load balancers: cheap, unauthenticated, touches no store.
-        app.MapGet("/healthz", () => Results.Json(new { status = "ok" })).ExcludeFromDescription();
-        var api = app.MapGroup(ApiPrefix);
+        app.MapGet("/healthz", () => Results.Json(new { status = "ok" })).ExcludeFromDescription()
+            .AllowAdminAnonymous("liveness; touches no store");
+
+        // Config endpoints: viewers read, operators write. A group or endpoint may require more (users: admin only).
+        var api = app.MapGroup(ApiPrefix).RequireAdminRole(AdminRole.Viewer, write: AdminRole.Operator);
         GroupEndpoints.Map(api);
         ServiceEndpoints.Map(api);
         ServicePartEndpoints.Map(api);
@@ -121,8 +103,12 @@ public static class AdminApplication
         GroupDocumentEndpoints.Map(api);
         HistoryEndpoints.Map(api);
         GrayEndpoints.Map(api);
-        GatewayEndpoints.Map(app.MapGroup(GatewayPrefix).WithTags("Gateway sync"));
-        RegistryEndpoints.Map(app.MapGroup(RegistryEndpoints.Prefix).WithTags("Registry"));
+        AuthEndpoints.Map(api);
+        UserEndpoints.Map(api);
+        GatewayEndpoints.Map(app.MapGroup(GatewayPrefix).WithTags("Gateway sync")
+            .AllowAdminAnonymous("signed with the control secret; checked by the endpoints"));
+        RegistryEndpoints.Map(app.MapGroup(RegistryEndpoints.Prefix).WithTags("Registry")
+            .RequireAdminRole(AdminRole.Operator).AcceptRegistryToken());
         return app;
     }
 
@@ -133,5 +119,6 @@ public static class AdminApplication
         var db = scope.ServiceProvider.GetRequiredService<AdminDbContext>();
         AdminStorageExtensions.PrepareDatabase(db, options);
         scope.ServiceProvider.GetRequiredService<AdminTokens>().Initialize(db);
+        scope.ServiceProvider.GetRequiredService<UserDirectory>().Bootstrap(db);
     }
 }

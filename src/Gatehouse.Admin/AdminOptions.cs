@@ -25,6 +25,24 @@ public sealed class AdminOptions
     public string? Token { get; set; }
 
     /// <summary>
+    /// Password of the user <c>admin</c> created at first start (when there are no users); when unset one is generated
+    /// and printed once. Ignored once users exist.
+    /// </summary>
+    public string? BootstrapPassword { get; set; }
+
+    /// <summary>Consecutive failed logins that lock a user (default 5).</summary>
+    [Range(1, 1000)]
+    public int LockoutThreshold { get; set; } = 5;
+
+    /// <summary>How long a locked user's logins are refused (default 15 min); an admin can unlock earlier.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long a console login session lasts from login (default 8 h); logout ends it earlier.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>
     /// A gateway node whose last heartbeat is at most this old is live and gets config pushes; older ones are left to
     /// their timed pull (default 30 s, several of the gateways' 5 s heartbeats).
     /// </summary>

@@ -38,12 +38,16 @@ internal static class AllInOne
 
         var registryToken = ReadOrCreateSecret(Path.Combine(dataDir, "registry-token"));
 
+        // The password the user 'admin' gets when the store has no users yet; later starts ignore it.
+        var adminPassword = ReadOrCreateSecret(Path.Combine(dataDir, "admin-password"));
+
         var admin = AdminApplication.Create(
         [
             "--urls", AdminUrl,
             "--Gatehouse:Admin:Database", $"Data Source={Path.Combine(dataDir, "gatehouse.db")}",
             "--Gatehouse:Admin:Token", token,
             "--Gatehouse:Admin:RegistryToken", registryToken,
+            "--Gatehouse:Admin:BootstrapPassword", adminPassword,
             "--Gatehouse:ControlSecret", controlSecret,
         ]);
         await admin.StartAsync();
@@ -74,6 +78,7 @@ internal static class AllInOne
               gateway   http://127.0.0.1:8080   (control http://127.0.0.1:8081)
               admin     {AdminUrl}/api/v1   OpenAPI {AdminUrl}/openapi/v1.json
               admin token (also in data/admin-token): {token}
+              console login: user admin, first password in data/admin-password (change it: PUT /api/v1/auth/password)
               demo services: orders on :5101 and :5102, users on :5201 (registered through the SDK)
             Try:
               curl -H 'serviceName: orders' http://127.0.0.1:8080/orders/42

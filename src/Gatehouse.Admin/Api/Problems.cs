@@ -20,6 +20,9 @@ internal static class Problems
     /// <summary>401: no or a wrong admin token, or a missing or bad control signature.</summary>
     public static ProblemHttpResult Unauthorized(string detail) => Create(StatusCodes.Status401Unauthorized, "Unauthorized", detail);
 
+    /// <summary>403: the caller is known but its role (or a missing CSRF header) does not allow this.</summary>
+    public static ProblemHttpResult Forbidden(string detail) => Create(StatusCodes.Status403Forbidden, "Forbidden", detail);
+
     /// <summary>One validation problem whose <c>errors</c> map is keyed by config entry path, every message kept.</summary>
     public static ValidationProblem Invalid(IEnumerable<ConfigError> errors) =>
         TypedResults.ValidationProblem(

@@ -1,4 +1,5 @@
 using Gatehouse.Admin.Api;
+using Gatehouse.Admin.Security;
 using Gatehouse.Admin.Storage;
 using Gatehouse.Core.Config;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -29,10 +30,8 @@ internal sealed class WriteGate
 /// The write's audit row (<see cref="AuditTarget"/>, with the entry's JSON before and after) is part of that same
 /// <c>SaveChanges</c>, so a refused or failed write leaves no audit row and a published version always has one.
 /// </remarks>
-internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvider time, IConfigPublished published)
+internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvider time, IConfigPublished published, CurrentActor actor)
 {
-    /// <summary>Who is recorded on new versions until users exist.</summary>
-    public const string DefaultActor = "admin";
 
     /// <summary>Applies <paramref name="change"/> to the group and publishes the result as a new version if it validates.</summary>
     public async Task<WriteResult> WriteAsync(string group, AuditTarget audit, string summary, Func<GroupDraft, ProblemHttpResult?> change,
@@ -136,12 +135,12 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         }
     }
 
-    /// <summary>A new audit row for <paramref name="group"/>, by <see cref="DefaultActor"/>, stamped now.</summary>
+    /// <summary>A new audit row for <paramref name="group"/>, by the <see cref="CurrentActor"/>, stamped now.</summary>
     public AuditEntryEntity NewAuditRow(string group, AuditTarget audit, string? before, string? after, long? version,
         string summary) => new()
     {
         Group = group,
-        Actor = DefaultActor,
+        Actor = actor.Name,
         CreatedAt = time.GetUtcNow(),
         Action = audit.Action,
         EntityKind = audit.EntityKind,
@@ -189,7 +188,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
             Version = version,
             Checksum = ConfigChecksum.Compute(config),
             Snapshot = snapshot,
-            Actor = DefaultActor,
+            Actor = actor.Name,
             CreatedAt = time.GetUtcNow(),
             Summary = summary,
         });

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gatehouse.Admin.Api;
+using Gatehouse.Admin.Security;
 using Gatehouse.Admin.Storage;
 using Gatehouse.Core.Config;
 using Microsoft.EntityFrameworkCore;
@@ -20,7 +21,8 @@ internal sealed record ActiveGray(IReadOnlyList<string> Nodes, long Version, Dat
 /// group's latest normal version). Promote and drop go through <see cref="ConfigWriter.WriteAsync"/>, so they are
 /// validated writes that publish a normal version above the gray one, which is what moves the gray nodes on.
 /// </remarks>
-internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter writer, TimeProvider time, IConfigPublished published)
+internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter writer, TimeProvider time, IConfigPublished published,
+    CurrentActor actor)
 {
     /// <summary>The active gray config of <paramref name="group"/>, or null when there is none.</summary>
     public static async Task<ActiveGray?> FindAsync(AdminDbContext db, string group, CancellationToken cancellationToken)
@@ -67,7 +69,7 @@ internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter
                 Version = version,
                 Checksum = ConfigChecksum.Compute(gray),
                 Snapshot = snapshot,
-                Actor = ConfigWriter.DefaultActor,
+                Actor = actor.Name,
                 CreatedAt = time.GetUtcNow(),
                 Summary = summary,
                 Gray = true,

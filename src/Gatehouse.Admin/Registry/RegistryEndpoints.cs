@@ -9,7 +9,8 @@ namespace Gatehouse.Admin.Registry;
 
 /// <summary>
 /// The embedded registry's HTTP API under <c>/api/v1/registry</c> (see <c>docs/admin-api.md</c>, "Registry"):
-/// register, heartbeat and deregister service nodes. Authenticated by <see cref="RegistryAuth"/>.
+/// register, heartbeat and deregister service nodes. Callers: the registry token, or an operator's credentials
+/// (<see cref="Security.AdminAuthentication"/>).
 /// </summary>
 internal static class RegistryEndpoints
 {

@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Gatehouse.Admin.Storage;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -13,6 +11,7 @@ namespace Gatehouse.Admin.Security;
 /// <summary>
 /// The admin API's bearer tokens: the configured one, or one generated at first start, printed once and kept only as a
 /// SHA-256 hash in <c>admin_tokens</c>. Hashes are loaded once, so checking a request needs no database call.
+/// Either one is a token of the bootstrap user <c>admin</c> (<see cref="UserDirectory.TokenAsync"/>).
 /// </summary>
 internal sealed partial class AdminTokens(IOptions<AdminOptions> options, ILogger<AdminTokens> logger, TimeProvider time)
 {
@@ -40,24 +39,11 @@ internal sealed partial class AdminTokens(IOptions<AdminOptions> options, ILogge
         _hashes = stored;
     }
 
-    /// <summary>Null when the request carries a known bearer token, else the 401 to answer with.</summary>
-    public ProblemHttpResult? Check(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return Problems401("an admin token is required: Authorization: Bearer <token>");
-        }
-
-        var token = header[scheme.Length..].Trim();
-        return token.Length > 0 && _hashes.Contains(Hash(token)) ? null : Problems401("the admin token is not valid");
-    }
+    /// <summary>True when <paramref name="hash"/> (see <see cref="Hash"/>) is the configured or generated admin token's.</summary>
+    public bool IsKnownHash(string hash) => _hashes.Contains(hash);
 
     /// <summary>Lower-case hex SHA-256 of the token; comparing hashes keeps the comparison independent of the token's content.</summary>
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-
-    private static ProblemHttpResult Problems401(string detail) => Api.Problems.Unauthorized(detail);
 
     // Warning so it shows under the default log levels: it is printed once, and the operator must copy it now.
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning,

@@ -39,8 +39,18 @@ internal sealed class AdminDbContext(DbContextOptions<AdminDbContext> options) :
     /// <summary>Table <c>registry_leases</c> (added by <see cref="Migrations.AddRegistryLeases"/>).</summary>
     public DbSet<RegistryLeaseEntity> RegistryLeases => Set<RegistryLeaseEntity>();
 
+    /// <summary>Table <c>users</c> (added by <see cref="Migrations.AddUsers"/>, like the two below).</summary>
+    public DbSet<UserEntity> Users => Set<UserEntity>();
+
+    /// <summary>Table <c>api_tokens</c>.</summary>
+    public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
+
+    /// <summary>Table <c>sessions</c>.</summary>
+    public DbSet<SessionEntity> Sessions => Set<SessionEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        UserModel.Configure(modelBuilder);
         modelBuilder.Entity<GroupEntity>(e =>
         {
             e.ToTable("groups");

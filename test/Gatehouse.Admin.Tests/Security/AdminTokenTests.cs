@@ -54,6 +54,31 @@ public sealed class AdminTokenTests
         await (await admin.Anonymous.GetAsync("/api/v1/groups")).ReadProblemAsync(HttpStatusCode.Unauthorized);
     }
 
+    [Fact]
+    public async Task FirstStart_CreatesUserAdmin_WithAPrintedPassword_ThatLogsIn_AndIsNotPrintedAgain()
+    {
+        var directory = Directory.CreateTempSubdirectory("gatehouse-admin-bootstrap-").FullName;
+        var first = await AdminHost.StartAsync(directory: directory);
+        var message = Assert.Single(first.Logs.Messages, m => m.Contains("Created user 'admin'", StringComparison.Ordinal));
+        var password = Regex.Match(message, @": (\S+)$").Groups[1].Value;
+        using var login = await first.Anonymous.PostAsync("/api/v1/auth/login",
+            AdminHost.Json($$"""{"user":"admin","password":"{{password}}"}"""));
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        await first.StopAsync();
+
+        var stored = await File.ReadAllBytesAsync(first.DatabasePath);
+        Assert.False(Contains(stored, Encoding.UTF8.GetBytes(password)), "the password itself is not stored");
+        var second = await AdminHost.StartAsync(directory: directory);
+        try
+        {
+            Assert.DoesNotContain(second.Logs.Messages, m => m.Contains("Created user", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await second.DisposeAsync();
+        }
+    }
+
     private static string GeneratedToken(LogCapture logs)
     {
         var message = Assert.Single(logs.Messages, m => m.Contains("admin API token", StringComparison.Ordinal));

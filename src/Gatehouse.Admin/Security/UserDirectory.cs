@@ -1,0 +1,257 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Gatehouse.Admin.Storage;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gatehouse.Admin.Security;
+
+/// <summary>A user's credentials checked: who they are and what they may do.</summary>
+/// <param name="Name">The user name (also the audit actor).</param>
+/// <param name="Role">The user's role at the time of the request.</param>
+/// <param name="CsrfToken">For a cookie session, the token unsafe requests must echo; null for bearer tokens.</param>
+internal sealed record AdminPrincipal(string Name, AdminRole Role, string? CsrfToken = null);
+
+/// <summary>
+/// Users, their password logins (with lockout), console sessions and API tokens. Passwords are hashed with ASP.NET Core
+/// Identity's <see cref="PasswordHasher{TUser}"/> (PBKDF2, versioned format, re-hashed when the format moves on);
+/// tokens and session ids are random 256-bit values stored only as SHA-256 hashes (they are not guessable, so a slow
+/// hash would buy nothing and cost every request).
+/// </summary>
+internal sealed partial class UserDirectory(IOptions<AdminOptions> options, TimeProvider time, ILogger<UserDirectory> logger)
+{
+    /// <summary>The user created at first start; the configured or generated admin token acts as this user.</summary>
+    public const string BootstrapUser = "admin";
+
+    /// <summary>Shortest accepted password.</summary>
+    public const int MinPasswordLength = 8;
+
+    private static readonly PasswordHasher<UserEntity> Hasher = new();
+
+    // Verified against when the user does not exist, so an unknown name costs the same time as a wrong password.
+    private static readonly Lazy<string> DummyHash = new(() => Hasher.HashPassword(new UserEntity(), Convert.ToHexString(RandomNumberGenerator.GetBytes(16))));
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial Regex NamePattern();
+
+    /// <summary>Null when <paramref name="name"/> is a valid user name, else why not.</summary>
+    public static string? CheckName(string? name) => name is not null && NamePattern().IsMatch(name)
+        ? null
+        : "1 to 64 characters: lower-case letters, digits, '.', '_', '-', starting with a letter or digit";
+
+    /// <summary>Null when <paramref name="password"/> is acceptable, else why not.</summary>
+    public static string? CheckPassword(string? password) => password is { Length: >= MinPasswordLength and <= 1024 }
+        ? null
+        : $"{MinPasswordLength} to 1024 characters";
+
+    /// <summary>The stored hash of <paramref name="password"/>.</summary>
+    public static string HashPassword(string password) => Hasher.HashPassword(new UserEntity(), password);
+
+    /// <summary>A new random secret (token, session id, CSRF token): 32 bytes, base64url.</summary>
+    public static string NewSecret() => WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>At first start (no users), creates <see cref="BootstrapUser"/> as admin with the configured or a generated (printed) password.</summary>
+    public void Bootstrap(AdminDbContext db)
+    {
+        if (db.Users.Any())
+        {
+            return;
+        }
+
+        var configured = options.Value.BootstrapPassword;
+        var password = string.IsNullOrEmpty(configured) ? NewSecret()[..24] : configured;
+        db.Users.Add(new UserEntity
+        {
+            Name = BootstrapUser,
+            PasswordHash = HashPassword(password),
+            Role = AdminRole.Admin.Name(),
+            CreatedAt = time.GetUtcNow(),
+        });
+        try
+        {
+            db.SaveChanges();
+        }
+        catch (DbUpdateException) when (db.Users.AsNoTracking().Any(u => u.Name == BootstrapUser))
+        {
+            // Another admin process on the same store created it first; theirs is the one that was printed.
+            db.ChangeTracker.Clear();
+            return;
+        }
+
+        if (string.IsNullOrEmpty(configured))
+        {
+            LogGeneratedPassword(logger, BootstrapUser, password);
+        }
+    }
+
+    /// <summary>
+    /// Checks a password login. Null for every kind of failure (unknown user, wrong password, locked, disabled), so
+    /// the answer does not reveal which; each costs one password-hash verification.
+    /// </summary>
+    public async Task<UserEntity?> LoginAsync(AdminDbContext db, string? name, string? password, CancellationToken ct)
+    {
+        name = name?.Trim().ToLowerInvariant() ?? "";
+        password ??= "";
+        var user = name.Length == 0 ? null : await db.Users.FirstOrDefaultAsync(u => u.Name == name, ct);
+        if (user is null)
+        {
+            Hasher.VerifyHashedPassword(new UserEntity(), DummyHash.Value, password);
+            LogLoginFailed(logger, name);
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        var locked = user.LockedUntil is { } until && until > now;
+        var result = Hasher.VerifyHashedPassword(user, user.PasswordHash, password);
+        if (locked || user.Disabled)
+        {
+            // No counting while locked: the lock runs its time from when it was set, not from the last attempt.
+            LogLoginRefused(logger, name, locked ? "locked" : "disabled");
+            return null;
+        }
+
+        if (result == PasswordVerificationResult.Failed)
+        {
+            user.FailedLogins++;
+            if (user.FailedLogins >= options.Value.LockoutThreshold)
+            {
+                user.LockedUntil = now + options.Value.LockoutDuration;
+                user.FailedLogins = 0;
+                LogLockedOut(logger, name, user.LockedUntil.Value);
+            }
+
+            await db.SaveChangesAsync(ct);
+            LogLoginFailed(logger, name);
+            return null;
+        }
+
+        user.FailedLogins = 0;
+        user.LockedUntil = null;
+        if (result == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            user.PasswordHash = HashPassword(password);
+        }
+
+        await db.SaveChangesAsync(ct);
+        return user;
+    }
+
+    /// <summary>Starts a session for <paramref name="user"/>: returns the cookie value (only its hash is stored) and the CSRF token.</summary>
+    public async Task<(string SessionId, string CsrfToken, DateTimeOffset Expires)> StartSessionAsync(AdminDbContext db, UserEntity user,
+        CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var expires = now + options.Value.SessionLifetime;
+        var id = NewSecret();
+        var csrf = NewSecret();
+
+        // Expired sessions are removed here rather than by a timer: logins are rare and every admin process does them.
+        await db.Sessions.Where(s => s.ExpiresAtMs <= now.ToUnixTimeMilliseconds()).ExecuteDeleteAsync(ct);
+        db.Sessions.Add(new SessionEntity
+        {
+            IdHash = AdminTokens.Hash(id),
+            UserName = user.Name,
+            CsrfToken = csrf,
+            CreatedAt = now,
+            ExpiresAtMs = expires.ToUnixTimeMilliseconds(),
+        });
+        await db.SaveChangesAsync(ct);
+        return (id, csrf, expires);
+    }
+
+    /// <summary>The user of a live session with this cookie value, or null.</summary>
+    public async Task<AdminPrincipal?> SessionAsync(AdminDbContext db, string sessionId, CancellationToken ct)
+    {
+        var hash = AdminTokens.Hash(sessionId);
+        var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.IdHash == hash, ct);
+        if (session is null || session.ExpiresAtMs <= time.GetUtcNow().ToUnixTimeMilliseconds())
+        {
+            return null;
+        }
+
+        var user = await ActiveUserAsync(db, session.UserName, ct);
+        return user is null ? null : new AdminPrincipal(user.Name, Role(user), session.CsrfToken);
+    }
+
+    /// <summary>Ends the session with this cookie value (nothing when it does not exist).</summary>
+    public Task EndSessionAsync(AdminDbContext db, string sessionId, CancellationToken ct)
+    {
+        var hash = AdminTokens.Hash(sessionId);
+        return db.Sessions.Where(s => s.IdHash == hash).ExecuteDeleteAsync(ct);
+    }
+
+    /// <summary>The user of an API token, or null; the configured/generated admin token is the bootstrap admin's.</summary>
+    public async Task<AdminPrincipal?> TokenAsync(AdminDbContext db, AdminTokens adminTokens, string token, CancellationToken ct)
+    {
+        var hash = AdminTokens.Hash(token);
+        string userName;
+        if (adminTokens.IsKnownHash(hash))
+        {
+            userName = BootstrapUser;
+        }
+        else
+        {
+            var row = await db.ApiTokens.FirstOrDefaultAsync(t => t.Hash == hash, ct);
+            if (row is null)
+            {
+                return null;
+            }
+
+            var now = time.GetUtcNow();
+            if (row.LastUsedAt is not { } last || now - last >= TimeSpan.FromMinutes(1))
+            {
+                row.LastUsedAt = now;
+                await db.SaveChangesAsync(ct);
+            }
+
+            userName = row.UserName;
+        }
+
+        var user = await ActiveUserAsync(db, userName, ct);
+        return user is null ? null : new AdminPrincipal(user.Name, Role(user));
+    }
+
+    /// <summary>Creates a token for <paramref name="user"/>; the returned token is shown once and never stored.</summary>
+    public async Task<(ApiTokenEntity Row, string Token)> CreateTokenAsync(AdminDbContext db, string user, string name, CancellationToken ct)
+    {
+        var token = "gh_" + NewSecret();
+        var row = new ApiTokenEntity
+        {
+            Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
+            UserName = user,
+            Name = name,
+            Prefix = token[..9],
+            Hash = AdminTokens.Hash(token),
+            CreatedAt = time.GetUtcNow(),
+        };
+        db.ApiTokens.Add(row);
+        await db.SaveChangesAsync(ct);
+        return (row, token);
+    }
+
+    /// <summary>The stored role of <paramref name="user"/> (an unknown value reads as viewer: least privilege).</summary>
+    public static AdminRole Role(UserEntity user) => AdminRoleExtensions.TryParse(user.Role, out var role) ? role : AdminRole.Viewer;
+
+    private static async Task<UserEntity?> ActiveUserAsync(AdminDbContext db, string name, CancellationToken ct)
+    {
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name, ct);
+        return user is null || user.Disabled ? null : user;
+    }
+
+    // Warning so it shows under the default log levels: printed once, and the operator must copy it now.
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning,
+        Message = "Created user '{User}' (role admin) with a generated password (shown only this once; change it after the first login): {Password}")]
+    private static partial void LogGeneratedPassword(ILogger logger, string user, string password);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Failed login for '{User}'")]
+    private static partial void LogLoginFailed(ILogger logger, string user);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Refused login for '{User}': {Reason}")]
+    private static partial void LogLoginRefused(ILogger logger, string user, string reason);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "User '{User}' locked out until {Until} after repeated failed logins")]
+    private static partial void LogLockedOut(ILogger logger, string user, DateTimeOffset until);
+}
