@@ -48,6 +48,11 @@ public static partial class ConfigValidator
         {
             ValidateRateLimit(errors, $"{entry}.rateLimit", rateLimit);
         }
+
+        if (policy.Auth is { } auth)
+        {
+            ValidateAuth(errors, $"{entry}.auth", auth);
+        }
     }
 
     private static void ValidateLoadBalancer(Errors errors, string entry, LoadBalancerConfig loadBalancer)

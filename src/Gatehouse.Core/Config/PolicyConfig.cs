@@ -26,6 +26,9 @@ public sealed record PolicyConfig
     /// request must pass every level that sets one.
     /// </summary>
     public RateLimitConfig? RateLimit { get; init; }
+
+    /// <summary>Caller authentication (signatures, JWT); <c>auth.sign</c> and <c>auth.jwt</c> each merge as a whole.</summary>
+    public AuthConfig? Auth { get; init; }
 }
 
 /// <summary>Which balancer picks the node, and its parameters. Merged as a whole, not per field.</summary>

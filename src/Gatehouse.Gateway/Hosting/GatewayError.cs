@@ -14,6 +14,9 @@ public enum GatewayError
     PayloadTooLarge,
     RateLimited,
     CircuitOpen,
+    Unauthorized,
+    Forbidden,
+    BadSignature,
 }
 
 /// <summary>Status, code and title of each <see cref="GatewayError"/>; the codes are a public contract.</summary>
@@ -32,6 +35,9 @@ public static class GatewayErrors
         GatewayError.PayloadTooLarge => 413,
         GatewayError.RateLimited => 429,
         GatewayError.CircuitOpen => 503,
+        GatewayError.Unauthorized => 401,
+        GatewayError.Forbidden => 403,
+        GatewayError.BadSignature => 401,
         _ => 500,
     };
 
@@ -48,6 +54,9 @@ public static class GatewayErrors
         GatewayError.PayloadTooLarge => "payload_too_large",
         GatewayError.RateLimited => "rate_limited",
         GatewayError.CircuitOpen => "circuit_open",
+        GatewayError.Unauthorized => "unauthorized",
+        GatewayError.Forbidden => "forbidden",
+        GatewayError.BadSignature => "bad_signature",
         _ => "internal_error",
     };
 
@@ -64,6 +73,9 @@ public static class GatewayErrors
         GatewayError.PayloadTooLarge => "The request body is too large",
         GatewayError.RateLimited => "Too many requests",
         GatewayError.CircuitOpen => "The circuit breaker of the API is open",
+        GatewayError.Unauthorized => "The caller is not authenticated",
+        GatewayError.Forbidden => "The caller may not call this API",
+        GatewayError.BadSignature => "The request signature is not valid",
         _ => "Internal gateway error",
     };
 }

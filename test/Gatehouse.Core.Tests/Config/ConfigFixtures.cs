@@ -105,6 +105,21 @@ internal static class ConfigFixtures
                 Burst = 10,
                 Key = new RateLimitKeyConfig { Source = RateLimitKeySource.Header, Name = "X-User" },
             },
+            Auth = new AuthConfig
+            {
+                Sign = new SignConfig { Required = true, Headers = ["content-type"], TimestampWindowMs = 1000, NonceTtlMs = 2000, MaxSignedBodyBytes = 100 },
+                Jwt = new JwtConfig
+                {
+                    Required = true,
+                    Issuer = "https://issuer",
+                    Audiences = ["orders"],
+                    JwksUri = "https://issuer/jwks",
+                    Algorithms = ["RS256"],
+                    ClockSkewMs = 0,
+                    JwksRefreshMs = 5000,
+                    ForwardClaims = new Dictionary<string, string> { ["sub"] = "X-User" },
+                },
+            },
         };
 
         return new GatewayConfig
@@ -146,6 +161,7 @@ internal static class ConfigFixtures
             ],
             OriginMappings = [new OriginMappingConfig { DomainPrefix = "orders", PathPrefix = "/orders", Service = "orders", StripPrefix = true }],
             ServiceSets = [new ServiceSetConfig { Tag = "t", Services = ["orders"] }],
+            Apps = [new AppConfig { AppKey = "k1", Secret = "s", SecretRef = "S", Permissions = ["orders"], Enabled = false, Description = "d" }],
         };
     }
 
