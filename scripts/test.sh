@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # postgresql: the admin store tests run against a real PostgreSQL 15 server.
 # zookeeper: the ZooKeeper client tests run against a real ZooKeeper 3.8 server (it pulls in a Java runtime).
 # prometheus: the gateway metrics tests have a real Prometheus scrape /metrics and query it.
-APT_PACKAGES=(postgresql zookeeper prometheus)
+# curl, openssl: the signing example of docs/signing.md is run as written against a real gateway.
+APT_PACKAGES=(postgresql zookeeper prometheus curl openssl)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
