@@ -18,6 +18,9 @@ internal sealed partial class JwksCache
 {
     public static readonly TimeSpan UnknownKidRefetchInterval = TimeSpan.FromSeconds(30);
 
+    /// <summary>While no key set was ever loaded (issuer down), requests retry the fetch at most this often.</summary>
+    public static readonly TimeSpan FirstLoadRetryInterval = TimeSpan.FromSeconds(2);
+
     private readonly Uri _uri;
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
@@ -26,6 +29,7 @@ internal sealed partial class JwksCache
     private volatile KeySet? _keys;
     private Task? _inflight;
     private long _lastUnknownKidFetch = long.MinValue;
+    private long _lastFetchStart = long.MinValue;
     private long _refreshTicks;
 
     public JwksCache(Uri uri, HttpClient http, TimeProvider time, ILogger logger, TimeSpan refresh)
@@ -81,7 +85,19 @@ internal sealed partial class JwksCache
 
     private async ValueTask<SecurityKey?> FetchThenFindAsync(string? kid, bool firstLoad)
     {
-        if (!firstLoad)
+        if (firstLoad)
+        {
+            lock (_gate)
+            {
+                // A fetch that already failed recently is not repeated for every request while the issuer is down.
+                if (_inflight is { IsCompleted: true } && _lastFetchStart != long.MinValue
+                    && _time.GetTimestamp() - _lastFetchStart < (long)(FirstLoadRetryInterval.TotalSeconds * _time.TimestampFrequency))
+                {
+                    return null;
+                }
+            }
+        }
+        else
         {
             lock (_gate)
             {
@@ -111,6 +127,7 @@ internal sealed partial class JwksCache
             }
 
             Fetches++;
+            _lastFetchStart = _time.GetTimestamp();
             return _inflight = FetchAsync();
         }
     }
