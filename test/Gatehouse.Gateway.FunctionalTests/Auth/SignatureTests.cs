@@ -238,3 +238,74 @@ public class SignatureTests : IAsyncLifetime
         await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large", "1024");
     }
 }
+
+/// <summary>Signatures across config reloads and with secrets from the environment.</summary>
+public class SignatureReloadTests
+{
+    private static string Config(string backend, string app) => $$"""
+        apps:
+          - {{app}}
+        services:
+          - name: svc
+            policy: { auth: { sign: {} } }
+            nodes: [ { id: n1, address: "{{backend}}" } ]
+            apis: [ { id: api, path: "/api/**" } ]
+        originMappings:
+          - { pathPrefix: /svc, service: svc, stripPrefix: true }
+        """;
+
+    private static HttpRequestMessage Signed(GatewayTestHost gateway, GatehouseSigner signer, string path, long timestamp, string nonce)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{gateway.Port}{path}"));
+        signer.Sign(request, [], timestamp, nonce);
+        return request;
+    }
+
+    [Fact]
+    public async Task NonceRemembered_AcrossReload_AndSignatureCoversTheTargetBeforePrefixStrip()
+    {
+        await using var backend = await EchoBackend.StartAsync("b");
+        await using var gateway = await GatewayTestHost.StartAsync(Config(backend.Address, "{ appKey: a, secret: '0123456789abcdef', permissions: [svc] }"));
+        var signer = new GatehouseSigner("a", "0123456789abcdef");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        using (var first = await gateway.Client.SendAsync(Signed(gateway, signer, "/svc/api/x?q=1", now, "reload-nonce")))
+        {
+            Assert.Equal("b|GET|/api/x?q=1", await first.Content.ReadAsStringAsync());
+        }
+
+        await gateway.ReloadAsync(Config(backend.Address, "{ appKey: a, secret: '0123456789abcdef', permissions: [svc], description: changed }"));
+
+        using var replay = await gateway.Client.SendAsync(Signed(gateway, signer, "/svc/api/x?q=1", now, "reload-nonce"));
+        Assert.Equal(HttpStatusCode.Unauthorized, replay.StatusCode);
+        Assert.Contains("nonce", await replay.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task SecretRef_ReadFromEnvironment_MissingVariableRejectsConfig()
+    {
+        var variable = "GATEHOUSE_TEST_SECRET_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(variable, "from-the-environment-0123");
+        try
+        {
+            await using var backend = await EchoBackend.StartAsync("b");
+            await using var gateway = await GatewayTestHost.StartAsync(Config(backend.Address, $"{{ appKey: a, secretRef: {variable}, permissions: [svc] }}"));
+            var signer = new GatehouseSigner("a", "from-the-environment-0123");
+
+            using (var response = await gateway.Client.SendAsync(Signed(gateway, signer, "/svc/api/x", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), "env-1")))
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            var (before, _) = await gateway.GetVersionAsync();
+            await gateway.WriteConfigAsync(Config(backend.Address, "{ appKey: a, secretRef: GATEHOUSE_TEST_UNSET_VARIABLE, permissions: [svc] }"));
+            await GatewayTestHost.WaitUntilAsync(() => Task.FromResult(gateway.Logs.Entries.Any(e => e.Message.Contains("GATEHOUSE_TEST_UNSET_VARIABLE"))),
+                TimeSpan.FromSeconds(10), "the gateway logged the rejected config");
+            Assert.Equal(before, (await gateway.GetVersionAsync()).Version);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+}
