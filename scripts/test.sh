@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # zookeeper: the ZooKeeper client tests run against a real ZooKeeper 3.8 server (it pulls in a Java runtime).
 # prometheus: the gateway metrics tests have a real Prometheus scrape /metrics and query it.
 # redis-server: the RESP client and the distributed rate limiter are tested against a real Redis.
-APT_PACKAGES=(postgresql redis-server zookeeper prometheus)
+# curl, openssl: the signing example of docs/signing.md is run as written against a real gateway.
+APT_PACKAGES=(postgresql redis-server zookeeper prometheus curl openssl)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -43,6 +43,11 @@ internal static class ConfigEntries
             return StringMember(obj, "id");
         }
 
+        if (elementType == typeof(AppConfig))
+        {
+            return StringMember(obj, "appKey");
+        }
+
         return elementType == typeof(ServiceSetConfig) ? StringMember(obj, "tag") : null;
     }
 

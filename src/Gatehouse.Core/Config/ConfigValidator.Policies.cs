@@ -61,6 +61,11 @@ public static partial class ConfigValidator
         {
             errors.Add($"{entry}.limits.maxBodyBytes", $"must be 0 or more, got {policy.Limits.MaxBodyBytes}");
         }
+
+        if (policy.Auth is { } auth)
+        {
+            ValidateAuth(errors, $"{entry}.auth", auth);
+        }
     }
 
     /// <summary>Each entry an IPv4/IPv6 address or a CIDR block with no host bits set past the prefix.</summary>

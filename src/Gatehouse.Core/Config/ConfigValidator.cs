@@ -50,6 +50,7 @@ public static partial class ConfigValidator
         var services = ValidateServices(errors, config.Services ?? []);
         ValidateOriginMappings(errors, config.OriginMappings ?? [], services);
         ValidateServiceSets(errors, config.ServiceSets ?? [], services);
+        ValidateApps(errors, config.Apps ?? [], services);
         return errors.List;
     }
 

@@ -20,6 +20,12 @@ public sealed record GatewayConfig
     public IReadOnlyList<OriginMappingConfig> OriginMappings { get; init; } = [];
 
     public IReadOnlyList<ServiceSetConfig> ServiceSets { get; init; } = [];
+
+    /// <summary>
+    /// Callers that sign requests (appKey/appSecret), with the services and APIs each may call. Nullable so a config
+    /// without apps serializes (and checksums) exactly as before apps existed.
+    /// </summary>
+    public IReadOnlyList<AppConfig>? Apps { get; init; }
 }
 
 /// <summary>An application (service) behind the gateway: its upstream nodes, its APIs and its policy.</summary>

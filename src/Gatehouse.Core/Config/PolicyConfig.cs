@@ -32,6 +32,9 @@ public sealed record PolicyConfig
 
     /// <summary>Request limits (body size), merged field by field.</summary>
     public RequestLimitsConfig? Limits { get; init; }
+
+    /// <summary>Caller authentication (signatures, JWT); <c>auth.sign</c> and <c>auth.jwt</c> each merge as a whole.</summary>
+    public AuthConfig? Auth { get; init; }
 }
 
 /// <summary>Which balancer picks the node, and its parameters. Merged as a whole, not per field.</summary>

@@ -17,6 +17,8 @@ public enum GatewayError
     Forbidden,
     UriTooLong,
     LoopDetected,
+    Unauthorized,
+    BadSignature,
 }
 
 /// <summary>Status, code and title of each <see cref="GatewayError"/>; the codes are a public contract.</summary>
@@ -38,6 +40,8 @@ public static class GatewayErrors
         GatewayError.Forbidden => 403,
         GatewayError.UriTooLong => 414,
         GatewayError.LoopDetected => 508,
+        GatewayError.Unauthorized => 401,
+        GatewayError.BadSignature => 401,
         _ => 500,
     };
 
@@ -57,6 +61,8 @@ public static class GatewayErrors
         GatewayError.Forbidden => "forbidden",
         GatewayError.UriTooLong => "uri_too_long",
         GatewayError.LoopDetected => "loop_detected",
+        GatewayError.Unauthorized => "unauthorized",
+        GatewayError.BadSignature => "bad_signature",
         _ => "internal_error",
     };
 
@@ -76,6 +82,8 @@ public static class GatewayErrors
         GatewayError.Forbidden => "The client is not allowed to call this API",
         GatewayError.UriTooLong => "The request target is too long",
         GatewayError.LoopDetected => "The request has passed through too many gateways",
+        GatewayError.Unauthorized => "The caller is not authenticated",
+        GatewayError.BadSignature => "The request signature is not valid",
         _ => "Internal gateway error",
     };
 }

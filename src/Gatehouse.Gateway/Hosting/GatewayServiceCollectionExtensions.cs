@@ -45,7 +45,11 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<RateLimiterRegistry>(),
             sp.GetRequiredService<Resilience.ResilienceRegistry>(),
-            sp.GetRequiredService<GatewayMetrics>()));
+            sp.GetRequiredService<GatewayMetrics>(),
+            sp.GetRequiredService<Filters.Auth.AuthRegistry>()));
+        services.TryAddSingleton<Filters.Auth.INonceStore>(sp => new Filters.Auth.LocalNonceStore(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new Filters.Auth.AuthRegistry(
+            sp.GetRequiredService<Filters.Auth.INonceStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.TryAddSingleton(sp => new GatewayMetrics(
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Group,
             sp.GetRequiredService<SnapshotState>(),

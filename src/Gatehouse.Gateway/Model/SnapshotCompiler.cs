@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using Gatehouse.Core.Config;
 using Gatehouse.Gateway.Filters;
 using Gatehouse.Gateway.Filters.Access;
+using Gatehouse.Gateway.Filters.Auth;
 using Gatehouse.Gateway.Filters.RateLimiting;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Hosting;
@@ -30,12 +31,14 @@ internal sealed class SnapshotCompiler
     private readonly RateLimiterRegistry _rateLimiters;
     private readonly ResilienceRegistry _resilience;
     private readonly Observability.GatewayMetrics? _metrics;
+    private readonly AuthRegistry _auth;
 
     public SnapshotCompiler(string group, string? localLoc, RouterPipeline routers, ILoadBalancerProvider balancers,
         UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry? rateLimiters = null,
-        ResilienceRegistry? resilience = null, Observability.GatewayMetrics? metrics = null)
+        ResilienceRegistry? resilience = null, Observability.GatewayMetrics? metrics = null, AuthRegistry? auth = null)
     {
         _metrics = metrics;
+        _auth = auth ?? new AuthRegistry(new LocalNonceStore(time), time);
         _rateLimiters = rateLimiters ?? new RateLimiterRegistry(time);
         _resilience = resilience ?? new ResilienceRegistry(time);
         _group = group;
@@ -49,8 +52,8 @@ internal sealed class SnapshotCompiler
 
     public SnapshotCompiler(GatewayOptions options, RouterPipeline routers, ILoadBalancerProvider balancers,
         UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry rateLimiters,
-        ResilienceRegistry? resilience = null, Observability.GatewayMetrics? metrics = null)
-        : this(options.Group, options.Loc, routers, balancers, clients, nodeStates, time, rateLimiters, resilience, metrics)
+        ResilienceRegistry? resilience = null, Observability.GatewayMetrics? metrics = null, AuthRegistry? auth = null)
+        : this(options.Group, options.Loc, routers, balancers, clients, nodeStates, time, rateLimiters, resilience, metrics, auth)
     {
     }
 
@@ -63,12 +66,13 @@ internal sealed class SnapshotCompiler
         }
 
         var rateLimitScopes = new HashSet<string>(StringComparer.Ordinal);
+        var auth = _auth.Begin(config, source);
         var services = new Dictionary<string, ServiceModel>(StringComparer.OrdinalIgnoreCase);
         foreach (var service in config.Services)
         {
             if (InGroup(service.Group))
             {
-                services[service.Name] = CompileService(service, config.Global, rateLimitScopes);
+                services[service.Name] = CompileService(service, config.Global, rateLimitScopes, auth);
             }
         }
 
@@ -127,7 +131,8 @@ internal sealed class SnapshotCompiler
 
     private bool InGroup(string? group) => group is null || string.Equals(group, _group, StringComparison.OrdinalIgnoreCase);
 
-    private ServiceModel CompileService(ServiceConfig service, PolicyConfig? global, HashSet<string> rateLimitScopes)
+    private ServiceModel CompileService(ServiceConfig service, PolicyConfig? global, HashSet<string> rateLimitScopes,
+        AuthRegistry.Compilation auth)
     {
         var nodes = new NodeModel[service.Nodes.Count];
         for (var i = 0; i < nodes.Length; i++)
@@ -155,7 +160,7 @@ internal sealed class SnapshotCompiler
             api.LaneIndex = laneIndex;
             api.Invoker = _clients.GetInvoker(UpstreamTransportSettings.For(policy));
             api.ForwardOptions = new ForwardOptions(policy.ResponseHeadersTimeout, policy.IdleTimeout);
-            api.Filters = CompileFilters(global, service, config, policy, rateLimitScopes);
+            api.Filters = CompileFilters(global, service, config, policy, rateLimitScopes, auth.Compile(global, service, config));
             api.Resilience = _resilience.Compile(service.Name, config.Id, policy, nodes);
             if (_metrics is not null)
             {
@@ -170,11 +175,11 @@ internal sealed class SnapshotCompiler
 
     /// <summary>
     /// The API's inbound filters, cheapest refusal first: IP lists (stacked, every level that sets one), the body
-    /// limit (merged), then rate limits (each level its own limiter, outermost first), so refused callers never
+    /// limit (merged), authentication (signatures, JWT), then rate limits (each level its own limiter, outermost first), so refused callers never
     /// spend rate-limit tokens.
     /// </summary>
     private IGatewayFilter[] CompileFilters(PolicyConfig? global, ServiceConfig service, ApiConfig api, EffectivePolicy policy,
-        HashSet<string> scopes)
+        HashSet<string> scopes, IGatewayFilter[] authFilters)
     {
         var filters = new List<IGatewayFilter>(3);
         var ipRules = new List<IpAccessRule>(3);
@@ -199,6 +204,9 @@ internal sealed class SnapshotCompiler
         {
             filters.Add(new BodyLimitFilter(maxBodyBytes));
         }
+
+        // Callers are authenticated before they can spend rate-limit tokens.
+        filters.AddRange(authFilters);
 
         var limiters = new List<IRateLimiter>(3);
         void Add(string scope, RateLimitConfig? config)

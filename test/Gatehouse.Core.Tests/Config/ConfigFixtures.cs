@@ -109,6 +109,21 @@ internal static class ConfigFixtures
             },
             IpAccess = new IpAccessConfig { Allow = ["10.0.0.0/8", "2001:db8::/32"], Deny = ["10.9.0.0/16"] },
             Limits = new RequestLimitsConfig { MaxBodyBytes = 1 << 20 },
+            Auth = new AuthConfig
+            {
+                Sign = new SignConfig { Required = true, Headers = ["content-type"], TimestampWindowMs = 1000, NonceTtlMs = 2000, MaxSignedBodyBytes = 100 },
+                Jwt = new JwtConfig
+                {
+                    Required = true,
+                    Issuer = "https://issuer",
+                    Audiences = ["orders"],
+                    JwksUri = "https://issuer/jwks",
+                    Algorithms = ["RS256"],
+                    ClockSkewMs = 0,
+                    JwksRefreshMs = 5000,
+                    ForwardClaims = new Dictionary<string, string> { ["sub"] = "X-User" },
+                },
+            },
         };
 
         return new GatewayConfig
@@ -150,6 +165,7 @@ internal static class ConfigFixtures
             ],
             OriginMappings = [new OriginMappingConfig { DomainPrefix = "orders", PathPrefix = "/orders", Service = "orders", StripPrefix = true }],
             ServiceSets = [new ServiceSetConfig { Tag = "t", Services = ["orders"] }],
+            Apps = [new AppConfig { AppKey = "k1", Secret = "s", SecretRef = "S", Permissions = ["orders"], Enabled = false, Description = "d" }],
         };
     }
 

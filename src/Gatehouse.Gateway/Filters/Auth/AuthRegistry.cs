@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
+using Gatehouse.Core.Config;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gatehouse.Gateway.Filters.Auth;
+
+/// <summary>
+/// Builds the auth filters of each API when a snapshot is compiled, and keeps what must outlive a snapshot: the
+/// nonce store (a reload must not forget nonces, or replays would pass) and the JWKS caches.
+/// </summary>
+internal sealed class AuthRegistry
+{
+    private readonly INonceStore _nonces;
+    private readonly TimeProvider _time;
+    private readonly Func<string, string?> _environment;
+    private readonly ConcurrentDictionary<string, JwksCache> _jwks = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
+
+    // JWKS documents are small and fetched rarely: a client of its own, not the upstream pool of the proxy path.
+    private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(5) })
+    {
+        MaxResponseContentBufferSize = 1024 * 1024,
+        Timeout = TimeSpan.FromSeconds(10),
+    };
+
+    public AuthRegistry(INonceStore nonces, TimeProvider time, ILoggerFactory? loggers = null, Func<string, string?>? environment = null)
+    {
+        _nonces = nonces;
+        _time = time;
+        _environment = environment ?? Environment.GetEnvironmentVariable;
+        _logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger("Gatehouse.Gateway.Auth");
+    }
+
+    /// <summary>The key cache of a JWKS URI, shared by every API and snapshot that names it.</summary>
+    public JwksCache Jwks(string uri, TimeSpan refresh)
+    {
+        var cache = _jwks.GetOrAdd(uri, u => new JwksCache(new Uri(u), _http, _time, _logger, refresh));
+        cache.RefreshInterval = refresh;
+        cache.Prefetch();
+        return cache;
+    }
+
+    /// <summary>Per-compile state: the apps of the config, resolved once.</summary>
+    public Compilation Begin(GatewayConfig config, string source) => new(this, SigningApp.CompileAll(config, source, _environment));
+
+    internal sealed class Compilation(AuthRegistry owner, FrozenDictionary<string, SigningApp> apps)
+    {
+        /// <summary>The auth filters of one API, in order (signature, then token); empty when none applies.</summary>
+        public IGatewayFilter[] Compile(PolicyConfig? global, ServiceConfig service, ApiConfig api)
+        {
+            var filters = new List<IGatewayFilter>(2);
+            var sign = api.Policy?.Auth?.Sign ?? service.Policy?.Auth?.Sign ?? global?.Auth?.Sign;
+            if (sign is not null && sign.Required != false)
+            {
+                filters.Add(CompileSign(sign, service, api));
+            }
+
+            var jwt = api.Policy?.Auth?.Jwt ?? service.Policy?.Auth?.Jwt ?? global?.Auth?.Jwt;
+            if (jwt is not null && jwt.Required != false)
+            {
+                var refresh = TimeSpan.FromMilliseconds(jwt.JwksRefreshMs ?? AuthDefaults.JwksRefreshMs);
+                filters.Add(new JwtFilter(jwt, owner.Jwks(jwt.JwksUri!, refresh)));
+            }
+
+            return filters.Count == 0 ? [] : filters.ToArray();
+        }
+
+        private SignatureFilter CompileSign(SignConfig sign, ServiceConfig service, ApiConfig api)
+        {
+            // Permission is decided per API here, so the request path asks a set, not a list of patterns.
+            var permitted = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var app in apps.Values)
+            {
+                if (app.Allows(service.Name, api.Id))
+                {
+                    permitted.Add(app.AppKey);
+                }
+            }
+
+            return new SignatureFilter(sign, apps, permitted.ToFrozenSet(StringComparer.Ordinal), owner._nonces, owner._time);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using System.Buffers;
+using Gatehouse.Gateway.Forwarding;
+using Microsoft.AspNetCore.Http;
+
+namespace Gatehouse.Gateway.Filters.Auth;
+
+/// <summary>
+/// Reads a request body into a pooled buffer (to hash it) and puts a stream over that buffer in its place, so the
+/// forwarder sends the same bytes to the node without reading from the client again. The buffer goes back to the
+/// pool when the exchange is disposed.
+/// </summary>
+internal static class BufferedRequestBody
+{
+    /// <summary>Outcome of <see cref="ReadAsync"/>.</summary>
+    public enum Result
+    {
+        Ok,
+        TooLarge,
+        ClientError,
+    }
+
+    /// <summary>Buffers the body (at most <paramref name="limit"/> bytes); on Ok, <paramref name="body"/> holds it.</summary>
+    public static async ValueTask<(Result Result, ReadOnlyMemory<byte> Body)> ReadAsync(HttpContext context, int limit)
+    {
+        var request = context.Request;
+        if (!HttpForwarder.HasRequestBody(request))
+        {
+            return (Result.Ok, ReadOnlyMemory<byte>.Empty);
+        }
+
+        if (request.ContentLength > limit)
+        {
+            return (Result.TooLarge, default);
+        }
+
+        var size = (int)Math.Min(request.ContentLength ?? 4096, (long)limit + 1);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(size, 256));
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > limit)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        return (Result.TooLarge, default);
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+                if (length > limit)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return (Result.TooLarge, default);
+                }
+            }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? Result.TooLarge : Result.ClientError, default);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (Result.ClientError, default);
+        }
+
+        var replay = new ReplayStream(buffer, length);
+        context.Response.RegisterForDispose(replay);
+        request.Body = replay;
+        return (Result.Ok, buffer.AsMemory(0, length));
+    }
+
+    /// <summary>A read-only stream over the buffered body that returns the buffer to the pool on dispose.</summary>
+    private sealed class ReplayStream(byte[] buffer, int length) : MemoryStream(buffer, 0, length, writable: false)
+    {
+        private byte[]? _buffer = buffer;
+
+        protected override void Dispose(bool disposing)
+        {
+            base.Dispose(disposing);
+            if (Interlocked.Exchange(ref _buffer, null) is { } rented)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+}
