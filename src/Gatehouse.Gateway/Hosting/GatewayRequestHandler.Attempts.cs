@@ -127,6 +127,8 @@ internal sealed partial class GatewayRequestHandler
         {
             node.State.Leave();
             _observer.EndAttempt(context, attempt, api, node, result.Error);
+            Health.PassiveHealth.Record(_state, _time, node, result.Error,
+                result.Error == ForwarderError.RetryableStatus ? result.DiscardedStatus : context.Response.StatusCode);
         }
     }
 
