@@ -42,9 +42,9 @@ public sealed record ServiceConfig
     public HealthCheckConfig? HealthCheck { get; init; }
 
     /// <summary>
-    /// A node that joins or recovers ramps from 10% to 100% of its weight over this many milliseconds; 0 (default) is off.
+    /// A node that joins or recovers ramps from 10% to 100% of its weight over this many milliseconds; null or 0 (default) is off.
     /// </summary>
-    public int SlowStartMs { get; init; }
+    public int? SlowStartMs { get; init; }
 
     public IReadOnlyList<NodeConfig> Nodes { get; init; } = [];
 

@@ -61,7 +61,7 @@ public sealed class ServiceHealthPolicy
 
     /// <summary>Creates the policy of a service config; the shared default when nothing is configured.</summary>
     public static ServiceHealthPolicy For(ServiceConfig service) =>
-        service.HealthCheck is null && service.SlowStartMs == 0
+        service.HealthCheck is null && (service.SlowStartMs ?? 0) == 0
             ? Default
-            : new ServiceHealthPolicy(service.HealthCheck ?? new HealthCheckConfig(), service.SlowStartMs);
+            : new ServiceHealthPolicy(service.HealthCheck ?? new HealthCheckConfig(), service.SlowStartMs ?? 0);
 }
