@@ -65,6 +65,16 @@ public static partial class ConfigValidator
             }
 
             CheckVersion(errors, $"{entry}.activeVersion", service.ActiveVersion);
+            if (service.HealthCheck is not null)
+            {
+                ValidateHealthCheck(errors, $"{entry}.healthCheck", service.HealthCheck);
+            }
+
+            if (service.SlowStartMs is < 0 or > MaxTimeoutMs)
+            {
+                errors.Add($"{entry}.slowStartMs", $"must be between 0 (off) and {MaxTimeoutMs} ms (1 day), got {service.SlowStartMs}");
+            }
+
             ValidateNodes(errors, $"{entry}.nodes", service.Nodes ?? []);
             ValidateApis(errors, $"{entry}.apis", service.Apis ?? []);
         }

@@ -44,6 +44,14 @@ public sealed record ServiceConfig
     /// </summary>
     public string? ActiveVersion { get; init; }
 
+    /// <summary>Active and passive health checking of the nodes; null: the defaults of <see cref="HealthCheckConfig"/>.</summary>
+    public HealthCheckConfig? HealthCheck { get; init; }
+
+    /// <summary>
+    /// A node that joins or recovers ramps from 10% to 100% of its weight over this many milliseconds; null or 0 (default) is off.
+    /// </summary>
+    public int? SlowStartMs { get; init; }
+
     public IReadOnlyList<NodeConfig> Nodes { get; init; } = [];
 
     public IReadOnlyList<ApiConfig> Apis { get; init; } = [];

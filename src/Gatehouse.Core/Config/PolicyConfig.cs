@@ -90,7 +90,10 @@ public sealed record TimeoutConfig
 /// </summary>
 public sealed record RetryConfig
 {
-    /// <summary>Retry when the connection to a node failed or timed out before anything was sent; default true.</summary>
+    /// <summary>
+    /// Retry when the connection to a node failed or timed out, or broke before the response headers with no request
+    /// body sent; default true.
+    /// </summary>
     public bool? OnConnectFailure { get; init; }
 
     /// <summary>Retry when the response headers did not arrive in time and no request body was sent; default false.</summary>

@@ -19,20 +19,29 @@ public sealed class NodeHealthUpdater
     }
 
     /// <summary>Records the health of a node; returns true when it changed (and routes were rebuilt).</summary>
-    public bool SetHealthy(string service, string nodeId, bool healthy)
+    public bool SetHealthy(string service, string nodeId, bool healthy) =>
+        SetHealthy(_state, _nodeStates.GetOrAdd(service, nodeId), service, healthy);
+
+    /// <summary>Records the health of a node whose state is at hand; returns true when it changed.</summary>
+    internal static bool SetHealthy(SnapshotState state, NodeState node, string service, bool healthy)
     {
-        if (!_nodeStates.GetOrAdd(service, nodeId).SetHealthy(healthy))
+        if (!node.SetHealthy(healthy))
         {
             return false;
         }
 
         // A snapshot compiled concurrently reads NodeState while it builds, so it sees this change or
         // rebuilds on the next one; the current snapshot is rebuilt here.
-        if (_state.Current is { } snapshot && snapshot.Services.TryGetValue(service, out var model))
+        RebuildRoutes(state, service);
+        return true;
+    }
+
+    /// <summary>Rebuilds the routes of a service in the snapshot in force (health or slow-start weights changed).</summary>
+    internal static void RebuildRoutes(SnapshotState state, string service)
+    {
+        if (state.Current is { } snapshot && snapshot.Services.TryGetValue(service, out var model))
         {
             model.RebuildRoutes();
         }
-
-        return true;
     }
 }

@@ -127,6 +127,8 @@ internal sealed partial class GatewayRequestHandler
         {
             node.State.Leave();
             _observer.EndAttempt(context, attempt, api, node, result.Error);
+            Health.PassiveHealth.Record(_state, _time, node, result.Error,
+                result.Error == ForwarderError.RetryableStatus ? result.DiscardedStatus : context.Response.StatusCode);
         }
     }
 
@@ -134,6 +136,10 @@ internal sealed partial class GatewayRequestHandler
     internal static bool IsRetried(RetryPolicy retry, in ForwardResult result) => result.Error switch
     {
         ForwarderError.ConnectFailed or ForwarderError.ConnectTimeout => retry.OnConnectFailure && !result.RequestBodyStarted,
+        // The connection broke before response headers (a node killed with requests in flight, a pooled connection the
+        // node had dropped). Like nginx's proxy_next_upstream "error": retried only where a retry is allowed at all
+        // (idempotent method or an API marked retryable), and never once a request body went out.
+        ForwarderError.UpstreamFailed => retry.OnConnectFailure && !result.RequestBodyStarted,
         ForwarderError.ResponseHeadersTimeout => retry.OnResponseHeadersTimeout && !result.RequestBodyStarted,
         ForwarderError.RetryableStatus => true,
         _ => false,

@@ -66,6 +66,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<ConfigPushEndpoint>();
         services.TryAddSingleton<ControlEndpoints>();
         services.AddHostedService<RateLimitSweeper>();
+        services.AddHostedService<Health.HealthCheckService>();
 
         // One config source per node: the admin when AdminUrl is set (ConfigPath is then ignored, with a warning),
         // else the declarative file.

@@ -13,6 +13,7 @@ internal static class BalancerCandidates
     /// Weight 0 means "drained": such a node gets no traffic, not even a retry, while another node has weight.
     /// When all are 0 the operator has drained everything, and failing every request would be worse than
     /// spreading them evenly.
+    /// Weights are <see cref="NodeModel.EffectiveWeight"/>: a node in slow start counts with its ramped weight.
     /// </remarks>
     public static (NodeModel[] Nodes, int[] Weights) Eligible(NodeModel[] nodes, int weightWhenAllZero)
     {
@@ -25,7 +26,7 @@ internal static class BalancerCandidates
         var positive = 0;
         foreach (var node in nodes)
         {
-            if (node.Weight > 0)
+            if (node.EffectiveWeight > 0)
             {
                 positive++;
             }
@@ -43,10 +44,10 @@ internal static class BalancerCandidates
         var j = 0;
         foreach (var node in nodes)
         {
-            if (node.Weight > 0)
+            if (node.EffectiveWeight > 0)
             {
                 eligible[j] = node;
-                weights[j] = node.Weight;
+                weights[j] = node.EffectiveWeight;
                 j++;
             }
         }

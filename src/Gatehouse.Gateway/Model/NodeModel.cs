@@ -50,11 +50,31 @@ public sealed class NodeModel
 
     public NodeState State { get; }
 
+    /// <summary>Path active probes GET on this node (its own <c>healthPath</c>, else the service's); null: TCP connect probe.</summary>
+    public string? HealthPath { get; init; }
+
+    /// <summary>The health settings of the node's service in this snapshot (passive rules read on the request path).</summary>
+    public Health.ServiceHealthPolicy Health { get; init; } = Gatehouse.Gateway.Health.ServiceHealthPolicy.Default;
+
+    /// <summary>
+    /// The weight balancers use: <see cref="Weight"/>, scaled down while the node is in slow start (at least 1 for a
+    /// node with weight). Read when a balancer is built, never per request.
+    /// </summary>
+    public int EffectiveWeight
+    {
+        get
+        {
+            var percent = State.WeightPercent;
+            return percent >= 100 || Weight == 0 ? Weight : Math.Max(1, (int)((long)Weight * percent / 100));
+        }
+    }
+
     public override string ToString() => $"{ServiceName}/{Id}";
 }
 
 /// <summary>Mutable per-node runtime state shared by every snapshot that contains the node.</summary>
-public sealed class NodeState
+/// <remarks>Health counters (passive checks, last success, slow start) are in NodeState.Health.cs.</remarks>
+public sealed partial class NodeState
 {
     private int _inFlight;
     private volatile bool _healthy = true;

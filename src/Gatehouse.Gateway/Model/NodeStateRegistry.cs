@@ -10,8 +10,23 @@ public sealed class NodeStateRegistry
 {
     private readonly ConcurrentDictionary<(string Service, string Node), NodeState> _states = new();
 
-    public NodeState GetOrAdd(string service, string nodeId) =>
-        _states.GetOrAdd((service.ToLowerInvariant(), nodeId), static _ => new NodeState());
+    public NodeState GetOrAdd(string service, string nodeId) => GetOrAdd(service, nodeId, out _);
+
+    /// <summary>As <see cref="GetOrAdd(string, string)"/>; <paramref name="added"/> tells whether the node is new to this gateway.</summary>
+    public NodeState GetOrAdd(string service, string nodeId, out bool added)
+    {
+        var key = (service.ToLowerInvariant(), nodeId);
+        if (_states.TryGetValue(key, out var existing))
+        {
+            added = false;
+            return existing;
+        }
+
+        var created = new NodeState();
+        var winner = _states.GetOrAdd(key, created);
+        added = ReferenceEquals(winner, created);
+        return winner;
+    }
 
     /// <summary>Forgets nodes that the published snapshot no longer has.</summary>
     public void Retain(ConfigSnapshot snapshot)

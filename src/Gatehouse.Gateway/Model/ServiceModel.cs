@@ -15,6 +15,8 @@ public sealed class ServiceModel
         Lanes = lanes;
     }
 
+    private readonly Lock _rebuildLock = new();
+
     public string Name { get; }
 
     public NodeModel[] Nodes { get; }
@@ -28,6 +30,16 @@ public sealed class ServiceModel
 
     /// <summary>Recomputes routed node sets after a node's health changed.</summary>
     public void RebuildRoutes()
+    {
+        // Serialized so that two concurrent rebuilds (an ejection on a request thread, the health loop) cannot
+        // publish in the wrong order: the one that runs last reads the latest node state.
+        lock (_rebuildLock)
+        {
+            RebuildLanes();
+        }
+    }
+
+    private void RebuildLanes()
     {
         foreach (var lane in Lanes)
         {

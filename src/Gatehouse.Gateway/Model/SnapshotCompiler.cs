@@ -134,10 +134,11 @@ internal sealed class SnapshotCompiler
     private ServiceModel CompileService(ServiceConfig service, PolicyConfig? global, HashSet<string> rateLimitScopes,
         AuthRegistry.Compilation auth)
     {
+        var health = Health.ServiceHealthPolicy.For(service);
         var nodes = new NodeModel[service.Nodes.Count];
         for (var i = 0; i < nodes.Length; i++)
         {
-            nodes[i] = CompileNode(service.Name, service.Nodes[i]);
+            nodes[i] = CompileNode(service.Name, service.Nodes[i], health);
         }
 
         var lanes = new List<ServiceLane>();
@@ -229,15 +230,25 @@ internal sealed class SnapshotCompiler
         return filters.Count == 0 ? [] : filters.ToArray();
     }
 
-    private NodeModel CompileNode(string serviceName, NodeConfig node)
+    private NodeModel CompileNode(string serviceName, NodeConfig node, Health.ServiceHealthPolicy health)
     {
         var address = new Uri(node.Address, UriKind.Absolute);
         var id = NodeIdentity.EffectiveId(node)!;
         var gray = node.Gray.Count == 0 ? [] : node.Gray.ToArray();
         // A node whose registry lease expired is out of rotation like an offline one, without touching the operator's switch.
         var online = node.Online && !RegistryMetadata.IsExpired(node);
-        return new NodeModel(serviceName, id, address, node.Weight, node.Loc, online, gray, node.Protocol,
-            _nodeStates.GetOrAdd(serviceName, id), node.Version);
+        var state = _nodeStates.GetOrAdd(serviceName, id, out var added);
+        if (added && health.SlowStart > TimeSpan.Zero)
+        {
+            // A node new to this gateway starts at 10% of its weight; HealthCheckService ramps it up.
+            state.SetWarming(Health.HealthCheckService.SlowStartFloorPercent, _time.GetTimestamp());
+        }
+
+        return new NodeModel(serviceName, id, address, node.Weight, node.Loc, online, gray, node.Protocol, state, node.Version)
+        {
+            HealthPath = node.HealthPath ?? health.Path,
+            Health = health,
+        };
     }
 
     private static string[] ToUpper(IReadOnlyList<string> methods)

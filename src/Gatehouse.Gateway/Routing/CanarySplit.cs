@@ -66,8 +66,8 @@ internal sealed class CanarySplit
         }
         else if (!ordinaryUp && (ordinary.Nodes.Length == 0) != (canary.Nodes.Length == 0))
         {
-            // Neither side has a healthy node: each fails open on health over its own nodes, but a side with no
-            // online node at all cannot serve, so its share goes to the other.
+            // Neither side has a routed healthy node; kept for sets built without the health router: a side with
+            // no node at all cannot serve, so its share goes to the other.
             threshold = canary.Nodes.Length > 0 ? Buckets : 0;
         }
 
@@ -107,7 +107,7 @@ internal sealed class CanarySplit
 
     private static bool HasHealthy(NodeModel[] nodes)
     {
-        // Routed sets hold online nodes only; the health router fails open, so look at health itself.
+        // Routed sets hold online, healthy nodes; health is looked at again for pipelines without the health router.
         foreach (var node in nodes)
         {
             if (node.State.Healthy)

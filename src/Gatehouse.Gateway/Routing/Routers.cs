@@ -12,19 +12,21 @@ internal sealed class OnlineRouter : IRouter
 }
 
 /// <summary>
-/// Skips nodes that health checking marked unhealthy. When every candidate is unhealthy it returns them all
-/// (fail open, like Envoy's panic threshold): a health checker that is wrong about everything must not turn
-/// into a full outage.
+/// Skips nodes that health checking marked unhealthy. When every candidate is unhealthy none is left and the
+/// request gets 503 <c>no_available_node</c> at once, rather than waiting on nodes known to be down. A node nobody
+/// has checked yet counts as healthy: only a check that failed takes a node out.
 /// </summary>
+/// <remarks>
+/// No panic mode (the former fail-open rule): with retries to untried nodes and passive ejection, sending traffic
+/// to nodes that failed their checks turns an outage into slow failures and timeouts. A probe endpoint that is
+/// wrong about every node is the operator's to see (the nodes' health is in <c>/metrics</c>).
+/// </remarks>
 internal sealed class HealthRouter : IRouter
 {
     public string Name => RouterNames.Health;
 
-    public NodeModel[] Route(in RouteKey key, NodeModel[] candidates)
-    {
-        var healthy = NodeFilter.Where(candidates, static (n, _) => n.State.Healthy, key);
-        return healthy.Length == 0 ? candidates : healthy;
-    }
+    public NodeModel[] Route(in RouteKey key, NodeModel[] candidates) =>
+        NodeFilter.Where(candidates, static (n, _) => n.State.Healthy, key);
 }
 
 /// <summary>

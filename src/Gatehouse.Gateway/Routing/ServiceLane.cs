@@ -43,8 +43,8 @@ internal sealed class NodeSet
 /// serving their gray header whatever their version).</item>
 /// <item>Canary: nodes carrying the canary's gray tag, or of its version, form the canary set; the ordinary set
 /// loses them. Each set goes through the router pipeline on its own (online, health, gray, nearest).</item>
-/// <item>Fallback: a set with no online, healthy node gives its share to the other; when neither has one both keep
-/// their share and fail open on health, like a lone set does.</item>
+/// <item>Fallback: a set with no online, healthy node gives its share to the other; when neither has one, requests
+/// get 503 <c>no_available_node</c>, like a lone set with no healthy node.</item>
 /// </list>
 /// </remarks>
 internal sealed class ServiceLane

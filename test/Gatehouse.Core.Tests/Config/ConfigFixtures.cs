@@ -139,6 +139,26 @@ internal static class ConfigFixtures
                     Group = "edge",
                     Policy = policy with { Routing = new RoutingConfig { Nearest = false, Gray = true } },
                     ActiveVersion = "v1",
+                    HealthCheck = new HealthCheckConfig
+                    {
+                        Enabled = false,
+                        Path = "/healthz",
+                        IntervalMs = 2000,
+                        TimeoutMs = 700,
+                        HealthyThreshold = 3,
+                        UnhealthyThreshold = 4,
+                        Passive = new PassiveHealthConfig
+                        {
+                            Enabled = false,
+                            ConsecutiveFailures = 5,
+                            FailureRatio = 0.25,
+                            WindowMs = 20_000,
+                            MinimumRequests = 50,
+                            EjectMs = 7000,
+                            CountServerErrors = true,
+                        },
+                    },
+                    SlowStartMs = 30_000,
                     Nodes =
                     [
                         new NodeConfig

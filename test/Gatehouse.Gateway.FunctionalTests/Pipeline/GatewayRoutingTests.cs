@@ -128,6 +128,7 @@ public class GatewayRoutingTests
         await using var gw = await GatewayTestHost.StartAsync($$"""
             services:
               - name: s
+                healthCheck: { passive: { enabled: false } } # keep the dead node in rotation: this tests the retry
                 nodes:
                   - { id: dead, address: "{{dead}}" }
                   - { id: alive, address: "{{alive.Address}}" }

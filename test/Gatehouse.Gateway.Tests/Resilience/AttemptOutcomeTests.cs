@@ -62,7 +62,8 @@ public class AttemptOutcomeTests
     [InlineData(nameof(ForwarderError.ConnectTimeout), false, true)]
     [InlineData(nameof(ForwarderError.ConnectFailed), true, false)]
     [InlineData(nameof(ForwarderError.ResponseHeadersTimeout), false, false)] // off by default
-    [InlineData(nameof(ForwarderError.UpstreamFailed), false, false)]
+    [InlineData(nameof(ForwarderError.UpstreamFailed), false, true)] // connection broke before headers, nothing of a body sent
+    [InlineData(nameof(ForwarderError.UpstreamFailed), true, false)]
     [InlineData(nameof(ForwarderError.RetryableStatus), false, true)]
     public void IsRetried_DefaultPolicy(string error, bool bodyStarted, bool expected)
         => Assert.Equal(expected, GatewayRequestHandler.IsRetried(RetryPolicy.Default,

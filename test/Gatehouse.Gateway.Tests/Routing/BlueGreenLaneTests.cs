@@ -44,10 +44,10 @@ public class BlueGreenLaneTests
     }
 
     [Fact]
-    public void Select_ActiveVersionNodesAllUnhealthy_FailsOpenWithinTheVersion()
+    public void Select_ActiveVersionNodesAllUnhealthy_NoNodeAndNoOtherVersion()
     {
         var lane = Lane([Node("blue1", version: "v1", healthy: false), Node("green1", version: "v2")], "v1");
-        Assert.Equal("blue1", Ids(lane.Select(new DefaultHttpContext(), null).Nodes));
+        Assert.Empty(lane.Select(new DefaultHttpContext(), null).Nodes);
     }
 
     [Fact]

@@ -173,10 +173,13 @@ public class CanaryLaneTests
     }
 
     [Fact]
-    public void Select_BothSidesUnhealthy_KeepsSplitAndFailsOpen()
+    public void Select_BothSidesUnhealthy_NoNodeOnEitherSide()
     {
         var lane = Lane([Node("s1", healthy: false), Node("b1", gray: ["beta"], healthy: false)], new CanaryConfig { Gray = "beta", Percent = 50 });
-        Assert.InRange(CountCanary(lane, 1_000), 450, 550);
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Empty(lane.Select(new DefaultHttpContext(), null).Nodes);
+        }
     }
 
     [Fact]

@@ -30,10 +30,18 @@ public class RoutersTests
     }
 
     [Fact]
-    public void Health_AllUnhealthy_FailsOpenToAll()
+    public void Health_AllUnhealthy_LeavesNoNode()
     {
+        // No panic mode: an empty set answers 503 no_available_node at once.
         NodeModel[] nodes = [Node("a", healthy: false), Node("b", healthy: false)];
-        Assert.Equal("a,b", Ids(new HealthRouter().Route(Ordinary, nodes)));
+        Assert.Empty(new HealthRouter().Route(Ordinary, nodes));
+    }
+
+    [Fact]
+    public void Health_NeverChecked_CountsAsHealthy()
+    {
+        NodeModel[] nodes = [Node("a"), Node("b")];
+        Assert.Same(nodes, new HealthRouter().Route(Ordinary, nodes));
     }
 
     [Theory]
