@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gatehouse.Admin.Api;
+using Gatehouse.Admin.Monitoring;
 using Gatehouse.Admin.Publishing;
 using Gatehouse.Admin.Registry;
 using Gatehouse.Admin.Security;
@@ -62,6 +63,7 @@ public static class AdminApplication
         builder.Services.AddSingleton<RegistryAuth>();
         builder.Services.AddSingleton<RegistrySweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RegistrySweeper>());
+        builder.Services.AddMonitoring();
         configure?.Invoke(builder);
 
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
@@ -121,6 +123,7 @@ public static class AdminApplication
         GroupDocumentEndpoints.Map(api);
         HistoryEndpoints.Map(api);
         GrayEndpoints.Map(api);
+        MonitoringEndpoints.Map(api);
         GatewayEndpoints.Map(app.MapGroup(GatewayPrefix).WithTags("Gateway sync"));
         RegistryEndpoints.Map(app.MapGroup(RegistryEndpoints.Prefix).WithTags("Registry"));
         return app;
