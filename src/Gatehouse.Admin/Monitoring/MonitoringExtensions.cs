@@ -10,6 +10,12 @@ internal static class MonitoringExtensions
     public static IServiceCollection AddMonitoring(this IServiceCollection services)
     {
         services.TryAddSingleton<StatsStore>();
+        services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<AlertOptions>, AlertOptionsValidator>());
+        services.TryAddSingleton<AlertConditions>();
+        services.TryAddSingleton<WebhookNotifier>();
+        services.TryAddSingleton<AlertEvaluator>();
+        services.AddHostedService(sp => sp.GetRequiredService<AlertEvaluator>());
         return services;
     }
 }
@@ -20,5 +26,6 @@ internal static class MonitoringEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         StatsEndpoints.Map(api);
+        AlertEndpoints.Map(api);
     }
 }
