@@ -25,6 +25,9 @@ public abstract class AlertEvaluationTests(AdminFixture fixture)
                 ["Gatehouse:Admin:Alerts:EvaluationInterval"] = "01:00:00",
                 ["Gatehouse:Admin:Alerts:WebhookBackoff"] = "00:00:00.050",
                 ["Gatehouse:Admin:Alerts:WebhookTimeout"] = "00:00:10",
+                ["Gatehouse:Admin:RegistryLeaseTtl"] = "00:00:15",
+                ["Gatehouse:Admin:RegistryExpiredGrace"] = "00:10:00",
+                ["Gatehouse:Admin:RegistrySweepInterval"] = "1.00:00:00",
             });
             builder.Services.AddSingleton<TimeProvider>(clock);
         });
@@ -160,6 +163,67 @@ public abstract class AlertEvaluationTests(AdminFixture fixture)
         Assert.Contains("gw-1 on 1 (expected 2)", fired.GetProperty("detail").GetString());
 
         await StatsApiTests.SendAsync(host, Beat(2), clock.GetUtcNow());
+        await evaluator.EvaluateOnceAsync(CancellationToken.None);
+        Assert.Equal("resolved", hook.Delivered.Last().GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task QpsDrop_ComparesWithTheWindowBefore()
+    {
+        var (host, clock, evaluator) = await StartAsync();
+        await using var adminHost = host;
+        await using var hook = await WebhookReceiver.StartAsync();
+        var group = await host.CreateGroupAsync();
+        await CreateRuleAsync(host, group, $$"""
+            {"name":"drop","kind":"qpsDrop","threshold":50,"window":"1m","minRequests":100,"webhookUrl":"{{hook.Url}}"}
+            """);
+        await ErrorsAsync(host, clock, group, ok: 0, errors: 0);
+
+        // 600 requests in the first minute, 240 in the next: a 60% drop.
+        var ok = 0L;
+        for (var i = 0; i < 6; i++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(10));
+            await ErrorsAsync(host, clock, group, ok += 100, errors: 0);
+        }
+
+        await evaluator.EvaluateOnceAsync(CancellationToken.None);
+        Assert.Empty(hook.Delivered);
+        for (var i = 0; i < 6; i++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(10));
+            await ErrorsAsync(host, clock, group, ok += 40, errors: 0);
+        }
+
+        await evaluator.EvaluateOnceAsync(CancellationToken.None);
+        var fired = Assert.Single(hook.Delivered);
+        Assert.Equal(60, fired.GetProperty("value").GetDouble(), 3);
+    }
+
+    [Fact]
+    public async Task NodeUnhealthy_ExpiredRegistryNode_FiresAndResolvesOnHeartbeat()
+    {
+        var (host, clock, evaluator) = await StartAsync();
+        await using var adminHost = host;
+        await using var hook = await WebhookReceiver.StartAsync();
+        var group = await host.CreateGroupAsync();
+        await CreateRuleAsync(host, group, $$"""{"name":"nodes","kind":"nodeUnhealthy","service":"orders","webhookUrl":"{{hook.Url}}"}""");
+        var registration = $$"""{"group":"{{group}}","service":"orders","host":"127.0.0.1","port":5301,"apis":[{"methods":["GET"],"path":"/orders"}]}""";
+        await (await host.Client.PostAsync("/api/v1/registry/instances", AdminHost.Json(registration))).ReadJsonAsync(HttpStatusCode.OK);
+        var sweeper = host.GetService<Gatehouse.Admin.Registry.RegistrySweeper>();
+
+        await evaluator.EvaluateOnceAsync(CancellationToken.None);
+        Assert.Empty(hook.Delivered);
+
+        clock.Advance(TimeSpan.FromSeconds(20));
+        await sweeper.SweepOnceAsync(CancellationToken.None);
+        await evaluator.EvaluateOnceAsync(CancellationToken.None);
+        var fired = Assert.Single(hook.Delivered);
+        Assert.Equal(1, fired.GetProperty("value").GetDouble());
+        Assert.Contains("orders/127.0.0.1:5301", fired.GetProperty("detail").GetString());
+
+        // The node registers again (the SDK's answer to its heartbeat's 404): its lease is live, the alert resolves.
+        await (await host.Client.PostAsync("/api/v1/registry/instances", AdminHost.Json(registration))).ReadJsonAsync(HttpStatusCode.OK);
         await evaluator.EvaluateOnceAsync(CancellationToken.None);
         Assert.Equal("resolved", hook.Delivered.Last().GetProperty("state").GetString());
     }
