@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gatehouse.Admin.Api;
+using Gatehouse.Admin.Monitoring;
 using Gatehouse.Admin.Publishing;
 using Gatehouse.Admin.Registry;
 using Gatehouse.Admin.Security;
@@ -64,6 +65,7 @@ public static class AdminApplication
         builder.Services.AddScoped<RegistryService>();
         builder.Services.AddSingleton<RegistrySweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RegistrySweeper>());
+        builder.Services.AddMonitoring();
         configure?.Invoke(builder);
 
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
@@ -103,6 +105,7 @@ public static class AdminApplication
         GroupDocumentEndpoints.Map(api);
         HistoryEndpoints.Map(api);
         GrayEndpoints.Map(api);
+        MonitoringEndpoints.Map(api);
         AuthEndpoints.Map(api);
         UserEndpoints.Map(api);
         GatewayEndpoints.Map(app.MapGroup(GatewayPrefix).WithTags("Gateway sync")

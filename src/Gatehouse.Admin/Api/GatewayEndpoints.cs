@@ -67,7 +67,7 @@ internal static class GatewayEndpoints
 
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> HeartbeatAsync(
         HttpContext context, ControlSignatureCheck signature, AdminDbContext db, IOptions<JsonOptions> json, TimeProvider time,
-        CancellationToken ct)
+        Monitoring.StatsStore stats, CancellationToken ct)
     {
         // The signature covers the body, so it is read whole before anything else looks at it.
         var body = await RequestBodies.ReadBytesAsync(context.Request, ct);
@@ -120,6 +120,8 @@ internal static class GatewayEndpoints
         {
             // Two heartbeats of a new node raced on the insert; the other one recorded it, and the next one updates it.
         }
+
+        stats.Ingest(heartbeat.Group, heartbeat.NodeId, heartbeat.Stats);
 
         return TypedResults.NoContent();
     }

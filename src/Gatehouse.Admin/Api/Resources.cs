@@ -39,7 +39,8 @@ internal sealed record GrayConfigResource(IReadOnlyList<string> Nodes, long Vers
 internal sealed record SnapshotDocument(string Group, long Version, string Checksum, JsonNode Config);
 
 /// <summary>Body of <c>POST /api/v1/gateway/heartbeat</c>, as docs/sync-protocol.md defines it.</summary>
-internal sealed record HeartbeatRequest(string? NodeId, string? Group, string? Loc, string? ControlAddress, long Version, string? Checksum);
+internal sealed record HeartbeatRequest(string? NodeId, string? Group, string? Loc, string? ControlAddress, long Version, string? Checksum,
+    Monitoring.StatsReport? Stats = null);
 
 /// <summary>A gateway node of a group as its last heartbeat reported it; <c>current</c> when it applied the latest version.</summary>
 internal sealed record GatewayNodeResource(string NodeId, string? Loc, string? ControlAddress, long Version, string? Checksum,

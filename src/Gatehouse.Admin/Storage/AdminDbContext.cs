@@ -48,9 +48,16 @@ internal sealed class AdminDbContext(DbContextOptions<AdminDbContext> options) :
     /// <summary>Table <c>sessions</c>.</summary>
     public DbSet<SessionEntity> Sessions => Set<SessionEntity>();
 
+    /// <summary>Table <c>alert_rules</c> (added by <see cref="Migrations.AddAlerts"/>).</summary>
+    public DbSet<AlertRuleEntity> AlertRules => Set<AlertRuleEntity>();
+
+    /// <summary>Table <c>alerts</c>, the alert history (added by <see cref="Migrations.AddAlerts"/>).</summary>
+    public DbSet<AlertEntity> Alerts => Set<AlertEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         UserModel.Configure(modelBuilder);
+        ConfigureAlerts(modelBuilder);
         modelBuilder.Entity<GroupEntity>(e =>
         {
             e.ToTable("groups");
@@ -171,6 +178,52 @@ internal sealed class AdminDbContext(DbContextOptions<AdminDbContext> options) :
             e.Property(x => x.SourceVersion).HasColumnName("source_version");
             e.Property(x => x.Summary).HasColumnName("summary");
             e.HasIndex(x => new { x.Group, x.Id }).HasDatabaseName("ix_audit_log_group_id");
+        });
+    }
+
+    private static void ConfigureAlerts(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<AlertRuleEntity>(e =>
+        {
+            e.ToTable("alert_rules");
+            e.HasKey(x => new { x.Group, x.Id });
+            e.Property(x => x.Group).HasColumnName("group_name");
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.Name).HasColumnName("name");
+            e.Property(x => x.Kind).HasColumnName("kind");
+            e.Property(x => x.Service).HasColumnName("service");
+            e.Property(x => x.Api).HasColumnName("api");
+            e.Property(x => x.Node).HasColumnName("node");
+            e.Property(x => x.Threshold).HasColumnName("threshold");
+            e.Property(x => x.WindowSeconds).HasColumnName("window_seconds");
+            e.Property(x => x.MinRequests).HasColumnName("min_requests");
+            e.Property(x => x.ForSeconds).HasColumnName("for_seconds");
+            e.Property(x => x.CooldownSeconds).HasColumnName("cooldown_seconds");
+            e.Property(x => x.WebhookUrl).HasColumnName("webhook_url");
+            e.Property(x => x.Enabled).HasColumnName("enabled");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+        });
+
+        modelBuilder.Entity<AlertEntity>(e =>
+        {
+            e.ToTable("alerts");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasColumnName("id").ValueGeneratedOnAdd();
+            e.Property(x => x.Group).HasColumnName("group_name");
+            e.Property(x => x.RuleId).HasColumnName("rule_id");
+            e.Property(x => x.RuleName).HasColumnName("rule_name");
+            e.Property(x => x.Kind).HasColumnName("kind");
+            e.Property(x => x.State).HasColumnName("state");
+            e.Property(x => x.Value).HasColumnName("value");
+            e.Property(x => x.Threshold).HasColumnName("threshold");
+            e.Property(x => x.Detail).HasColumnName("detail");
+            e.Property(x => x.FiredAt).HasColumnName("fired_at");
+            e.Property(x => x.ResolvedAt).HasColumnName("resolved_at");
+            e.Property(x => x.NotifiedAt).HasColumnName("notified_at");
+            e.Property(x => x.AckedAt).HasColumnName("acked_at");
+            e.Property(x => x.AckedBy).HasColumnName("acked_by");
+            e.HasIndex(x => new { x.Group, x.RuleId }).HasDatabaseName("ix_alerts_group_rule");
         });
     }
 }

@@ -28,8 +28,9 @@ internal enum PullOutcome
 /// <summary>Result of <see cref="AdminConfigClient.PullAsync"/>; <see cref="Error"/> says why when it failed.</summary>
 internal readonly record struct PullResult(PullOutcome Outcome, SnapshotDocument? Document = null, string? Error = null);
 
-/// <summary>What a node reports in its heartbeat (docs/sync-protocol.md).</summary>
-internal sealed record GatewayHeartbeat(string NodeId, string Group, string? Loc, string ControlAddress, long Version, string Checksum);
+/// <summary>What a node reports in its heartbeat (docs/sync-protocol.md); <paramref name="Stats"/> is left out when metrics are off.</summary>
+internal sealed record GatewayHeartbeat(string NodeId, string Group, string? Loc, string ControlAddress, long Version, string Checksum,
+    HeartbeatStats? Stats = null);
 
 /// <summary>
 /// Signed calls from a gateway node to the admin: <c>GET /api/v1/gateway/config</c> and
@@ -115,7 +116,7 @@ internal sealed partial class AdminConfigClient : IDisposable
     /// <summary>Reports the applied version; false (logged) when the admin did not take it.</summary>
     public async Task<bool> SendHeartbeatAsync(GatewayHeartbeat heartbeat, CancellationToken cancellationToken)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(heartbeat, ControlJson.Options);
+        var body = JsonSerializer.SerializeToUtf8Bytes(heartbeat, ControlJson.OmitNulls);
         using var request = new HttpRequestMessage(HttpMethod.Post, HeartbeatPath)
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },

@@ -1,6 +1,7 @@
 using Gatehouse.Core.Config;
 using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Observability;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -33,12 +34,15 @@ internal sealed partial class AdminConfigSync : BackgroundService
     private readonly TimeProvider _time;
     private readonly string _snapshotPath;
     private readonly string _controlAddress;
+    private readonly GatewayMetrics? _metrics;
+    private readonly string _startId = Guid.NewGuid().ToString("N")[..16];
     private TimeSpan _retryDelay = FirstRetryDelay;
     private bool _adminDown;
 
     public AdminConfigSync(AdminConfigClient client, ConfigApplier applier, SnapshotState state, ConfigPullSignal signal,
-        IOptions<GatewayOptions> options, ILogger<AdminConfigSync> logger, TimeProvider time)
+        IOptions<GatewayOptions> options, ILogger<AdminConfigSync> logger, TimeProvider time, GatewayMetrics? metrics = null)
     {
+        _metrics = metrics;
         _client = client;
         _applier = applier;
         _state = state;
@@ -248,7 +252,10 @@ internal sealed partial class AdminConfigSync : BackgroundService
     private GatewayHeartbeat CurrentHeartbeat()
     {
         var current = _state.Current;
-        return new GatewayHeartbeat(_options.NodeId, _options.Group, _options.Loc, _controlAddress, current?.Version ?? 0, current?.Checksum ?? "");
+        // Read here, on the heartbeat timer, so statistics cost the request path nothing beyond the cells it already writes.
+        var stats = _metrics is null ? null : HeartbeatStats.Read(_metrics, _startId);
+        return new GatewayHeartbeat(_options.NodeId, _options.Group, _options.Loc, _controlAddress, current?.Version ?? 0, current?.Checksum ?? "",
+            stats);
     }
 
     private TimeSpan NextRetryDelay()
