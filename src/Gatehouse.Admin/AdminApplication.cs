@@ -62,6 +62,8 @@ public static class AdminApplication
         builder.Services.AddSingleton<RegistryAuth>();
         builder.Services.AddSingleton<RegistrySweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RegistrySweeper>());
+        builder.Services.AddSingleton<ZooKeeperMirror>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ZooKeeperMirror>());
         configure?.Invoke(builder);
 
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))

@@ -121,14 +121,6 @@ internal sealed partial class GatehouseLifecycle(IOptions<GatehouseOptions> opti
             return provider.Create(o);
         }
 
-        if (string.Equals(o.Registry, GatehouseOptions.ZooKeeperRegistry, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidOperationException(
-                "Gatehouse:Registry is 'zookeeper', but no ZooKeeper registry client is registered. The SDK ships only the "
-                + "'http' registry (the admin's embedded registry) so far; set Gatehouse:Registry=http and Gatehouse:Address "
-                + "to the admin's URL, or register an IRegistryClientProvider whose Kind is 'zookeeper'.");
-        }
-
         throw new InvalidOperationException($"Gatehouse:Registry '{o.Registry}' is not a known registry kind; use 'http' or 'zookeeper'.");
     }
 
