@@ -34,6 +34,9 @@ internal sealed partial class GatehouseLifecycle(IOptions<GatehouseOptions> opti
     /// <summary>The instance as announced (null until the server has started).</summary>
     public ServiceInstance? Instance => _instance;
 
+    /// <summary>The registry client (null before start).</summary>
+    internal IRegistryClient? RegistryClient => _client;
+
     /// <summary>True after a successful registration, until a heartbeat says the lease is gone.</summary>
     public bool Registered => _registered;
 

@@ -24,6 +24,7 @@ public sealed class ZooKeeperRegistryClient : IRegistryClient, IDisposable, IAsy
     private readonly SemaphoreSlim _connectGate = new(1, 1);
     private ZooKeeperClient? _client;
     private EphemeralNodeKeeper? _keeper;
+    private int _disposed;
 
     /// <param name="connectString">The ensemble: <c>host:port[,host:port][/chroot]</c> (a <c>zookeeper://</c> prefix is allowed).</param>
     /// <param name="sessionTimeout">Requested session timeout: how long after a crash the node still looks alive.</param>
@@ -153,6 +154,12 @@ public sealed class ZooKeeperRegistryClient : IRegistryClient, IDisposable, IAsy
     /// <summary>Closes the session: ZooKeeper removes the node's znode at once if deregistering did not.</summary>
     public async ValueTask DisposeAsync()
     {
+        // The host may dispose the lifecycle (and so this client) more than once.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         if (_keeper is { } keeper)
         {
             await keeper.DisposeAsync();
