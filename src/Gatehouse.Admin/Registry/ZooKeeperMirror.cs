@@ -43,9 +43,6 @@ internal sealed partial class ZooKeeperMirror(IServiceScopeFactory scopes, IOpti
     private readonly HashSet<string> _logged = new(StringComparer.Ordinal);
     private ChildrenWatcher? _root;
 
-    /// <summary>How many passes have completed; tests wait on it.</summary>
-    public int Passes { get; private set; }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value.ZooKeeper;
@@ -162,10 +159,6 @@ internal sealed partial class ZooKeeperMirror(IServiceScopeFactory scopes, IOpti
 
             _applied.Clear();
             _ = Task.Delay(TimeSpan.FromSeconds(1), ct).ContinueWith(_ => Signal(), TaskScheduler.Default);
-        }
-        finally
-        {
-            Passes++;
         }
     }
 
