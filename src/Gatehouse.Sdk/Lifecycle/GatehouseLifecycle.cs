@@ -22,7 +22,7 @@ namespace Gatehouse.Sdk.Lifecycle;
 /// </remarks>
 internal sealed partial class GatehouseLifecycle(IOptions<GatehouseOptions> options, IServiceProvider services, IServer server,
     IHostApplicationLifetime lifetime, InFlightRequests inFlight, TimeProvider time, ILogger<GatehouseLifecycle> logger)
-    : IHostedLifecycleService, IDisposable
+    : IHostedLifecycleService, IDisposable, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private IRegistryClient? _client;
@@ -114,6 +114,21 @@ internal sealed partial class GatehouseLifecycle(IOptions<GatehouseOptions> opti
         _started.Dispose();
         _stopping.Dispose();
         (_client as IDisposable)?.Dispose();
+    }
+
+    /// <summary>The host disposes asynchronously: a ZooKeeper client closes its session without blocking a thread.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _started.Dispose();
+        _stopping.Dispose();
+        if (_client is IAsyncDisposable asyncClient)
+        {
+            await asyncClient.DisposeAsync();
+        }
+        else
+        {
+            (_client as IDisposable)?.Dispose();
+        }
     }
 
     private IRegistryClient CreateClient(GatehouseOptions o)
