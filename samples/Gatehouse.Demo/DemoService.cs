@@ -35,6 +35,11 @@ public static class DemoService
                 o.Service = service;
                 o.Group = registry.Group;
                 o.Address = registry.Address;
+
+                // zookeeper://host:port names a ZooKeeper ensemble; anything else is the admin's URL.
+                o.Registry = registry.Address.StartsWith("zookeeper://", StringComparison.OrdinalIgnoreCase)
+                    ? GatehouseOptions.ZooKeeperRegistry
+                    : GatehouseOptions.HttpRegistry;
                 o.Token = registry.Token;
                 o.Loc = loc;
                 o.Weight = registry.Weight;

@@ -66,6 +66,8 @@ public static class AdminApplication
         builder.Services.AddSingleton<RegistrySweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RegistrySweeper>());
         builder.Services.AddMonitoring();
+        builder.Services.AddSingleton<ZooKeeperMirror>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ZooKeeperMirror>());
         configure?.Invoke(builder);
 
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))

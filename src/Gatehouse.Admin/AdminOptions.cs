@@ -70,6 +70,38 @@ public sealed class AdminOptions
     /// <summary>How long one config push to one gateway node may take before it counts as failed (default 2 s).</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan GatewayPushTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Mirroring of a ZooKeeper registry into the store (off unless a connect string is set).</summary>
+    [ValidateObjectMembers]
+    public ZooKeeperMirrorOptions ZooKeeper { get; set; } = new();
+}
+
+/// <summary>Settings of the ZooKeeper mirror, bound from <c>Gatehouse:Admin:ZooKeeper</c>.</summary>
+public sealed class ZooKeeperMirrorOptions
+{
+    /// <summary>
+    /// The ensemble to mirror, <c>host:port[,host:port][/chroot]</c> (a <c>zookeeper://</c> prefix is allowed). Unset:
+    /// no mirror.
+    /// </summary>
+    public string? ConnectString { get; set; }
+
+    /// <summary>Requested session timeout of the admin's own session (default 10 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long the mirror gathers ZooKeeper changes before it writes (default 200 ms), so a deploy of many nodes is a
+    /// few config versions, not one per node.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan Debounce { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// How often the mirror compares ZooKeeper with the store even without a change (default 30 s): picks up a group
+    /// an operator created after its nodes appeared, and retries writes that failed.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Checks <see cref="AdminOptions"/> at start (source-generated from its attributes).</summary>

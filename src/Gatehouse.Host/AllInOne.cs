@@ -29,6 +29,22 @@ internal static class AllInOne
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // --registry zookeeper://HOST:PORT: the demo nodes register in ZooKeeper and the admin mirrors it; the
+        // remaining arguments are the gateway's.
+        var registryAt = Array.IndexOf(args, "--registry");
+        string? zooKeeper = null;
+        if (registryAt >= 0)
+        {
+            zooKeeper = registryAt + 1 < args.Length ? args[registryAt + 1] : null;
+            if (zooKeeper is null || !zooKeeper.StartsWith("zookeeper://", StringComparison.OrdinalIgnoreCase))
+            {
+                Console.Error.WriteLine("all-in-one: --registry takes zookeeper://HOST:PORT (the embedded HTTP registry is the default)");
+                return 2;
+            }
+
+            args = [.. args[..registryAt], .. args[(registryAt + 2)..]];
+        }
+
         var dataDir = Path.GetFullPath("data");
         Directory.CreateDirectory(dataDir);
 
@@ -49,6 +65,7 @@ internal static class AllInOne
             "--Gatehouse:Admin:RegistryToken", registryToken,
             "--Gatehouse:Admin:BootstrapPassword", adminPassword,
             "--Gatehouse:ControlSecret", controlSecret,
+            .. (zooKeeper is null ? Array.Empty<string>() : ["--Gatehouse:Admin:ZooKeeper:ConnectString", zooKeeper]),
         ]);
         await admin.StartAsync();
         if (!await SeedAsync(token))
@@ -60,7 +77,7 @@ internal static class AllInOne
         var demos = new List<WebApplication>();
         foreach (var (service, node, port, loc, weight, gray) in DemoNodes)
         {
-            var demo = DemoService.Create(service, node, port, loc, new DemoRegistry(AdminUrl, Group, registryToken, weight, gray));
+            var demo = DemoService.Create(service, node, port, loc, new DemoRegistry(zooKeeper ?? AdminUrl, Group, registryToken, weight, gray));
             await demo.StartAsync();
             demos.Add(demo);
         }
@@ -79,7 +96,7 @@ internal static class AllInOne
               admin     {AdminUrl}/api/v1   OpenAPI {AdminUrl}/openapi/v1.json
               admin token (also in data/admin-token): {token}
               console login: user admin, first password in data/admin-password (change it: PUT /api/v1/auth/password)
-              demo services: orders on :5101 and :5102, users on :5201 (registered through the SDK)
+              demo services: orders on :5101 and :5102, users on :5201 (registered through the SDK{(zooKeeper is null ? "" : $" in {zooKeeper}")})
             Try:
               curl -H 'serviceName: orders' http://127.0.0.1:8080/orders/42
               curl -H 'Authorization: Bearer {token}' {AdminUrl}/api/v1/groups/default/services

@@ -10,7 +10,7 @@ internal static class Commands
         if (Arg("--service") is not { } service || Arg("--port") is not { } port || !int.TryParse(port, out var portNumber))
         {
             Console.Error.WriteLine("usage: gatehouse demo --service NAME --port PORT [--node ID] [--loc LOC] "
-                + "[--registry ADMIN_URL --group GROUP [--registry-token TOKEN]]");
+                + "[--registry ADMIN_URL|zookeeper://HOST:PORT --group GROUP [--registry-token TOKEN]]");
             return 2;
         }
 

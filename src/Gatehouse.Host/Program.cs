@@ -2,10 +2,12 @@ using Gatehouse.Admin;
 using Gatehouse.Gateway.Hosting;
 using Microsoft.AspNetCore.Builder;
 
-// gatehouse [all-in-one] [options]   admin + gateway + demo services, state in ./data/
+// gatehouse [all-in-one] [--registry zookeeper://HOST:PORT] [options]
+//                                    admin + gateway + demo services, state in ./data/; with --registry the demo
+//                                    nodes register in ZooKeeper and the admin mirrors it
 // gatehouse admin [--urls URL]       the admin service only
 // gatehouse gateway --config FILE | --admin URL   a gateway node only
-// gatehouse demo --service S --port P [--node N] [--loc L] [--registry URL --group G [--registry-token T]]
+// gatehouse demo --service S --port P [--node N] [--loc L] [--registry URL|zookeeper://HOST:PORT --group G [--registry-token T]]
 //                                    one demo backend; with --registry it joins through the SDK
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "all-in-one";
 var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;

@@ -39,12 +39,22 @@ public sealed class GatehouseOptions
     [Required]
     public string Registry { get; set; } = HttpRegistry;
 
-    /// <summary>Registry address: the admin's base URL for <c>http</c> (e.g. <c>http://admin:9000</c>), the ensemble for <c>zookeeper</c>.</summary>
+    /// <summary>
+    /// Registry address: the admin's base URL for <c>http</c> (e.g. <c>http://admin:9000</c>), the ZooKeeper connect
+    /// string for <c>zookeeper</c> (<c>zk1:2181,zk2:2181[/chroot]</c>, a <c>zookeeper://</c> prefix is allowed).
+    /// </summary>
     [Required]
     public string Address { get; set; } = "";
 
     /// <summary>Registry token (<c>Gatehouse:Admin:RegistryToken</c> on the admin).</summary>
     public string? Token { get; set; }
+
+    /// <summary>
+    /// <c>zookeeper</c> only: the requested ZooKeeper session timeout (default 10 s; the server clamps it). After a crash
+    /// the node's znode, and so its routing, lives this long; a clean stop deletes it at once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ZooKeeperSessionTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Host the gateway reaches this node at; default: the bound host, or the machine name when bound to all interfaces.</summary>
     public string? AdvertisedHost { get; set; }
@@ -62,7 +72,10 @@ public sealed class GatehouseOptions
     /// <summary>Report the app's endpoints as the service's APIs (default true).</summary>
     public bool ReportApis { get; set; } = true;
 
-    /// <summary>How often the lease is renewed (default 5 s; keep it well under the admin's lease TTL, 15 s by default).</summary>
+    /// <summary>
+    /// How often the lease is renewed (default 5 s; keep it well under the admin's lease TTL, 15 s by default). With
+    /// <c>zookeeper</c> the session is the lease; this is how often the SDK checks its znode is still there.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -34,6 +34,7 @@ public static class GatehouseServiceCollectionExtensions
         services.TryAddSingleton<InFlightRequests>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, InFlightStartupFilter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRegistryClientProvider, HttpRegistryClientProvider>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRegistryClientProvider, ZooKeeperRegistryClientProvider>());
         services.TryAddSingleton<GatehouseLifecycle>();
         services.AddHostedService(provider => provider.GetRequiredService<GatehouseLifecycle>());
 

@@ -17,14 +17,23 @@ public sealed class RegistryScenarioTests
     public async Task SdkNodes_ReceiveTraffic_GracefulStopUnderLoad_NoFailedRequest()
     {
         await using var cluster = await ScenarioCluster.StartAsync();
-        await cluster.CreateGroupAsync(Group);
-        var gateway = cluster.StartGateway(Group, "gw-registry", TimeSpan.FromSeconds(10));
+        await GracefulStopUnderLoadAsync(cluster, Group, node => StartNode(cluster, node));
+    }
+
+    /// <summary>
+    /// Two nodes started by <paramref name="startNode"/> register (however they do), traffic reaches both, node A is
+    /// stopped with SIGTERM under load: no request fails and only node B is left in the config.
+    /// </summary>
+    internal static async Task GracefulStopUnderLoadAsync(ScenarioCluster cluster, string group, Func<string, GatehouseProcess> startNode)
+    {
+        await cluster.CreateGroupAsync(group);
+        var gateway = cluster.StartGateway(group, "gw-registry", TimeSpan.FromSeconds(10));
 
         // The admin must know the gateway as live before the nodes register, or their versions arrive only with the
         // timed pull rather than by push.
-        await cluster.WaitReadyAsync(Group, gateway, await cluster.AdminVersionAsync(Group));
-        var a = StartNode(cluster, "orders-a");
-        var b = StartNode(cluster, "orders-b");
+        await cluster.WaitReadyAsync(group, gateway, await cluster.AdminVersionAsync(group));
+        var a = startNode("orders-a");
+        var b = startNode("orders-b");
 
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         async Task<string?> NodeAsync()
@@ -98,7 +107,7 @@ public sealed class RegistryScenarioTests
         Assert.True(served.GetValueOrDefault("orders-b") > 0);
         Assert.Contains("deregistered node", a.Output, StringComparison.Ordinal);
 
-        var service = (await cluster.Admin.GetFromJsonAsync<JsonElement>($"/api/v1/groups/{Group}/services/orders")).GetProperty("service");
+        var service = (await cluster.Admin.GetFromJsonAsync<JsonElement>($"/api/v1/groups/{group}/services/orders")).GetProperty("service");
         var node = Assert.Single(service.GetProperty("nodes").EnumerateArray());
         Assert.Equal("orders-b", node.GetProperty("metadata").GetProperty("node").GetString());
         Assert.False(b.HasExited);

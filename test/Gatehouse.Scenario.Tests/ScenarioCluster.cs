@@ -38,16 +38,20 @@ internal sealed class ScenarioCluster : IAsyncDisposable
 
     public GatehouseProcess AdminProcess => _processes.First(p => p.Name == "admin");
 
-    /// <summary>Starts the admin and waits until it answers.</summary>
-    public static async Task<ScenarioCluster> StartAsync()
+    /// <summary>Starts the admin (with <paramref name="adminArgs"/> appended) and waits until it answers.</summary>
+    public static async Task<ScenarioCluster> StartAsync(params string[] adminArgs)
     {
         var cluster = new ScenarioCluster();
-        cluster._processes.Add(GatehouseProcess.Start("admin", "admin",
+        cluster._processes.Add(GatehouseProcess.Start("admin",
+        [
+            "admin",
             "--urls", $"http://127.0.0.1:{cluster._adminPort}",
             "--Gatehouse:Admin:Database", $"Data Source={Path.Combine(cluster._dir, "admin.db")}",
             "--Gatehouse:Admin:Token", Token,
             "--Gatehouse:Admin:RegistryToken", RegistryToken,
-            "--Gatehouse:ControlSecret", Secret));
+            "--Gatehouse:ControlSecret", Secret,
+            .. adminArgs,
+        ]));
         await cluster.WaitAsync(async () => await cluster.StatusAsync(cluster.Admin, "/healthz") == HttpStatusCode.OK, "admin up");
         return cluster;
     }

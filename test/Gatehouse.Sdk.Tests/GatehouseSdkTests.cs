@@ -11,7 +11,7 @@ namespace Gatehouse.Sdk.Tests;
 /// <summary>A real Kestrel app using <c>AddGatehouse</c> against a real admin on loopback.</summary>
 public sealed class GatehouseSdkTests
 {
-    private sealed class TestService(WebApplication app, LogLines logs) : IAsyncDisposable
+    internal sealed class TestService(WebApplication app, LogLines logs) : IAsyncDisposable
     {
         public WebApplication App { get; } = app;
 
@@ -30,7 +30,7 @@ public sealed class GatehouseSdkTests
         }
     }
 
-    private static TestService CreateService(string registryAddress, string group, Action<GatehouseOptions>? configure = null)
+    internal static TestService CreateService(string registryAddress, string group, Action<GatehouseOptions>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         var logs = new LogLines();
@@ -149,12 +149,20 @@ public sealed class GatehouseSdkTests
     }
 
     [Fact]
-    public async Task ZooKeeperRegistry_FailsAtStartWithAClearMessage()
+    public async Task UnknownRegistryKind_FailsAtStartWithAClearMessage()
     {
-        await using var service = CreateService("127.0.0.1:2181", "shop", o => o.Registry = "zookeeper");
+        await using var service = CreateService("127.0.0.1:2181", "shop", o => o.Registry = "consul");
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => service.App.StartAsync());
-        Assert.Contains("zookeeper", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Gatehouse:Registry=http", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'consul'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'zookeeper'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ZooKeeperRegistry_MalformedAddress_FailsAtStart()
+    {
+        await using var service = CreateService("zookeeper://127.0.0.1:notaport", "shop", o => o.Registry = "zookeeper");
+        var error = await Assert.ThrowsAsync<FormatException>(() => service.App.StartAsync());
+        Assert.Contains("bad port", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -21,11 +21,14 @@ internal sealed class TestAdmin : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly string _dir;
+    private readonly bool _ownsDir;
 
-    private TestAdmin(WebApplication app, string dir, int port)
+    private TestAdmin(WebApplication app, string dir, bool ownsDir, int port, LogLines logs)
     {
         _app = app;
         _dir = dir;
+        _ownsDir = ownsDir;
+        Logs = logs;
         Address = $"http://127.0.0.1:{port}";
         Client = new HttpClient { BaseAddress = new Uri(Address) };
         Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
@@ -35,15 +38,29 @@ internal sealed class TestAdmin : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    /// <summary>The admin's log lines.</summary>
+    public LogLines Logs { get; }
+
+    /// <summary>The directory of the admin's database (kept when it was given to <see cref="StartAsync"/>).</summary>
+    public string Directory => _dir;
+
     /// <summary>Starts an admin on <paramref name="port"/> (a free one when 0) with lease TTL 2 s swept every 200 ms.</summary>
-    public static async Task<TestAdmin> StartAsync(int port = 0)
+    /// <param name="port">Port to listen on; 0 picks a free one.</param>
+    /// <param name="zooKeeper">Mirror this ZooKeeper (connect string); null: no mirror.</param>
+    /// <param name="dir">Database directory to use (and keep); null: a temp one removed on dispose.</param>
+    public static async Task<TestAdmin> StartAsync(int port = 0, string? zooKeeper = null, string? dir = null)
     {
         port = port == 0 ? FreePort() : port;
-        var dir = Directory.CreateTempSubdirectory("gatehouse-sdk-").FullName;
+        var ownsDir = dir is null;
+        dir ??= System.IO.Directory.CreateTempSubdirectory("gatehouse-sdk-").FullName;
+        var logs = new LogLines();
         var app = AdminApplication.Create(["--urls", $"http://127.0.0.1:{port}"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
+                ["Gatehouse:Admin:ZooKeeper:ConnectString"] = zooKeeper,
+                ["Gatehouse:Admin:ZooKeeper:Debounce"] = "00:00:00.200",
+                ["Gatehouse:Admin:ZooKeeper:ResyncInterval"] = "00:00:01",
                 ["Gatehouse:Admin:Database"] = $"Data Source={Path.Combine(dir, "admin.db")}",
                 ["Gatehouse:Admin:Token"] = AdminToken,
                 ["Gatehouse:Admin:RegistryToken"] = RegistryToken,
@@ -51,10 +68,10 @@ internal sealed class TestAdmin : IAsyncDisposable
                 ["Gatehouse:Admin:RegistrySweepInterval"] = "00:00:00.200",
                 ["Gatehouse:ControlSecret"] = "sdk-test-secret",
             });
-            builder.Logging.ClearProviders();
+            builder.Logging.ClearProviders().AddProvider(logs);
         });
         await app.StartAsync();
-        return new TestAdmin(app, dir, port);
+        return new TestAdmin(app, dir, ownsDir, port, logs);
     }
 
     public async Task CreateGroupAsync(string group)
@@ -89,9 +106,14 @@ internal sealed class TestAdmin : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         SqliteConnection.ClearAllPools();
+        if (!_ownsDir)
+        {
+            return;
+        }
+
         try
         {
-            Directory.Delete(_dir, recursive: true);
+            System.IO.Directory.Delete(_dir, recursive: true);
         }
         catch (IOException)
         {

@@ -13,7 +13,11 @@ internal static class RegistryMerge
         NodeIdentity.EffectiveId(node) == nodeId || NodeIdentity.EffectiveId(node with { Id = null }) == nodeId;
 
     /// <summary>The node as registered; <paramref name="existing"/> keeps its id, protocol and the operator's online switch.</summary>
-    public static NodeConfig Node(RegistrationRequest request, NodeConfig? existing, bool heldOffline)
+    /// <param name="request">The registration (HTTP body, or a ZooKeeper znode's data).</param>
+    /// <param name="existing">The node of the same id already in the service, if any.</param>
+    /// <param name="heldOffline">An operator took the node offline before it left; it comes back offline.</param>
+    /// <param name="source">Which registry the node came from: <c>sdk</c> (HTTP) or <c>zooKeeper</c>.</param>
+    public static NodeConfig Node(RegistrationRequest request, NodeConfig? existing, bool heldOffline, NodeSource source = NodeSource.Sdk)
     {
         // Sorted, so registering the same metadata twice serialises identically and is recognised as no change.
         var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -37,7 +41,7 @@ internal static class RegistryMerge
             Gray = request.Gray ?? [],
             Protocol = existing?.Protocol ?? UpstreamProtocol.Http1,
             HealthPath = string.IsNullOrEmpty(request.HealthPath) ? null : request.HealthPath,
-            Source = NodeSource.Sdk,
+            Source = source,
             Metadata = new Dictionary<string, string>(metadata, StringComparer.Ordinal),
         };
     }

@@ -22,7 +22,7 @@ namespace Gatehouse.Sdk.Lifecycle;
 /// </remarks>
 internal sealed partial class GatehouseLifecycle(IOptions<GatehouseOptions> options, IServiceProvider services, IServer server,
     IHostApplicationLifetime lifetime, InFlightRequests inFlight, TimeProvider time, ILogger<GatehouseLifecycle> logger)
-    : IHostedLifecycleService, IDisposable
+    : IHostedLifecycleService, IDisposable, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private IRegistryClient? _client;
@@ -33,6 +33,9 @@ internal sealed partial class GatehouseLifecycle(IOptions<GatehouseOptions> opti
 
     /// <summary>The instance as announced (null until the server has started).</summary>
     public ServiceInstance? Instance => _instance;
+
+    /// <summary>The registry client (null before start).</summary>
+    internal IRegistryClient? RegistryClient => _client;
 
     /// <summary>True after a successful registration, until a heartbeat says the lease is gone.</summary>
     public bool Registered => _registered;
@@ -113,20 +116,27 @@ internal sealed partial class GatehouseLifecycle(IOptions<GatehouseOptions> opti
         (_client as IDisposable)?.Dispose();
     }
 
+    /// <summary>The host disposes asynchronously: a ZooKeeper client closes its session without blocking a thread.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _started.Dispose();
+        _stopping.Dispose();
+        if (_client is IAsyncDisposable asyncClient)
+        {
+            await asyncClient.DisposeAsync();
+        }
+        else
+        {
+            (_client as IDisposable)?.Dispose();
+        }
+    }
+
     private IRegistryClient CreateClient(GatehouseOptions o)
     {
         var provider = services.GetServices<IRegistryClientProvider>().LastOrDefault(p => string.Equals(p.Kind, o.Registry, StringComparison.OrdinalIgnoreCase));
         if (provider is not null)
         {
             return provider.Create(o);
-        }
-
-        if (string.Equals(o.Registry, GatehouseOptions.ZooKeeperRegistry, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidOperationException(
-                "Gatehouse:Registry is 'zookeeper', but no ZooKeeper registry client is registered. The SDK ships only the "
-                + "'http' registry (the admin's embedded registry) so far; set Gatehouse:Registry=http and Gatehouse:Address "
-                + "to the admin's URL, or register an IRegistryClientProvider whose Kind is 'zookeeper'.");
         }
 
         throw new InvalidOperationException($"Gatehouse:Registry '{o.Registry}' is not a known registry kind; use 'http' or 'zookeeper'.");

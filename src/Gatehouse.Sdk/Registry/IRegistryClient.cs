@@ -15,10 +15,10 @@ public enum HeartbeatStatus
 /// Every call throws when the registry cannot be reached; the lifecycle retries with backoff.
 /// </summary>
 /// <remarks>
-/// A ZooKeeper implementation maps register to creating the ephemeral znode
-/// <c>/gatehouse/{group}/services/{service}/nodes/{host:port}</c> with the instance as JSON, heartbeat to the session's
-/// own keep-alive (return <see cref="HeartbeatStatus.NotRegistered"/> after a session loss, so the node re-creates it),
-/// and deregister to deleting the znode.
+/// <see cref="ZooKeeperRegistryClient"/> maps register to creating the ephemeral znode
+/// <c>/gatehouse/{group}/services/{service}/nodes/{host:port}</c> with the instance as JSON, heartbeat to checking the
+/// session's znode (<see cref="HeartbeatStatus.NotRegistered"/> when it is gone, so the node re-creates it), and
+/// deregister to deleting the znode.
 /// </remarks>
 public interface IRegistryClient
 {
