@@ -96,12 +96,15 @@ internal sealed class AccessLogQueue<T>
         public long Sequence;
         public T Item;
     }
+}
 
-    /// <summary>Keeps the producers' hot counter on its own cache line, away from the consumer's.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 128)]
-    private struct PaddedLong
-    {
-        [FieldOffset(64)]
-        public long Value;
-    }
+/// <summary>
+/// Keeps the producers' hot counter on its own cache line, away from the consumer's. Not nested in the generic
+/// queue: a type nested in a generic type is generic, and generic types cannot have explicit layout.
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 128)]
+internal struct PaddedLong
+{
+    [FieldOffset(64)]
+    public long Value;
 }
