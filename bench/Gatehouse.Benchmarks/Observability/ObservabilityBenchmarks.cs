@@ -36,6 +36,7 @@ public class ObservabilityBenchmarks
     private DefaultHttpContext _logged = null!;
     private AccessLogFormatter _formatter = null!;
     private AccessLogEntry _entry;
+    private long _startUtcTicks = DateTime.UtcNow.Ticks;
     private RollingFileSink _sink = null!;
     private string _sinkDir = null!;
 
@@ -82,7 +83,7 @@ public class ObservabilityBenchmarks
         _formatter = new AccessLogFormatter(includeQuery: false);
         _entry = new AccessLogEntry
         {
-            EndUtcTicks = DateTime.UtcNow.Ticks, RequestId = "0HN8AB12CD34EF560001", TraceHigh = 0x4bf92f3577b34da6, TraceLow = 0xa3ce929d0e0e4736,
+            StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp(), RequestId = "0HN8AB12CD34EF560001", TraceHigh = 0x4bf92f3577b34da6, TraceLow = 0xa3ce929d0e0e4736,
             ClientIp = System.Net.IPAddress.Parse("10.1.2.3"), Method = "GET", Target = "/orders?page=2", Service = "orders", Api = "list",
             Node = "n1", Status = 200, BytesIn = 0, BytesOut = 100, TotalTicks = 23_456, UpstreamTicks = 12_345,
         };
@@ -112,11 +113,11 @@ public class ObservabilityBenchmarks
 
     /// <summary>The writer thread's JSON for one line.</summary>
     [Benchmark]
-    public int AccessLog_FormatLine() => _formatter.Format(_entry).Length;
+    public int AccessLog_FormatLine() => _formatter.Format(_entry, _startUtcTicks).Length;
 
     /// <summary>The writer thread's whole per-line work: JSON, then the buffered append to the rolling file.</summary>
     [Benchmark]
-    public void AccessLog_FormatAndWrite() => _sink.Write(_formatter.Format(_entry));
+    public void AccessLog_FormatAndWrite() => _sink.Write(_formatter.Format(_entry, _startUtcTicks));
 
     [Benchmark(Baseline = true)]
     public void CellsOnly()

@@ -18,16 +18,13 @@ internal sealed class RequestObserver
 {
     private readonly GatewayMetrics _metrics;
     private readonly AccessLogWriter? _accessLog;
-    private readonly TimeProvider _time;
 
     /// <param name="metrics">The cells and meter.</param>
     /// <param name="accessLog">The access log; null or disabled writes none.</param>
-    /// <param name="time">Wall clock of the access log's <c>time</c> field.</param>
-    public RequestObserver(GatewayMetrics metrics, AccessLogWriter? accessLog = null, TimeProvider? time = null)
+    public RequestObserver(GatewayMetrics metrics, AccessLogWriter? accessLog = null)
     {
         _metrics = metrics;
         _accessLog = accessLog is { IsEnabled: true } ? accessLog : null;
-        _time = time ?? TimeProvider.System;
     }
 
     public GatewayMetrics Metrics => _metrics;
@@ -191,7 +188,7 @@ internal sealed class RequestObserver
         var api = telemetry.Api;
         accessLog.TryEnqueue(new AccessLogEntry
         {
-            EndUtcTicks = _time.GetUtcNow().UtcTicks,
+            StartTimestamp = telemetry.StartTimestamp,
             RequestId = requestId.Count == 0 ? null : requestId.ToString(),
             TraceHigh = telemetry.TraceHigh,
             TraceLow = telemetry.TraceLow,

@@ -248,16 +248,20 @@ public class AccessLogTests
             await SendAsync();
             Assert.True(sink.Entered.Wait(Generous), "the writer never reached the sink");
 
-            // ... and requests go on being answered: 8 entries fill the queue, the other 31 are dropped and counted.
-            for (var i = 0; i < 39; i++)
+            // ... and requests go on being answered, 8 connections at a time: 8 entries fill the queue, the other 472
+            // are dropped and counted. A request waiting on the log would hang here until the client's timeout.
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
             {
-                await SendAsync();
-            }
+                for (var i = 0; i < 60; i++)
+                {
+                    await SendAsync();
+                }
+            }));
 
             var writer = app.Services.GetRequiredService<AccessLogWriter>();
-            Assert.Equal(31, writer.Dropped);
+            Assert.Equal(472, writer.Dropped);
             var metrics = PrometheusText.Parse(await control.GetStringAsync("/metrics"));
-            Assert.Equal(31, metrics.Sum("gatehouse_access_log_dropped_total", ("reason", "queue_full")));
+            Assert.Equal(472, metrics.Sum("gatehouse_access_log_dropped_total", ("reason", "queue_full")));
             Assert.Equal(8, metrics.Sum("gatehouse_access_log_queue_entries"));
 
             sink.Gate.Set();

@@ -8,8 +8,11 @@ namespace Gatehouse.Gateway.Observability.AccessLog;
 /// </summary>
 internal readonly struct AccessLogEntry
 {
-    /// <summary>UTC ticks when the response completed; the logged <c>time</c> is this minus <see cref="TotalTicks"/>.</summary>
-    public long EndUtcTicks { get; init; }
+    /// <summary>
+    /// <see cref="System.Diagnostics.Stopwatch"/> timestamp of the request's arrival (the one metrics use). The writer
+    /// thread turns it into wall-clock time, so the request path reads no wall clock.
+    /// </summary>
+    public long StartTimestamp { get; init; }
 
     public string? RequestId { get; init; }
 

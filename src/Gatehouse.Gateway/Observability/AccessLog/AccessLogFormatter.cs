@@ -30,17 +30,19 @@ internal sealed class AccessLogFormatter
     }
 
     /// <summary>The line for <paramref name="entry"/>, newline included; valid until the next call.</summary>
-    public ReadOnlySpan<byte> Format(in AccessLogEntry entry)
+    /// <param name="entry">The request.</param>
+    /// <param name="startUtcTicks">UTC ticks of the request's arrival (<see cref="AccessLogWriter"/> maps the entry's timestamp).</param>
+    public ReadOnlySpan<byte> Format(in AccessLogEntry entry, long startUtcTicks)
     {
         _buffer.ResetWrittenCount();
         _json.Reset(_buffer);
         var json = _json;
         json.WriteStartObject();
 
-        // The request's arrival, to the millisecond: the completion time less its duration.
-        var startTicks = entry.EndUtcTicks - StopwatchToTimeSpanTicks(entry.TotalTicks);
+        // The request's arrival, to the millisecond.
+        var startTicks = Math.Max(startUtcTicks, 0);
         startTicks -= startTicks % TimeSpan.TicksPerMillisecond;
-        json.WriteString("time", new DateTime(Math.Max(startTicks, 0), DateTimeKind.Utc));
+        json.WriteString("time", new DateTime(startTicks, DateTimeKind.Utc));
         WriteStringOrNull(json, "requestId", entry.RequestId);
 
         Span<byte> hex = stackalloc byte[32];
@@ -109,7 +111,4 @@ internal sealed class AccessLogFormatter
 
     /// <summary>Stopwatch ticks as milliseconds rounded to the microsecond.</summary>
     private static double Milliseconds(long stopwatchTicks) => Math.Round(stopwatchTicks * 1000.0 / Stopwatch.Frequency, 3);
-
-    private static long StopwatchToTimeSpanTicks(long stopwatchTicks) =>
-        (long)(stopwatchTicks * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
 }

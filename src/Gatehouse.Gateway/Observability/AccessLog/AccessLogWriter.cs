@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -36,6 +37,8 @@ internal sealed partial class AccessLogWriter : IHostedService, IDisposable
     private long _written;
     private long _writeErrors;
     private DateTimeOffset _nextErrorLog;
+    private long _clockBaseTimestamp;
+    private long _clockBaseUtcTicks;
 
     public AccessLogWriter(IOptions<AccessLogOptions> options, IServiceProvider services, ILogger<AccessLogWriter> logger, TimeProvider time)
         : this(options.Value, null, logger, time)
@@ -143,6 +146,24 @@ internal sealed partial class AccessLogWriter : IHostedService, IDisposable
         }
     }
 
+    /// <summary>
+    /// Wall-clock UTC ticks of a <see cref="Stopwatch"/> timestamp: requests record only the monotonic timestamp
+    /// (metrics already take it), and the writer maps it through a (wall clock, timestamp) pair it re-reads every
+    /// second, so clock adjustments show up within a second and the request path reads no wall clock.
+    /// </summary>
+    internal long ToUtcTicks(long timestamp)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (_clockBaseUtcTicks == 0 || now - _clockBaseTimestamp > Stopwatch.Frequency)
+        {
+            _clockBaseTimestamp = Stopwatch.GetTimestamp();
+            _clockBaseUtcTicks = _time.GetUtcNow().UtcTicks;
+        }
+
+        var delta = timestamp - _clockBaseTimestamp;
+        return _clockBaseUtcTicks + (long)(delta * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+    }
+
     /// <summary>Writes every queued entry, then flushes; returns how many were taken. One thread at a time.</summary>
     private int DrainAndFlush()
     {
@@ -153,7 +174,7 @@ internal sealed partial class AccessLogWriter : IHostedService, IDisposable
             drained++;
             try
             {
-                sink.Write(_formatter.Format(entry));
+                sink.Write(_formatter.Format(entry, ToUtcTicks(entry.StartTimestamp)));
                 Interlocked.Increment(ref _written);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -13,7 +13,7 @@ public class AccessLogWriterTests
 
     private static AccessLogEntry Entry(int i) => new()
     {
-        EndUtcTicks = DateTime.UtcNow.Ticks,
+        StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp(),
         Method = "GET",
         Target = "/item/" + i,
         Status = 200,
@@ -27,6 +27,19 @@ public class AccessLogWriterTests
             Assert.True(DateTime.UtcNow < deadline, "Timed out: " + what);
             await Task.Delay(10);
         }
+    }
+
+    [Fact]
+    public void ToUtcTicks_MapsTimestampsThroughTheInjectedWallClock()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var writer = new AccessLogWriter(new AccessLogOptions { Enabled = true }, new GatedSink(open: true), NullLogger.Instance, clock);
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        var halfSecondAgo = now - System.Diagnostics.Stopwatch.Frequency / 2;
+
+        var mapped = new DateTime(writer.ToUtcTicks(halfSecondAgo), DateTimeKind.Utc);
+        var expected = new DateTime(2026, 3, 1, 11, 59, 59, 500, DateTimeKind.Utc);
+        Assert.InRange((mapped - expected).Duration(), TimeSpan.Zero, TimeSpan.FromMilliseconds(200));
     }
 
     [Fact]
