@@ -103,7 +103,7 @@ internal sealed partial class AccessLogWriter : IHostedService, IDisposable
         _sink ??= _services!.GetRequiredService<IAccessLogSink>();
         _thread = new Thread(Run) { IsBackground = true, Name = "Gatehouse access log" };
         _thread.Start();
-        Log.Started(_logger, _options.Path, _queue.Capacity);
+        Log.Started(_logger, _sink is RollingFileSink file ? file.BasePath : _sink.GetType().Name, _queue.Capacity);
         return Task.CompletedTask;
     }
 

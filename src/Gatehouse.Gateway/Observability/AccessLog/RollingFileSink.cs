@@ -45,6 +45,9 @@ internal sealed class RollingFileSink : IAccessLogSink
         _time = time;
     }
 
+    /// <summary>The configured base file name, made absolute.</summary>
+    public string BasePath => System.IO.Path.Combine(_directory, _stem + _extension);
+
     /// <summary>The file being written; null before the first line.</summary>
     public string? CurrentPath => _file?.Name;
 
