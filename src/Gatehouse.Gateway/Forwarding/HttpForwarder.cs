@@ -167,7 +167,7 @@ internal sealed partial class HttpForwarder
                 // long polls); a body that is already here goes out with the headers.
                 var outcome = await StreamCopier.CopyAsync(upstreamBody, context.Response.BodyWriter, activity,
                     flushBeforeFirstWait: true, activity.Token).ConfigureAwait(false);
-                context.Features.Get<RequestTelemetry>()?.Cells.AddResponseBytes(outcome.Bytes);
+                context.Features.Get<RequestTelemetry>()?.AddResponseBytes(outcome.Bytes);
                 if (outcome.Result != StreamCopyResult.Success)
                 {
                     return HandleResponseBodyFailure(context, node, content, activity, outcome, requestId);
@@ -215,7 +215,7 @@ internal sealed partial class HttpForwarder
 
             if (content is not null && content.Completion.IsCompletedSuccessfully)
             {
-                context.Features.Get<RequestTelemetry>()?.Cells.AddRequestBytes(content.Completion.Result.Bytes);
+                context.Features.Get<RequestTelemetry>()?.AddRequestBytes(content.Completion.Result.Bytes);
             }
 
             upstreamResponse?.Dispose();

@@ -6,6 +6,7 @@ using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.LoadBalancing;
 using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Observability;
+using Gatehouse.Gateway.Observability.AccessLog;
 using Gatehouse.Gateway.Resolution;
 using Gatehouse.Gateway.Routing;
 using Microsoft.Extensions.Configuration;
@@ -54,6 +55,7 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Group,
             sp.GetRequiredService<SnapshotState>(),
             sp.GetService<IMeterFactory>()));
+        services.AddGatehouseAccessLog(configuration);
         services.TryAddSingleton<RequestObserver>();
         services.TryAddSingleton<MetricsEndpoint>();
         services.AddGatehouseTelemetryExport(configuration);

@@ -34,7 +34,7 @@ internal static class ProblemWriter
 
         // Counted per code for the matched API (or the unmatched cells); the trace id goes into the body.
         var telemetry = context.Features.Get<RequestTelemetry>();
-        telemetry?.Cells.RecordGatewayError(error);
+        telemetry?.RecordGatewayError(error);
 
         var status = GatewayErrors.Status(error);
         var code = GatewayErrors.Code(error);

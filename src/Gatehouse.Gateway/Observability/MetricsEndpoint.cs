@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Observability.AccessLog;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Gateway.Observability;
@@ -14,10 +15,12 @@ namespace Gatehouse.Gateway.Observability;
 internal sealed class MetricsEndpoint
 {
     private readonly GatewayMetrics _metrics;
+    private readonly AccessLogWriter? _accessLog;
 
-    public MetricsEndpoint(GatewayMetrics metrics)
+    public MetricsEndpoint(GatewayMetrics metrics, AccessLogWriter? accessLog = null)
     {
         _metrics = metrics;
+        _accessLog = accessLog;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -37,6 +40,7 @@ internal sealed class MetricsEndpoint
         var apis = new List<ApiMetrics>(_metrics.AllApis());
         WriteRequestFamilies(writer, apis);
         WriteNodeFamilies(writer);
+        WriteAccessLogFamilies(writer);
         WriteProcessFamilies(writer);
         return writer.ToString();
     }
@@ -161,6 +165,19 @@ internal sealed class MetricsEndpoint
         {
             w.Sample(name, [new("group", _metrics.Group), new("service", node.ServiceName.ToLowerInvariant()), new("node", node.Id)], read(node));
         }
+    }
+
+    private void WriteAccessLogFamilies(PrometheusTextWriter w)
+    {
+        var log = _accessLog;
+        w.Family("gatehouse_access_log_written_total", "counter", "Access log lines handed to the file.");
+        w.Sample("gatehouse_access_log_written_total", [], log?.Written ?? 0);
+        w.Family("gatehouse_access_log_dropped_total", "counter",
+            "Access log entries lost: queue_full (the writer fell behind; the request did not wait), write_error (the file could not be written).");
+        w.Sample("gatehouse_access_log_dropped_total", [new("reason", "queue_full")], log?.Dropped ?? 0);
+        w.Sample("gatehouse_access_log_dropped_total", [new("reason", "write_error")], log?.WriteErrors ?? 0);
+        w.Family("gatehouse_access_log_queue_entries", "gauge", "Access log entries waiting for the writer.");
+        w.Sample("gatehouse_access_log_queue_entries", [], log?.Pending ?? 0);
     }
 
     private void WriteProcessFamilies(PrometheusTextWriter w)

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using Gatehouse.Gateway.Forwarding;
+using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Observability.AccessLog;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Gatehouse.Gateway.Observability;
 
@@ -14,10 +17,14 @@ namespace Gatehouse.Gateway.Observability;
 internal sealed class RequestObserver
 {
     private readonly GatewayMetrics _metrics;
+    private readonly AccessLogWriter? _accessLog;
 
-    public RequestObserver(GatewayMetrics metrics)
+    /// <param name="metrics">The cells and meter.</param>
+    /// <param name="accessLog">The access log; null or disabled writes none.</param>
+    public RequestObserver(GatewayMetrics metrics, AccessLogWriter? accessLog = null)
     {
         _metrics = metrics;
+        _accessLog = accessLog is { IsEnabled: true } ? accessLog : null;
     }
 
     public GatewayMetrics Metrics => _metrics;
@@ -129,6 +136,75 @@ internal sealed class RequestObserver
 
             server.Stop();
         }
+
+        if (_accessLog is { } accessLog)
+        {
+            EnqueueAccessLog(accessLog, context, telemetry, status, elapsed, faulted);
+        }
+    }
+
+    /// <summary>
+    /// Copies what the access log line needs into one queue slot: references the request already holds and a few
+    /// numbers; the JSON is made on the writer thread. A full queue drops the entry (counted), never waits.
+    /// </summary>
+    private void EnqueueAccessLog(AccessLogWriter accessLog, HttpContext context, RequestTelemetry telemetry, int status, long elapsed, bool faulted)
+    {
+        var request = context.Request;
+        var response = context.Response;
+
+        // The id the response carries (resolved by the forwarder or the problem writer), else the client's.
+        var requestId = response.Headers[HeaderRules.RequestId];
+        if (requestId.Count == 0)
+        {
+            requestId = request.Headers[HeaderRules.RequestId];
+        }
+
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(target))
+        {
+            target = request.Path.Value ?? "/";
+        }
+
+        var bytesOut = telemetry.ResponseBytes;
+        if (bytesOut == 0 && telemetry.Error is not null && !HttpMethods.IsHead(request.Method))
+        {
+            bytesOut = response.ContentLength ?? 0; // A problem body the gateway wrote itself.
+        }
+
+        string? error = null;
+        if (telemetry.Error is { } gatewayError)
+        {
+            error = GatewayErrors.Code(gatewayError);
+        }
+        else if (telemetry.UpstreamError != ForwarderError.None)
+        {
+            error = MetricNames.ForwarderErrorKind(telemetry.UpstreamError);
+        }
+        else if (faulted)
+        {
+            error = "internal_error";
+        }
+
+        var api = telemetry.Api;
+        accessLog.TryEnqueue(new AccessLogEntry
+        {
+            StartTimestamp = telemetry.StartTimestamp,
+            RequestId = requestId.Count == 0 ? null : requestId.ToString(),
+            TraceHigh = telemetry.TraceHigh,
+            TraceLow = telemetry.TraceLow,
+            ClientIp = context.Connection.RemoteIpAddress,
+            Method = request.Method,
+            Target = target,
+            Service = api?.ServiceName,
+            Api = api?.Id,
+            Node = telemetry.Node?.Id,
+            Status = status,
+            BytesIn = telemetry.RequestBytes,
+            BytesOut = bytesOut,
+            TotalTicks = elapsed,
+            UpstreamTicks = telemetry.UpstreamTicks,
+            Error = error,
+        });
     }
 
     /// <summary>
@@ -184,6 +260,7 @@ internal sealed class RequestObserver
         {
             telemetry.UpstreamTicks += elapsed;
             telemetry.UpstreamTraceparent = null;
+            telemetry.UpstreamError = error;
         }
 
         var histogram = _metrics.UpstreamDuration;

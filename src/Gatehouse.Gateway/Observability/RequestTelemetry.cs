@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Gatehouse.Gateway.Forwarding;
+using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.Model;
 using Microsoft.AspNetCore.Http;
 
@@ -61,8 +63,41 @@ public sealed class RequestTelemetry
     /// <summary>The <c>traceparent</c> of the attempt in progress, written by the request header copier.</summary>
     internal string? UpstreamTraceparent { get; set; }
 
+    /// <summary>Request body bytes streamed upstream (all attempts); for the access log.</summary>
+    internal long RequestBytes { get; private set; }
+
+    /// <summary>Response body bytes relayed from upstream; for the access log.</summary>
+    internal long ResponseBytes { get; private set; }
+
+    /// <summary>The error the gateway answered itself (problem JSON), if any.</summary>
+    internal GatewayError? Error { get; private set; }
+
+    /// <summary>The failure of the latest upstream attempt; <see cref="ForwarderError.None"/> if it succeeded or none was made.</summary>
+    internal ForwarderError UpstreamError { get; set; }
+
     /// <summary>The trace id as 32 lower-case hex digits (allocates; for error bodies and logs).</summary>
     public string TraceIdHex => GatewayTracing.FormatTraceId(TraceHigh, TraceLow);
+
+    /// <summary>Counts request body bytes for the API and for this request.</summary>
+    internal void AddRequestBytes(long bytes)
+    {
+        RequestBytes += bytes;
+        Cells.AddRequestBytes(bytes);
+    }
+
+    /// <summary>Counts response body bytes for the API and for this request.</summary>
+    internal void AddResponseBytes(long bytes)
+    {
+        ResponseBytes += bytes;
+        Cells.AddResponseBytes(bytes);
+    }
+
+    /// <summary>Counts an error the gateway answered itself, for the API and for this request's access log line.</summary>
+    internal void RecordGatewayError(GatewayError error)
+    {
+        Error = error;
+        Cells.RecordGatewayError(error);
+    }
 
     /// <summary>Switches counting to the matched API's cells and counts the request in flight there.</summary>
     internal void Match(ApiModel api)
