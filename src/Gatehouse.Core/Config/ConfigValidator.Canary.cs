@@ -39,22 +39,8 @@ public static partial class ConfigValidator
         if (canary.Sticky is { } sticky)
         {
             CheckEnum(errors, $"{entry}.sticky.source", sticky.Source);
-            var sourceText = ConfigEntries.EnumText(sticky.Source);
-            switch (sticky.Source)
-            {
-                case CanaryKeySource.Header or CanaryKeySource.Query when string.IsNullOrWhiteSpace(sticky.Name):
-                    errors.Add($"{entry}.sticky.name", $"name is required when source is {sourceText}");
-                    break;
-                case CanaryKeySource.Header when !IsToken(sticky.Name!):
-                    errors.Add($"{entry}.sticky.name", $"'{sticky.Name}' is not a valid header name");
-                    break;
-                case CanaryKeySource.Query when sticky.Name!.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '&' or '=' or '#'):
-                    errors.Add($"{entry}.sticky.name", $"'{sticky.Name}' is not a valid query parameter name");
-                    break;
-                case CanaryKeySource.ClientIp when sticky.Name is not null:
-                    errors.Add($"{entry}.sticky.name", $"name applies only when source is header or query (source is {sourceText})");
-                    break;
-            }
+            CheckKeyName(errors, $"{entry}.sticky.name", sticky.Name, Enum.IsDefined(sticky.Source),
+                sticky.Source == CanaryKeySource.Header, sticky.Source == CanaryKeySource.Query, ConfigEntries.EnumText(sticky.Source));
         }
     }
 

@@ -115,21 +115,35 @@ public static partial class ConfigValidator
     private static void ValidateHashKey(Errors errors, string entry, HashKeyConfig hashKey)
     {
         CheckEnum(errors, $"{entry}.source", hashKey.Source);
-        var sourceText = ConfigEntries.EnumText(hashKey.Source);
-        switch (hashKey.Source)
+        CheckKeyName(errors, $"{entry}.name", hashKey.Name, Enum.IsDefined(hashKey.Source),
+            hashKey.Source == HashKeySource.Header, hashKey.Source == HashKeySource.Query, ConfigEntries.EnumText(hashKey.Source));
+    }
+
+    /// <summary>
+    /// The name of a key read from a request (hash keys, canary sticky keys): required and well-formed for a header
+    /// or query source, absent for any other (defined) source.
+    /// </summary>
+    private static void CheckKeyName(Errors errors, string entry, string? name, bool sourceDefined, bool isHeader, bool isQuery,
+        string sourceText)
+    {
+        if (!isHeader && !isQuery)
         {
-            case HashKeySource.Header or HashKeySource.Query when string.IsNullOrWhiteSpace(hashKey.Name):
-                errors.Add($"{entry}.name", $"name is required when source is {sourceText}");
-                break;
-            case HashKeySource.Header when !IsToken(hashKey.Name!):
-                errors.Add($"{entry}.name", $"'{hashKey.Name}' is not a valid header name");
-                break;
-            case HashKeySource.Query when hashKey.Name!.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '&' or '=' or '#'):
-                errors.Add($"{entry}.name", $"'{hashKey.Name}' is not a valid query parameter name");
-                break;
-            case HashKeySource.ClientIp or HashKeySource.Path when hashKey.Name is not null:
-                errors.Add($"{entry}.name", $"name applies only when source is header or query (source is {sourceText})");
-                break;
+            if (sourceDefined && name is not null)
+            {
+                errors.Add(entry, $"name applies only when source is header or query (source is {sourceText})");
+            }
+        }
+        else if (string.IsNullOrWhiteSpace(name))
+        {
+            errors.Add(entry, $"name is required when source is {sourceText}");
+        }
+        else if (isHeader && !IsToken(name))
+        {
+            errors.Add(entry, $"'{name}' is not a valid header name");
+        }
+        else if (isQuery && name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '&' or '=' or '#'))
+        {
+            errors.Add(entry, $"'{name}' is not a valid query parameter name");
         }
     }
 
