@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gatehouse.Gateway.Forwarding;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -8,22 +9,27 @@ using Microsoft.Net.Http.Headers;
 namespace Gatehouse.Gateway.Hosting;
 
 /// <summary>
-/// Checks every proxied request before routing sees it: message framing (request smuggling), target length,
-/// forwarding loops and the path rule (<see cref="PathNormalizer"/>); then resolves the client address once
-/// (<see cref="TrustedProxies"/>). Each check is a few comparisons on headers Kestrel has already parsed.
+/// Checks every proxied request before routing sees it: header count and size, message framing (request
+/// smuggling), target length, forwarding loops and the path rule (<see cref="PathNormalizer"/>); then resolves
+/// the client address once (<see cref="TrustedProxies"/>). Each check is a few comparisons on headers Kestrel has
+/// already parsed, and none allocates on an accepted request. The guard only reads the request's headers; the
+/// incremented hop count goes onto the upstream request (<c>RequestHeaderCopier</c>).
 /// </summary>
 internal sealed class RequestGuard
 {
     /// <summary>Hop counter each gateway increments; over <see cref="GatewayLimits.MaxHops"/> the request is refused.</summary>
-    public const string HopsHeader = "X-Gatehouse-Hops";
+    public const string HopsHeader = HeaderRules.Hops;
 
     private const string KestrelMovedContentLength = "X-Content-Length";
 
     private static readonly KeyValuePair<string, string>[] CloseConnection = [new("Connection", "close")];
 
+    // Per-thread scratch for the header size check; see HeadersWithinLimits.
+    [ThreadStatic]
+    private static KeyValuePair<string, StringValues>[]? t_headers;
+
     private readonly GatewayLimits _limits;
     private readonly TrustedProxies _trustedProxies;
-    private readonly string[] _hopValues;
 
     public RequestGuard(IOptions<GatewayOptions> options, TrustedProxies trustedProxies)
     {
@@ -40,13 +46,6 @@ internal sealed class RequestGuard
         {
             throw new InvalidOperationException($"{GatewayOptions.Section}:Limits:MaxUrlLength must be 1 or more, got {_limits.MaxUrlLength}.");
         }
-
-        // The outgoing counter values as strings made once, so setting the header allocates nothing.
-        _hopValues = new string[_limits.MaxHops];
-        for (var i = 0; i < _hopValues.Length; i++)
-        {
-            _hopValues[i] = (i + 1).ToString(CultureInfo.InvariantCulture);
-        }
     }
 
     /// <summary>Runs the checks; answers the request itself when one fails, else hands it to <paramref name="next"/>.</summary>
@@ -54,6 +53,13 @@ internal sealed class RequestGuard
     {
         var request = context.Request;
         var headers = request.Headers;
+
+        // :: Header count and size. Kestrel's own limits are set to twice these, so an oversized request reaches
+        // this check and gets problem JSON instead of Kestrel's bare status line; Kestrel's stay as the backstop.
+        if (!HeadersWithinLimits(headers, _limits))
+        {
+            return ProblemWriter.WriteAsync(context, GatewayError.HeadersTooLarge);
+        }
 
         // :: Framing. A request whose length two parties could read differently is refused and the connection closed:
         // its body cannot be skipped safely, and what follows on the connection might be a smuggled request.
@@ -73,11 +79,10 @@ internal sealed class RequestGuard
                 $"The request target is {target.Length} characters long; the limit is {_limits.MaxUrlLength}.");
         }
 
-        // :: Forwarding loops.
-        var hops = 0;
+        // :: Forwarding loops. Only read here: the forwarder sends hops + 1 upstream.
         if (headers.TryGetValue(HopsHeader, out var hopValues))
         {
-            if (hopValues.Count != 1 || !int.TryParse(hopValues[0], NumberStyles.None, CultureInfo.InvariantCulture, out hops))
+            if (hopValues.Count != 1 || !int.TryParse(hopValues[0], NumberStyles.None, CultureInfo.InvariantCulture, out var hops))
             {
                 return ProblemWriter.WriteAsync(context, GatewayError.BadRequest, $"{HopsHeader} must be one non-negative integer.");
             }
@@ -89,7 +94,6 @@ internal sealed class RequestGuard
             }
         }
 
-        headers[HopsHeader] = _hopValues[hops];
 
         // :: Path rule: what is matched is what is forwarded.
         var path = request.Path.Value;
@@ -108,6 +112,50 @@ internal sealed class RequestGuard
 
         _trustedProxies.Apply(context);
         return next.InvokeAsync(context);
+    }
+
+    /// <summary>True when the request has at most MaxRequestHeaderCount headers of at most MaxRequestHeadersTotalSize.</summary>
+    /// <remarks>
+    /// Sizes are names plus values in characters. Enumerating <see cref="IHeaderDictionary"/> through its interface
+    /// boxes the concrete enumerator (Kestrel's is internal, so its struct enumerator cannot be named), one
+    /// allocation per request. <see cref="ICollection{T}.CopyTo"/> into a per-thread array sized to the count does
+    /// the same walk without one (Kestrel's copy is a field read per known header plus the unknown dictionary's
+    /// own copy); the array is cleared afterwards so it keeps no request's strings alive. One exception: Kestrel
+    /// formats a parsed Content-Length back into a string whichever way it is read.
+    /// </remarks>
+    internal static bool HeadersWithinLimits(IHeaderDictionary headers, GatewayLimits limits)
+    {
+        var count = headers.Count;
+        if (count > limits.MaxRequestHeaderCount)
+        {
+            return false;
+        }
+
+        if (count == 0)
+        {
+            return true;
+        }
+
+        var buffer = t_headers;
+        if (buffer is null || buffer.Length < count)
+        {
+            t_headers = buffer = new KeyValuePair<string, StringValues>[Math.Max(count, 64)];
+        }
+
+        headers.CopyTo(buffer, 0);
+        var total = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var (name, values) = buffer[i];
+            total += name.Length;
+            for (var j = 0; j < values.Count; j++)
+            {
+                total += values[j]?.Length ?? 0;
+            }
+        }
+
+        Array.Clear(buffer, 0, count);
+        return total <= limits.MaxRequestHeadersTotalSize;
     }
 
     /// <summary>Null when the framing headers are unambiguous; else why not.</summary>
