@@ -41,7 +41,8 @@ internal static class RequestHeaderCopier
         var traceparent = context.Features.Get<RequestTelemetry>()?.UpstreamTraceparent;
         var hops = 0;
 
-        foreach (var header in source)
+        using var entries = HeaderEntries.Copy(source);
+        foreach (var header in entries.Span)
         {
             var name = header.Key;
             HeaderRules.RequestHeaderKinds.TryGetValue(name, out var kind);

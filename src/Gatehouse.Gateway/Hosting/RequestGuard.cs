@@ -24,10 +24,6 @@ internal sealed class RequestGuard
 
     private static readonly KeyValuePair<string, string>[] CloseConnection = [new("Connection", "close")];
 
-    // Per-thread scratch for the header size check; see HeadersWithinLimits.
-    [ThreadStatic]
-    private static KeyValuePair<string, StringValues>[]? t_headers;
-
     private readonly GatewayLimits _limits;
     private readonly TrustedProxies _trustedProxies;
 
@@ -116,45 +112,27 @@ internal sealed class RequestGuard
 
     /// <summary>True when the request has at most MaxRequestHeaderCount headers of at most MaxRequestHeadersTotalSize.</summary>
     /// <remarks>
-    /// Sizes are names plus values in characters. Enumerating <see cref="IHeaderDictionary"/> through its interface
-    /// boxes the concrete enumerator (Kestrel's is internal, so its struct enumerator cannot be named), one
-    /// allocation per request. <see cref="ICollection{T}.CopyTo"/> into a per-thread array sized to the count does
-    /// the same walk without one (Kestrel's copy is a field read per known header plus the unknown dictionary's
-    /// own copy); the array is cleared afterwards so it keeps no request's strings alive. One exception: Kestrel
-    /// formats a parsed Content-Length back into a string whichever way it is read.
+    /// Sizes are names plus values in characters. Walked through <see cref="HeaderEntries"/>, which allocates
+    /// nothing, where <c>foreach</c> over the interface would box Kestrel's enumerator on every request.
     /// </remarks>
     internal static bool HeadersWithinLimits(IHeaderDictionary headers, GatewayLimits limits)
     {
-        var count = headers.Count;
-        if (count > limits.MaxRequestHeaderCount)
+        if (headers.Count > limits.MaxRequestHeaderCount)
         {
             return false;
         }
 
-        if (count == 0)
-        {
-            return true;
-        }
-
-        var buffer = t_headers;
-        if (buffer is null || buffer.Length < count)
-        {
-            t_headers = buffer = new KeyValuePair<string, StringValues>[Math.Max(count, 64)];
-        }
-
-        headers.CopyTo(buffer, 0);
+        using var entries = HeaderEntries.Copy(headers);
         var total = 0;
-        for (var i = 0; i < count; i++)
+        foreach (var (name, values) in entries.Span)
         {
-            var (name, values) = buffer[i];
             total += name.Length;
-            for (var j = 0; j < values.Count; j++)
+            for (var i = 0; i < values.Count; i++)
             {
-                total += values[j]?.Length ?? 0;
+                total += values[i]?.Length ?? 0;
             }
         }
 
-        Array.Clear(buffer, 0, count);
         return total <= limits.MaxRequestHeadersTotalSize;
     }
 
