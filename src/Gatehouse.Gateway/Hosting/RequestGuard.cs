@@ -12,7 +12,7 @@ namespace Gatehouse.Gateway.Hosting;
 /// Checks every proxied request before routing sees it: header count and size, message framing (request
 /// smuggling), target length, forwarding loops and the path rule (<see cref="PathNormalizer"/>); then resolves
 /// the client address once (<see cref="TrustedProxies"/>). Each check is a few comparisons on headers Kestrel has
-/// already parsed, and none allocates on an accepted request. The guard only reads the request's headers; the
+/// already parsed, and none allocates on an ordinary request. The guard only reads the request's headers; the
 /// incremented hop count goes onto the upstream request (<c>RequestHeaderCopier</c>).
 /// </summary>
 internal sealed class RequestGuard
@@ -89,7 +89,6 @@ internal sealed class RequestGuard
                     $"The request has already passed {hops} gateways (limit {_limits.MaxHops}); a mapping probably points back at a gateway.");
             }
         }
-
 
         // :: Path rule: what is matched is what is forwarded.
         var path = request.Path.Value;

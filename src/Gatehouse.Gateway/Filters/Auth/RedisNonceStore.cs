@@ -125,9 +125,9 @@ public sealed partial class RedisNonceStore : INonceStore, IAsyncDisposable
         {
             _probeSignal.Release();
         }
-        catch (SemaphoreFullException)
+        catch (Exception ex) when (ex is SemaphoreFullException or ObjectDisposedException)
         {
-            // The probe is already signalled.
+            // The probe is already signalled, or the store is shutting down.
         }
     }
 
