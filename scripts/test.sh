@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # postgresql: the admin store tests run against a real PostgreSQL 15 server.
 # zookeeper: the ZooKeeper client tests run against a real ZooKeeper 3.8 server (it pulls in a Java runtime).
 # prometheus: the gateway metrics tests have a real Prometheus scrape /metrics and query it.
-# redis-server: the RESP client and the distributed rate limiter are tested against a real Redis.
+# redis-server: the RESP client, the distributed rate limiter and the shared nonce store are tested against a real Redis.
 # curl, openssl: the signing example of docs/signing.md is run as written against a real gateway.
 APT_PACKAGES=(postgresql redis-server zookeeper prometheus curl openssl)
 missing=()

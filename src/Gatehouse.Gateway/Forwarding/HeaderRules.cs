@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -14,6 +15,12 @@ internal static class HeaderRules
     public const string ForwardedFor = "X-Forwarded-For";
     public const string ForwardedProto = "X-Forwarded-Proto";
     public const string ForwardedHost = "X-Forwarded-Host";
+
+    /// <summary>
+    /// Gateways the request has passed: read (and bounded) by the request guard, written to the upstream request
+    /// as the incoming count + 1 by the request copier.
+    /// </summary>
+    public const string Hops = "X-Gatehouse-Hops";
 
     /// <summary>
     /// Connection-specific fields never forwarded in either direction. RFC 9110 §7.6.1 names Connection,
@@ -88,6 +95,9 @@ internal static class HeaderRules
         /// traced through the handler, else copied.
         /// </summary>
         TraceParent,
+
+        /// <summary><see cref="Hops"/>: not copied; the upstream gets the incoming count + 1.</summary>
+        Hops,
     }
 
     /// <summary>
@@ -95,6 +105,24 @@ internal static class HeaderRules
     /// request copier classifies each header with a single hash lookup.
     /// </summary>
     public static readonly FrozenDictionary<string, RequestHeaderKind> RequestHeaderKinds = BuildRequestHeaderKinds();
+
+    /// <summary>"0" to "64": the hop counts a request normally carries, as strings made once.</summary>
+    private static readonly string[] HopValues = BuildHopValues();
+
+    /// <summary>The <see cref="Hops"/> value for <paramref name="count"/>; allocates only past 64 hops.</summary>
+    public static string HopValue(int count) =>
+        (uint)count < (uint)HopValues.Length ? HopValues[count] : count.ToString(CultureInfo.InvariantCulture);
+
+    private static string[] BuildHopValues()
+    {
+        var values = new string[65];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = i.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return values;
+    }
 
     private static FrozenDictionary<string, RequestHeaderKind> BuildRequestHeaderKinds()
     {
@@ -115,6 +143,7 @@ internal static class HeaderRules
         }
 
         kinds[Observability.GatewayTracing.TraceParentHeader] = RequestHeaderKind.TraceParent;
+        kinds[Hops] = RequestHeaderKind.Hops;
 
         return kinds.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
     }

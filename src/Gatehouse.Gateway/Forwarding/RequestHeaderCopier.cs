@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using Gatehouse.Gateway.Observability;
@@ -9,7 +10,7 @@ namespace Gatehouse.Gateway.Forwarding;
 
 /// <summary>
 /// Copies the client's request headers onto the upstream request by exclusion, then writes the headers the
-/// gateway owns (X-Forwarded-*, X-Request-Id, traceparent, and Connection/Upgrade for upgrades).
+/// gateway owns (X-Forwarded-*, X-Request-Id, X-Gatehouse-Hops, traceparent, and Connection/Upgrade for upgrades).
 /// </summary>
 internal static class RequestHeaderCopier
 {
@@ -38,11 +39,19 @@ internal static class RequestHeaderCopier
         // The attempt's traceparent (its client span, or the request's trace id with a fresh parent id), set by
         // the request handler; null when the forwarder runs without it, and the client's is passed through.
         var traceparent = context.Features.Get<RequestTelemetry>()?.UpstreamTraceparent;
+        var hops = 0;
 
-        foreach (var header in source)
+        using var entries = HeaderEntries.Copy(source);
+        foreach (var header in entries.Span)
         {
             var name = header.Key;
             HeaderRules.RequestHeaderKinds.TryGetValue(name, out var kind);
+            if (kind == HeaderRules.RequestHeaderKind.Hops)
+            {
+                hops = IncomingHops(header.Value);
+                continue;
+            }
+
             if (kind == HeaderRules.RequestHeaderKind.Skip
                 || (kind == HeaderRules.RequestHeaderKind.TraceParent && traceparent is not null)
                 || name.StartsWith(':') // HTTP/2 pseudo-headers map to the request line, not to fields.
@@ -84,6 +93,11 @@ internal static class RequestHeaderCopier
 
         AddForwardedHeaders(context, source, target);
         target.TryAddWithoutValidation(HeaderRules.RequestId, requestId);
+
+        // Loop detection: the next gateway refuses the request once this count reaches its MaxHops. Set here on
+        // the upstream request, not written into the client's headers: an extra incoming header costs Kestrel a
+        // dictionary insert per request and was copied by the generic path anyway.
+        target.TryAddWithoutValidation(HeaderRules.Hops, HeaderRules.HopValue(hops + 1));
         if (traceparent is not null)
         {
             target.TryAddWithoutValidation(GatewayTracing.TraceParentHeader, traceparent);
@@ -114,6 +128,16 @@ internal static class RequestHeaderCopier
         context.Response.Headers[HeaderRules.RequestId] = requestId;
         return requestId;
     }
+
+    /// <summary>
+    /// The client's hop count. The request guard has already refused anything but one non-negative integer below
+    /// MaxHops; a request forwarded without the guard counts unreadable values as 0.
+    /// </summary>
+    private static int IncomingHops(StringValues values) =>
+        values.Count == 1 && int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var hops)
+            && hops < int.MaxValue
+            ? hops
+            : 0;
 
     private static void AddForwardedHeaders(HttpContext context, IHeaderDictionary source, HttpRequestHeaders target)
     {

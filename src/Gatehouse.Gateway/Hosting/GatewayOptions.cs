@@ -79,6 +79,9 @@ public sealed class GatewayOptions
     /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
 
+    /// <summary>Where signature nonces are remembered (section <c>Gatehouse:Gateway:Nonces</c>).</summary>
+    public GatewayNonceOptions Nonces { get; set; } = new();
+
     /// <summary><see cref="SnapshotPath"/>, or the default file name for this node's group and id.</summary>
     public string ResolveSnapshotPath() =>
         Path.GetFullPath(SnapshotPath ?? Path.Combine("data", $"snapshot-{Group}-{NodeId}.json"));
@@ -197,4 +200,39 @@ public sealed class GatewayRateLimitOptions
 
     /// <summary>How often an unavailable Redis is probed (PING) to switch shared limiting back on.</summary>
     public TimeSpan RedisProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>Per-node settings of the signature nonce store (section <c>Gatehouse:Gateway:Nonces</c>).</summary>
+public sealed class GatewayNonceOptions
+{
+    /// <summary>
+    /// <c>auto</c> (default): Redis when <c>Gatehouse:Gateway:Redis:Address</c> is set, else local. <c>local</c>:
+    /// each node remembers its own nonces. <c>redis</c>: shared through Redis; without an address the node
+    /// refuses to start.
+    /// </summary>
+    public NonceStoreKind Store { get; set; } = NonceStoreKind.Auto;
+
+    /// <summary>What the Redis store does while Redis is unreachable or too slow.</summary>
+    public NonceStoreFallback Fallback { get; set; } = NonceStoreFallback.Local;
+
+    /// <summary>How often an unavailable Redis is probed (PING) to switch the shared nonce store back on.</summary>
+    public TimeSpan RedisProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>Values of <see cref="GatewayNonceOptions.Store"/>.</summary>
+public enum NonceStoreKind
+{
+    Auto,
+    Local,
+    Redis,
+}
+
+/// <summary>Values of <see cref="GatewayNonceOptions.Fallback"/>.</summary>
+public enum NonceStoreFallback
+{
+    /// <summary>The node's own store decides: replays to this node are still refused, replays to others are not.</summary>
+    Local,
+
+    /// <summary>Signed requests are refused with 503 <c>nonce_store_unavailable</c> until Redis answers again.</summary>
+    FailClosed,
 }

@@ -24,7 +24,6 @@ internal sealed partial class GatewayRequestHandler
     private readonly HttpForwarder _forwarder;
     private readonly ILogger<GatewayRequestHandler> _logger;
     private readonly string _grayHeader;
-    private readonly GatewayLimits _limits;
     private readonly TimeProvider _time;
     private readonly RequestObserver _observer;
 
@@ -39,7 +38,6 @@ internal sealed partial class GatewayRequestHandler
         _forwarder = forwarder;
         _logger = logger;
         _grayHeader = options.Value.Headers.Gray;
-        _limits = options.Value.Limits;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -73,11 +71,6 @@ internal sealed partial class GatewayRequestHandler
         if (snapshot is null)
         {
             return ProblemWriter.WriteAsync(context, GatewayError.NoConfig, "No configuration has been loaded; see the gateway log.");
-        }
-
-        if (!RequestLimits.HeadersWithinLimits(context.Request.Headers, _limits))
-        {
-            return ProblemWriter.WriteAsync(context, GatewayError.HeadersTooLarge);
         }
 
         var decision = Decide(context, snapshot);

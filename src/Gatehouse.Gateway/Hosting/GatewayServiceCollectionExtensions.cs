@@ -48,7 +48,9 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<Resilience.ResilienceRegistry>(),
             sp.GetRequiredService<GatewayMetrics>(),
             sp.GetRequiredService<Filters.Auth.AuthRegistry>()));
-        services.TryAddSingleton<Filters.Auth.INonceStore>(sp => new Filters.Auth.LocalNonceStore(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => Filters.Auth.NonceStoreFactory.Create(
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<RedisRateLimitBackend>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse.Gateway.Auth")));
         services.TryAddSingleton(sp => new Filters.Auth.AuthRegistry(
             sp.GetRequiredService<Filters.Auth.INonceStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.TryAddSingleton(sp => new GatewayMetrics(

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gatehouse.Gateway.Forwarding;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -8,14 +9,16 @@ using Microsoft.Net.Http.Headers;
 namespace Gatehouse.Gateway.Hosting;
 
 /// <summary>
-/// Checks every proxied request before routing sees it: message framing (request smuggling), target length,
-/// forwarding loops and the path rule (<see cref="PathNormalizer"/>); then resolves the client address once
-/// (<see cref="TrustedProxies"/>). Each check is a few comparisons on headers Kestrel has already parsed.
+/// Checks every proxied request before routing sees it: header count and size, message framing (request
+/// smuggling), target length, forwarding loops and the path rule (<see cref="PathNormalizer"/>); then resolves
+/// the client address once (<see cref="TrustedProxies"/>). Each check is a few comparisons on headers Kestrel has
+/// already parsed, and none allocates on an ordinary request. The guard only reads the request's headers; the
+/// incremented hop count goes onto the upstream request (<c>RequestHeaderCopier</c>).
 /// </summary>
 internal sealed class RequestGuard
 {
     /// <summary>Hop counter each gateway increments; over <see cref="GatewayLimits.MaxHops"/> the request is refused.</summary>
-    public const string HopsHeader = "X-Gatehouse-Hops";
+    public const string HopsHeader = HeaderRules.Hops;
 
     private const string KestrelMovedContentLength = "X-Content-Length";
 
@@ -23,7 +26,6 @@ internal sealed class RequestGuard
 
     private readonly GatewayLimits _limits;
     private readonly TrustedProxies _trustedProxies;
-    private readonly string[] _hopValues;
 
     public RequestGuard(IOptions<GatewayOptions> options, TrustedProxies trustedProxies)
     {
@@ -40,13 +42,6 @@ internal sealed class RequestGuard
         {
             throw new InvalidOperationException($"{GatewayOptions.Section}:Limits:MaxUrlLength must be 1 or more, got {_limits.MaxUrlLength}.");
         }
-
-        // The outgoing counter values as strings made once, so setting the header allocates nothing.
-        _hopValues = new string[_limits.MaxHops];
-        for (var i = 0; i < _hopValues.Length; i++)
-        {
-            _hopValues[i] = (i + 1).ToString(CultureInfo.InvariantCulture);
-        }
     }
 
     /// <summary>Runs the checks; answers the request itself when one fails, else hands it to <paramref name="next"/>.</summary>
@@ -54,6 +49,13 @@ internal sealed class RequestGuard
     {
         var request = context.Request;
         var headers = request.Headers;
+
+        // :: Header count and size. Kestrel's own limits are set to twice these, so an oversized request reaches
+        // this check and gets problem JSON instead of Kestrel's bare status line; Kestrel's stay as the backstop.
+        if (!HeadersWithinLimits(headers, _limits))
+        {
+            return ProblemWriter.WriteAsync(context, GatewayError.HeadersTooLarge);
+        }
 
         // :: Framing. A request whose length two parties could read differently is refused and the connection closed:
         // its body cannot be skipped safely, and what follows on the connection might be a smuggled request.
@@ -73,11 +75,10 @@ internal sealed class RequestGuard
                 $"The request target is {target.Length} characters long; the limit is {_limits.MaxUrlLength}.");
         }
 
-        // :: Forwarding loops.
-        var hops = 0;
+        // :: Forwarding loops. Only read here: the forwarder sends hops + 1 upstream.
         if (headers.TryGetValue(HopsHeader, out var hopValues))
         {
-            if (hopValues.Count != 1 || !int.TryParse(hopValues[0], NumberStyles.None, CultureInfo.InvariantCulture, out hops))
+            if (hopValues.Count != 1 || !int.TryParse(hopValues[0], NumberStyles.None, CultureInfo.InvariantCulture, out var hops))
             {
                 return ProblemWriter.WriteAsync(context, GatewayError.BadRequest, $"{HopsHeader} must be one non-negative integer.");
             }
@@ -88,8 +89,6 @@ internal sealed class RequestGuard
                     $"The request has already passed {hops} gateways (limit {_limits.MaxHops}); a mapping probably points back at a gateway.");
             }
         }
-
-        headers[HopsHeader] = _hopValues[hops];
 
         // :: Path rule: what is matched is what is forwarded.
         var path = request.Path.Value;
@@ -108,6 +107,32 @@ internal sealed class RequestGuard
 
         _trustedProxies.Apply(context);
         return next.InvokeAsync(context);
+    }
+
+    /// <summary>True when the request has at most MaxRequestHeaderCount headers of at most MaxRequestHeadersTotalSize.</summary>
+    /// <remarks>
+    /// Sizes are names plus values in characters. Walked through <see cref="HeaderEntries"/>, which allocates
+    /// nothing, where <c>foreach</c> over the interface would box Kestrel's enumerator on every request.
+    /// </remarks>
+    internal static bool HeadersWithinLimits(IHeaderDictionary headers, GatewayLimits limits)
+    {
+        if (headers.Count > limits.MaxRequestHeaderCount)
+        {
+            return false;
+        }
+
+        using var entries = HeaderEntries.Copy(headers);
+        var total = 0;
+        foreach (var (name, values) in entries.Span)
+        {
+            total += name.Length;
+            for (var i = 0; i < values.Count; i++)
+            {
+                total += values[i]?.Length ?? 0;
+            }
+        }
+
+        return total <= limits.MaxRequestHeadersTotalSize;
     }
 
     /// <summary>Null when the framing headers are unambiguous; else why not.</summary>

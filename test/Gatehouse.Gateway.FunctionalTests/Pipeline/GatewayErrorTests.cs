@@ -119,6 +119,31 @@ public class GatewayErrorTests
     }
 
     [Fact]
+    public async Task TooManyHeaders_431ProblemJson_LimitItselfAccepted()
+    {
+        await using var backend = await EchoBackend.StartAsync("b");
+        await using var gw = await GatewayTestHost.StartAsync(Config(backend.Address), null,
+            "--Gatehouse:Gateway:Limits:MaxRequestHeaderCount", "20");
+
+        // HttpClient adds Host and serviceName is one: 2 + 18 = the limit, 2 + 19 is one over.
+        static HttpRequestMessage WithHeaders(int extra)
+        {
+            var request = Get("/api/x");
+            for (var i = 0; i < extra; i++)
+            {
+                request.Headers.Add($"X-H{i}", "v");
+            }
+
+            return request;
+        }
+
+        using var atLimit = await gw.Client.SendAsync(WithHeaders(18));
+        Assert.Equal(HttpStatusCode.OK, atLimit.StatusCode);
+        await AssertProblemAsync(await gw.Client.SendAsync(WithHeaders(19)), HttpStatusCode.RequestHeaderFieldsTooLarge, "request_header_fields_too_large");
+        Assert.Equal(1, backend.RequestCount);
+    }
+
+    [Fact]
     public async Task MalformedChunkedBody_BadRequest400()
     {
         await using var backend = await EchoBackend.StartAsync("b", async ctx =>

@@ -212,6 +212,22 @@ public class HardeningTests
     }
 
     [Fact]
+    public async Task HopCounter_TwoGatewaysInARow_EachAddsOneOnTheUpstreamRequest()
+    {
+        await using var backend = await EchoBackend.StartAsync("b");
+        await using var inner = await GatewayTestHost.StartAsync(Config(backend.Address));
+        await using var outer = await GatewayTestHost.StartAsync(Config($"http://127.0.0.1:{inner.Port}"));
+
+        Assert.Equal(200, (await RawHttp.SendAsync(outer.Port, RawHttp.Get("/x"))).Status);
+        Assert.Equal(200, (await RawHttp.SendAsync(outer.Port, RawHttp.Get("/x", extraHeaders: "X-Gatehouse-Hops: 5\r\n"))).Status);
+        var loop = await RawHttp.SendAsync(outer.Port, RawHttp.Get("/x", extraHeaders: "X-Gatehouse-Hops: 7\r\n"));
+
+        Assert.Equal(["2", "7"], backend.Seen.Select(r => r.Header("X-Gatehouse-Hops")));
+        Assert.Equal(508, loop.Status); // the outer gateway passed 7 + 1 = 8 to the inner one
+        Assert.Equal("loop_detected", loop.ProblemCode);
+    }
+
+    [Fact]
     public async Task ServicePointingAtTheGatewayItself_EndsWith508()
     {
         await using var gw = await GatewayTestHost.StartAsync(null);

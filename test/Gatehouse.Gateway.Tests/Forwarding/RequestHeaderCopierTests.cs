@@ -231,4 +231,43 @@ public sealed class RequestHeaderCopierTests
         Assert.Equal("websocket", Value(request, "Upgrade"));
         Assert.Equal("dGhlIHNhbXBsZSBub25jZQ==", Value(request, "Sec-WebSocket-Key"));
     }
+
+    [Theory]
+    [InlineData(null, "1")]
+    [InlineData("0", "1")]
+    [InlineData("3", "4")]
+    [InlineData("63", "64")]
+    [InlineData("99", "100")]
+    [InlineData("junk", "1")] // only reachable without the request guard, which refuses it with 400
+    public void Copy_HopCount_UpstreamGetsIncomingPlusOne_ClientHeaderUntouched(string? incoming, string expected)
+    {
+        var context = Context();
+        if (incoming is not null)
+        {
+            context.Request.Headers["X-Gatehouse-Hops"] = incoming;
+        }
+
+        using var request = Request();
+
+        RequestHeaderCopier.Copy(context, request, isUpgrade: false, "rid");
+
+        Assert.Equal(expected, Value(request, "X-Gatehouse-Hops"));
+        Assert.Equal(incoming, context.Request.Headers["X-Gatehouse-Hops"].SingleOrDefault());
+    }
+
+    [Fact]
+    public void Copy_HopCount_CachedStringsForSmallCounts()
+    {
+        var context = Context();
+        context.Request.Headers["X-Gatehouse-Hops"] = "2";
+        using var first = Request();
+        using var second = Request();
+
+        RequestHeaderCopier.Copy(context, first, isUpgrade: false, "rid");
+        RequestHeaderCopier.Copy(context, second, isUpgrade: false, "rid");
+
+        Assert.True(first.Headers.NonValidated.TryGetValues("X-Gatehouse-Hops", out var a));
+        Assert.True(second.Headers.NonValidated.TryGetValues("X-Gatehouse-Hops", out var b));
+        Assert.Same(a.Single(), b.Single());
+    }
 }

@@ -72,4 +72,44 @@ public class HotPathAllocationTests
         Assert.Equal(IPAddress.Parse("203.0.113.7"), seen);
         Assert.Equal(0, bytes);
     }
+
+    [Fact]
+    public void HeaderLimits_DoesNotAllocate()
+    {
+        var headers = new HeaderDictionary
+        {
+            ["Host"] = "gw.example",
+            ["serviceName"] = "orders",
+            ["Accept"] = "application/json",
+            ["X-Request-Id"] = "r-1",
+            ["traceparent"] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            ["X-Multi"] = new(["a", "b"]),
+        };
+        var limits = new GatewayLimits();
+        var ok = true;
+
+        var bytes = AllocatedBy(() => ok &= RequestGuard.HeadersWithinLimits(headers, limits));
+
+        Assert.True(ok);
+        Assert.Equal(0, bytes);
+    }
+
+    [Fact]
+    public void HeaderLimits_InterfaceEnumeration_WouldAllocate()
+    {
+        // What the check replaced: foreach over IHeaderDictionary boxes the enumerator. Shows the test above can fail.
+        IHeaderDictionary headers = new HeaderDictionary { ["Host"] = "gw.example", ["serviceName"] = "orders" };
+        var total = 0;
+
+        var bytes = AllocatedBy(() =>
+        {
+            foreach (var header in headers)
+            {
+                total += header.Key.Length;
+            }
+        });
+
+        Assert.True(total > 0);
+        Assert.True(bytes > 0);
+    }
 }

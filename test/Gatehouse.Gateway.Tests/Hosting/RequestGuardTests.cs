@@ -85,4 +85,81 @@ public class RequestGuardTests
 
         Assert.Contains(reason, error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(3, 100, true)]
+    [InlineData(2, 100, false)] // count over the limit
+    [InlineData(3, 12, true)]   // "a"+"1", "bb"+"22", "ccc"+"333" = 12 characters, exactly the limit
+    [InlineData(3, 11, false)]
+    public void HeadersWithinLimits_CountsHeadersAndNamePlusValueCharacters(int maxCount, int maxSize, bool expected)
+    {
+        var headers = Headers(("a", ["1"]), ("bb", ["22"]), ("ccc", ["3", "33"]));
+        var limits = new GatewayLimits { MaxRequestHeaderCount = maxCount, MaxRequestHeadersTotalSize = maxSize };
+
+        Assert.Equal(expected, RequestGuard.HeadersWithinLimits(headers, limits));
+    }
+
+    [Fact]
+    public void HeadersWithinLimits_MoreHeadersThanTheScratchArray_GrowsIt()
+    {
+        var headers = new HeaderDictionary();
+        for (var i = 0; i < 300; i++)
+        {
+            headers[$"h{i:D3}"] = "v";
+        }
+
+        // 300 names of 4 characters and values of 1.
+        Assert.True(RequestGuard.HeadersWithinLimits(headers, new GatewayLimits { MaxRequestHeaderCount = 300, MaxRequestHeadersTotalSize = 1500 }));
+        Assert.False(RequestGuard.HeadersWithinLimits(headers, new GatewayLimits { MaxRequestHeaderCount = 300, MaxRequestHeadersTotalSize = 1499 }));
+        Assert.True(RequestGuard.HeadersWithinLimits(Headers(("a", ["1"])), new GatewayLimits { MaxRequestHeadersTotalSize = 2 }));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("3")]
+    public async Task InvokeAsync_HopCount_OnlyRead_ClientHeadersUnchanged(string? hops)
+    {
+        var guard = new RequestGuard(Options.Create(new GatewayOptions()), new TrustedProxies([]));
+        var context = new DefaultHttpContext();
+        context.Request.Method = "GET";
+        context.Request.Path = "/x";
+        context.Response.Body = new MemoryStream();
+        context.Request.Headers["X-Request-Id"] = "r-1"; // else the problem writer stores a generated one
+        if (hops is not null)
+        {
+            context.Request.Headers["X-Gatehouse-Hops"] = hops;
+        }
+
+        var before = context.Request.Headers.Count;
+
+        // No snapshot: the handler answers 503 no_config, past every check of the guard.
+        await guard.InvokeAsync(context, Handler());
+
+        Assert.Equal(503, context.Response.StatusCode);
+        Assert.Equal(before, context.Request.Headers.Count);
+        Assert.Equal(hops, context.Request.Headers["X-Gatehouse-Hops"].SingleOrDefault());
+    }
+
+    [Fact]
+    public async Task InvokeAsync_TooManyHeaders_431BeforeRouting()
+    {
+        var guard = new RequestGuard(Options.Create(new GatewayOptions { Limits = new GatewayLimits { MaxRequestHeaderCount = 2 } }),
+            new TrustedProxies([]));
+        var context = new DefaultHttpContext();
+        context.Request.Method = "GET";
+        context.Request.Path = "/x";
+        context.Response.Body = new MemoryStream();
+        context.Request.Headers["a"] = "1";
+        context.Request.Headers["b"] = "2";
+        context.Request.Headers["c"] = "3";
+
+        await guard.InvokeAsync(context, Handler());
+
+        Assert.Equal(431, context.Response.StatusCode);
+    }
+
+    private static GatewayRequestHandler Handler() => new(new Gatehouse.Gateway.Model.SnapshotState(),
+        Gatehouse.Gateway.Resolution.ServiceResolverChain.CreateDefault(new GatewayHeaderNames()),
+        new Gatehouse.Gateway.Forwarding.HttpForwarder(Microsoft.Extensions.Logging.Abstractions.NullLogger<Gatehouse.Gateway.Forwarding.HttpForwarder>.Instance),
+        Options.Create(new GatewayOptions()), Microsoft.Extensions.Logging.Abstractions.NullLogger<GatewayRequestHandler>.Instance);
 }

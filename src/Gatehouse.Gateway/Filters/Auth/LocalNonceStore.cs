@@ -8,8 +8,9 @@ namespace Gatehouse.Gateway.Filters.Auth;
 /// </summary>
 /// <remarks>
 /// No lock per request (ConcurrentDictionary's striped locks only). When full after a sweep it refuses new nonces
-/// (fails closed): accepting them unrecorded would open a replay window, and a flood that fills it has to be
-/// signed with a valid secret first, since nonces are only recorded after the signature checked out.
+/// (<see cref="NonceUse.Unavailable"/>, fails closed): accepting them unrecorded would open a replay window, and a
+/// flood that fills it has to be signed with a valid secret first, since nonces are only recorded after the
+/// signature checked out.
 /// </remarks>
 public sealed class LocalNonceStore : INonceStore, IDisposable
 {
@@ -33,7 +34,7 @@ public sealed class LocalNonceStore : INonceStore, IDisposable
     /// <summary>Entries currently held, expired ones not yet swept included.</summary>
     public int Count => Volatile.Read(ref _count);
 
-    public ValueTask<bool> TryUseAsync(string appKey, string nonce, TimeSpan ttl)
+    public ValueTask<NonceUse> TryUseAsync(string appKey, string nonce, TimeSpan ttl)
     {
         var now = _time.GetTimestamp();
         var expiry = now + (long)(ttl.TotalSeconds * _time.TimestampFrequency);
@@ -44,13 +45,13 @@ public sealed class LocalNonceStore : INonceStore, IDisposable
             {
                 if (existing > now)
                 {
-                    return ValueTask.FromResult(false);
+                    return ValueTask.FromResult(NonceUse.Replayed);
                 }
 
                 // Expired but not swept yet: take it over, unless another request just did.
                 if (_entries.TryUpdate(key, expiry, existing))
                 {
-                    return ValueTask.FromResult(true);
+                    return ValueTask.FromResult(NonceUse.Fresh);
                 }
 
                 continue;
@@ -58,13 +59,13 @@ public sealed class LocalNonceStore : INonceStore, IDisposable
 
             if (Volatile.Read(ref _count) >= _capacity && (Sweep() == 0 || Volatile.Read(ref _count) >= _capacity))
             {
-                return ValueTask.FromResult(false);
+                return ValueTask.FromResult(NonceUse.Unavailable);
             }
 
             if (_entries.TryAdd(key, expiry))
             {
                 Interlocked.Increment(ref _count);
-                return ValueTask.FromResult(true);
+                return ValueTask.FromResult(NonceUse.Fresh);
             }
         }
     }

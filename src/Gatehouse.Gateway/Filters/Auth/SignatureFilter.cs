@@ -15,12 +15,15 @@ namespace Gatehouse.Gateway.Filters.Auth;
 /// </summary>
 /// <remarks>
 /// Answers: missing signature headers or unknown app → 401 <c>unauthorized</c>; timestamp out of window, wrong
-/// signature (tampered request) or reused nonce → 401 <c>bad_signature</c> with the reason; authenticated but
-/// not permitted → 403 <c>forbidden</c>; body larger than <c>maxSignedBodyBytes</c> → 413. The nonce is recorded
-/// only after the signature checks out, so unsigned junk cannot fill the store.
+/// signature (tampered request) or reused nonce → 401 <c>bad_signature</c> with the reason; nonce store unable to
+/// record the nonce → 503 <c>nonce_store_unavailable</c>; authenticated but not permitted → 403 <c>forbidden</c>;
+/// body larger than <c>maxSignedBodyBytes</c> → 413. The nonce is recorded only after the signature checks out,
+/// so unsigned junk cannot fill the store.
 /// </remarks>
 internal sealed class SignatureFilter : IGatewayFilter
 {
+    private static readonly KeyValuePair<string, string>[] RetryAfterOneSecond = [new("Retry-After", "1")];
+
     private readonly FrozenDictionary<string, SigningApp> _apps;
     private readonly FrozenSet<string> _permitted;
     private readonly string[] _headers;
@@ -115,10 +118,17 @@ internal sealed class SignatureFilter : IGatewayFilter
             return false;
         }
 
-        if (!await _nonces.TryUseAsync(app.AppKey, nonce, _nonceTtl))
+        switch (await _nonces.TryUseAsync(app.AppKey, nonce, _nonceTtl))
         {
-            await ProblemWriter.WriteAsync(context, GatewayError.BadSignature, "The nonce was already used.");
-            return false;
+            case NonceUse.Replayed:
+                await ProblemWriter.WriteAsync(context, GatewayError.BadSignature, "The nonce was already used.");
+                return false;
+            case NonceUse.Unavailable:
+                // Never let a signed request through unrecorded: that would reopen the replay window.
+                await ProblemWriter.WriteAsync(context, GatewayError.NonceStoreUnavailable,
+                    "The nonce could not be recorded, so the request cannot be checked for replay; retry with a new nonce.",
+                    RetryAfterOneSecond);
+                return false;
         }
 
         if (!_permitted.Contains(app.AppKey))
