@@ -119,8 +119,9 @@ internal static class UpstreamTlsLoader
             // The first certificate of the file is the leaf (the order TLS sends them in), the rest its intermediates.
             leaf = X509Certificate2.CreateFromPem(chain[0].ExportCertificatePem(), keyPem);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
+            // A key of another certificate is an ArgumentException ("does not match the public key"), a malformed one cryptographic.
             fail("clientKeyFile", $"'{keyFile}' is not the private key of the first certificate in '{certFile}' or cannot be read: {ex.Message}");
             return null;
         }
