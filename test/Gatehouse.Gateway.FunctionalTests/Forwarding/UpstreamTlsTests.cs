@@ -1,9 +1,13 @@
 using System.Net;
+using System.Net.WebSockets;
+using System.Text;
 using System.Text.Json;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.FunctionalTests.Infrastructure;
 using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gatehouse.Gateway.FunctionalTests.Forwarding;
@@ -150,6 +154,37 @@ public sealed class UpstreamTlsTests : IDisposable
         await using var gw = await GatewayTestHost.StartAsync(Config(node.Address, $"{{ caFile: {RootPem()} }}"));
 
         await AssertUpstreamUnreachableAsync(gw);
+    }
+
+    [Fact]
+    public async Task WebSocket_MutualTlsNode_TunnelUsesServiceTls()
+    {
+        var (cert, key) = _pki.WriteClientPem(_dir, withIntermediate: true);
+        await using var node = await TlsBackend.StartAsync(_pki, requireClientCertificate: true, configure: app =>
+        {
+            app.UseWebSockets();
+            app.Run(async context =>
+            {
+                using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                var buffer = new byte[1024];
+                var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+                var reply = Encoding.UTF8.GetBytes($"{context.Connection.ClientCertificate?.Subject}:{Encoding.UTF8.GetString(buffer, 0, received.Count)}");
+                await socket.SendAsync(reply, WebSocketMessageType.Text, true, context.RequestAborted);
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+            });
+        });
+        await using var gw = await GatewayTestHost.StartAsync(Config(node.Address,
+            $"{{ caFile: {RootPem()}, clientCertFile: {Quote(cert)}, clientKeyFile: {Quote(key)} }}"));
+
+        using var client = new ClientWebSocket();
+        client.Options.SetRequestHeader("serviceName", "svc");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await client.ConnectAsync(new Uri($"ws://127.0.0.1:{gw.Port}/api/ws"), timeout.Token);
+        await client.SendAsync(Encoding.UTF8.GetBytes("hello"), WebSocketMessageType.Text, true, timeout.Token);
+        var answer = new byte[1024];
+        var count = (await client.ReceiveAsync(answer, timeout.Token)).Count;
+
+        Assert.Equal("CN=Gatehouse Test Client:hello", Encoding.UTF8.GetString(answer, 0, count));
     }
 
     [Fact]

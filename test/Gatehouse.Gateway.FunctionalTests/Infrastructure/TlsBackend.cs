@@ -29,7 +29,10 @@ internal sealed class TlsBackend : IAsyncDisposable
     /// <summary><c>https://127.0.0.1:port</c>.</summary>
     public string Address => $"https://127.0.0.1:{Port}";
 
-    public static async Task<TlsBackend> StartAsync(TestPki pki, bool requireClientCertificate = false)
+    /// <param name="pki">Issues the server certificate and, with <paramref name="requireClientCertificate"/>, is the only trusted client root.</param>
+    /// <param name="requireClientCertificate">Refuse connections without a client certificate of <paramref name="pki"/>.</param>
+    /// <param name="configure">Replaces the default endpoint (for example UseWebSockets and a Run of its own).</param>
+    public static async Task<TlsBackend> StartAsync(TestPki pki, bool requireClientCertificate = false, Action<WebApplication>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -45,11 +48,19 @@ internal sealed class TlsBackend : IAsyncDisposable
         })));
 
         var app = builder.Build();
-        app.Run(context =>
+        if (configure is not null)
         {
-            var subject = context.Connection.ClientCertificate?.Subject ?? "none";
-            return context.Response.WriteAsync($"tls|{subject}|{context.Request.Path}");
-        });
+            configure(app);
+        }
+        else
+        {
+            app.Run(context =>
+            {
+                var subject = context.Connection.ClientCertificate?.Subject ?? "none";
+                return context.Response.WriteAsync($"tls|{subject}|{context.Request.Path}");
+            });
+        }
+
         await app.StartAsync();
         return new TlsBackend(app, TestBackend.GetPort(app));
     }
