@@ -77,6 +77,10 @@ public static partial class ConfigValidator
 
             ValidateNodes(errors, $"{entry}.nodes", service.Nodes ?? []);
             ValidateApis(errors, $"{entry}.apis", service.Apis ?? []);
+            if (service.UpstreamTls is not null)
+            {
+                ValidateUpstreamTls(errors, $"{entry}.upstreamTls", service.UpstreamTls);
+            }
         }
 
         return names;

@@ -55,6 +55,9 @@ public sealed record ServiceConfig
     public IReadOnlyList<NodeConfig> Nodes { get; init; } = [];
 
     public IReadOnlyList<ApiConfig> Apis { get; init; } = [];
+
+    /// <summary>TLS towards the service's https nodes: custom CA, client certificate (mTLS), server name; null: system defaults.</summary>
+    public UpstreamTlsConfig? UpstreamTls { get; init; }
 }
 
 /// <summary>One upstream instance of a service.</summary>

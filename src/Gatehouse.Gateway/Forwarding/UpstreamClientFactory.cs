@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Gatehouse.Gateway.Model;
+using Microsoft.Extensions.Logging;
 
 namespace Gatehouse.Gateway.Forwarding;
 
@@ -30,10 +31,21 @@ internal sealed record UpstreamTransportSettings(TimeSpan ConnectTimeout)
     /// </summary>
     public TimeSpan PooledConnectionLifetime { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// TLS towards https nodes (custom roots, client certificate, server name); null: the machine's defaults. Compared by
+    /// the fingerprint of its certificates, so equal files give equal settings and share a pool.
+    /// </summary>
+    public UpstreamTlsSettings? Tls { get; init; }
+
     /// <summary>Builds the settings for a compiled policy. Call when compiling a snapshot, not per request.</summary>
-    public static UpstreamTransportSettings For(EffectivePolicy policy)
+    public static UpstreamTransportSettings For(EffectivePolicy policy, UpstreamTlsSettings? tls = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
+        if (tls is not null)
+        {
+            return new UpstreamTransportSettings(policy.ConnectTimeout) { Tls = tls };
+        }
+
         return policy.ConnectTimeout == Default.ConnectTimeout ? Default : new UpstreamTransportSettings(policy.ConnectTimeout);
     }
 }
@@ -48,11 +60,18 @@ internal sealed record UpstreamTransportSettings(TimeSpan ConnectTimeout)
 /// using one, and the number of distinct settings is small (one per distinct policy). They are disposed with the
 /// factory.
 /// </remarks>
-internal sealed class UpstreamClientFactory : IDisposable
+internal sealed partial class UpstreamClientFactory : IDisposable
 {
     private readonly ConcurrentDictionary<UpstreamTransportSettings, HttpMessageInvoker> _invokers = new();
     private readonly Lock _createLock = new();
+    private readonly ILogger? _logger;
     private bool _disposed;
+
+    /// <param name="logger">Warns when a pool with certificate verification turned off is created.</param>
+    public UpstreamClientFactory(ILogger<UpstreamClientFactory>? logger = null)
+    {
+        _logger = logger;
+    }
 
     /// <summary>Number of distinct pools created so far.</summary>
     public int Count => _invokers.Count;
@@ -73,6 +92,11 @@ internal sealed class UpstreamClientFactory : IDisposable
             if (!_invokers.TryGetValue(settings, out invoker))
             {
                 invoker = new HttpMessageInvoker(CreateHandler(settings), disposeHandler: true);
+                if (settings.Tls is { InsecureSkipVerify: true } && _logger is not null)
+                {
+                    Log.InsecureTls(_logger, settings.Tls.Fingerprint[..12]);
+                }
+
                 _invokers[settings] = invoker;
             }
 
@@ -83,7 +107,7 @@ internal sealed class UpstreamClientFactory : IDisposable
     /// <summary>Builds the handler; internal so tests can check the settings that matter for proxying.</summary>
     internal static SocketsHttpHandler CreateHandler(UpstreamTransportSettings settings)
     {
-        return new SocketsHttpHandler
+        var handler = new SocketsHttpHandler
         {
             // A gateway talks to its nodes directly: environment proxies, redirects, cookies and decompression
             // would all change what the client receives.
@@ -100,6 +124,8 @@ internal sealed class UpstreamClientFactory : IDisposable
             PooledConnectionIdleTimeout = settings.PooledConnectionIdleTimeout,
             PooledConnectionLifetime = settings.PooledConnectionLifetime,
         };
+        settings.Tls?.Apply(handler);
+        return handler;
     }
 
     /// <inheritdoc/>
@@ -120,5 +146,12 @@ internal sealed class UpstreamClientFactory : IDisposable
 
             _invokers.Clear();
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1301, Level = LogLevel.Warning,
+            Message = "Upstream TLS certificate verification is OFF (insecureSkipVerify) for a connection pool ({Fingerprint}): any certificate is accepted")]
+        public static partial void InsecureTls(ILogger logger, string fingerprint);
     }
 }

@@ -56,6 +56,9 @@ public sealed class NodeModel
     /// <summary>The health settings of the node's service in this snapshot (passive rules read on the request path).</summary>
     public Health.ServiceHealthPolicy Health { get; init; } = Gatehouse.Gateway.Health.ServiceHealthPolicy.Default;
 
+    /// <summary>The service's upstream TLS (custom roots, client certificate), so health probes connect like traffic does; null: defaults.</summary>
+    internal Forwarding.UpstreamTlsSettings? Tls { get; init; }
+
     /// <summary>
     /// The weight balancers use: <see cref="Weight"/>, scaled down while the node is in slow start (at least 1 for a
     /// node with weight). Read when a balancer is built, never per request.

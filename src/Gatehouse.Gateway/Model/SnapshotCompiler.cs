@@ -32,6 +32,7 @@ internal sealed class SnapshotCompiler
     private readonly ResilienceRegistry _resilience;
     private readonly Observability.GatewayMetrics? _metrics;
     private readonly AuthRegistry _auth;
+    private readonly Func<string, string?> _environment = Environment.GetEnvironmentVariable;
 
     public SnapshotCompiler(string group, string? localLoc, RouterPipeline routers, ILoadBalancerProvider balancers,
         UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry? rateLimiters = null,
@@ -65,6 +66,7 @@ internal sealed class SnapshotCompiler
             throw new ConfigException(errors);
         }
 
+        var tls = LoadUpstreamTls(config, source);
         var rateLimitScopes = new HashSet<string>(StringComparer.Ordinal);
         var auth = _auth.Begin(config, source);
         var services = new Dictionary<string, ServiceModel>(StringComparer.OrdinalIgnoreCase);
@@ -72,7 +74,7 @@ internal sealed class SnapshotCompiler
         {
             if (InGroup(service.Group))
             {
-                services[service.Name] = CompileService(service, config.Global, rateLimitScopes, auth);
+                services[service.Name] = CompileService(service, config.Global, rateLimitScopes, auth, tls.GetValueOrDefault(service.Name));
             }
         }
 
@@ -129,16 +131,42 @@ internal sealed class SnapshotCompiler
         };
     }
 
+    /// <summary>
+    /// Reads the upstream TLS files of this group's services; every unusable file of every service is reported at once,
+    /// before anything else is built.
+    /// </summary>
+    private Dictionary<string, UpstreamTlsSettings> LoadUpstreamTls(GatewayConfig config, string source)
+    {
+        var result = new Dictionary<string, UpstreamTlsSettings>(StringComparer.OrdinalIgnoreCase);
+        List<ConfigError>? errors = null;
+        foreach (var service in config.Services)
+        {
+            if (service.UpstreamTls is null || !InGroup(service.Group))
+            {
+                continue;
+            }
+
+            errors ??= [];
+            // Validation guarantees a name, so the entry reads like the validator's: services[orders].upstreamTls.caFile.
+            if (UpstreamTlsLoader.Load(service.UpstreamTls, $"services[{service.Name}].upstreamTls", source, _environment, errors) is { } settings)
+            {
+                result[service.Name] = settings;
+            }
+        }
+
+        return errors is { Count: > 0 } ? throw new ConfigException(errors) : result;
+    }
+
     private bool InGroup(string? group) => group is null || string.Equals(group, _group, StringComparison.OrdinalIgnoreCase);
 
     private ServiceModel CompileService(ServiceConfig service, PolicyConfig? global, HashSet<string> rateLimitScopes,
-        AuthRegistry.Compilation auth)
+        AuthRegistry.Compilation auth, UpstreamTlsSettings? tls)
     {
         var health = Health.ServiceHealthPolicy.For(service);
         var nodes = new NodeModel[service.Nodes.Count];
         for (var i = 0; i < nodes.Length; i++)
         {
-            nodes[i] = CompileNode(service.Name, service.Nodes[i], health);
+            nodes[i] = CompileNode(service.Name, service.Nodes[i], health, tls);
         }
 
         var lanes = new List<ServiceLane>();
@@ -159,7 +187,7 @@ internal sealed class SnapshotCompiler
             }
 
             api.LaneIndex = laneIndex;
-            api.Invoker = _clients.GetInvoker(UpstreamTransportSettings.For(policy));
+            api.Invoker = _clients.GetInvoker(UpstreamTransportSettings.For(policy, tls));
             api.ForwardOptions = new ForwardOptions(policy.ResponseHeadersTimeout, policy.IdleTimeout);
             api.Filters = CompileFilters(global, service, config, policy, rateLimitScopes, auth.Compile(global, service, config));
             api.Resilience = _resilience.Compile(service.Name, config.Id, policy, nodes);
@@ -230,7 +258,7 @@ internal sealed class SnapshotCompiler
         return filters.Count == 0 ? [] : filters.ToArray();
     }
 
-    private NodeModel CompileNode(string serviceName, NodeConfig node, Health.ServiceHealthPolicy health)
+    private NodeModel CompileNode(string serviceName, NodeConfig node, Health.ServiceHealthPolicy health, UpstreamTlsSettings? tls)
     {
         var address = new Uri(node.Address, UriKind.Absolute);
         var id = NodeIdentity.EffectiveId(node)!;
@@ -248,6 +276,7 @@ internal sealed class SnapshotCompiler
         {
             HealthPath = node.HealthPath ?? health.Path,
             Health = health,
+            Tls = tls,
         };
     }
 

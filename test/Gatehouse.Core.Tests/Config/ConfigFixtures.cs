@@ -159,6 +159,16 @@ internal static class ConfigFixtures
                         },
                     },
                     SlowStartMs = 30_000,
+                    UpstreamTls = new UpstreamTlsConfig
+                    {
+                        CaFile = "/tls/ca.pem",
+                        ClientCertFile = "/tls/client.pem",
+                        ClientKeyFile = "/tls/client.key",
+                        ClientPfxFile = "/tls/client.pfx",
+                        ClientPfxPasswordRef = "PFX_PASSWORD",
+                        ServerName = "orders.internal",
+                        InsecureSkipVerify = true,
+                    },
                     Nodes =
                     [
                         new NodeConfig

@@ -81,6 +81,15 @@ internal sealed class TestPki : IDisposable
         return path;
     }
 
+    /// <summary>Exports the client leaf with its key and the intermediate as a PKCS#12 file (null password: none).</summary>
+    public string WriteClientPfx(string directory, string? password)
+    {
+        var collection = new X509Certificate2Collection { Client, X509CertificateLoader.LoadCertificate(Intermediate.RawData) };
+        var path = Path.Combine(directory, "client-chain.pfx");
+        File.WriteAllBytes(path, collection.Export(X509ContentType.Pkcs12, password)!);
+        return path;
+    }
+
     /// <summary>
     /// A remote-certificate callback that trusts only <see cref="Root"/> and builds the chain with nothing but what
     /// the server sent: the behaviour of a strict client with no intermediate cache and no AIA fetching.
