@@ -19,6 +19,7 @@ public enum GatewayError
     LoopDetected,
     Unauthorized,
     BadSignature,
+    LoginCheckUnavailable,
 }
 
 /// <summary>Status, code and title of each <see cref="GatewayError"/>; the codes are a public contract.</summary>
@@ -42,6 +43,7 @@ public static class GatewayErrors
         GatewayError.LoopDetected => 508,
         GatewayError.Unauthorized => 401,
         GatewayError.BadSignature => 401,
+        GatewayError.LoginCheckUnavailable => 503,
         _ => 500,
     };
 
@@ -63,6 +65,7 @@ public static class GatewayErrors
         GatewayError.LoopDetected => "loop_detected",
         GatewayError.Unauthorized => "unauthorized",
         GatewayError.BadSignature => "bad_signature",
+        GatewayError.LoginCheckUnavailable => "login_check_unavailable",
         _ => "internal_error",
     };
 
@@ -84,6 +87,7 @@ public static class GatewayErrors
         GatewayError.LoopDetected => "The request has passed through too many gateways",
         GatewayError.Unauthorized => "The caller is not authenticated",
         GatewayError.BadSignature => "The request signature is not valid",
+        GatewayError.LoginCheckUnavailable => "The login state could not be checked",
         _ => "Internal gateway error",
     };
 }

@@ -8,7 +8,8 @@ namespace Gatehouse.Gateway.Filters.Auth;
 
 /// <summary>
 /// Builds the auth filters of each API when a snapshot is compiled, and keeps what must outlive a snapshot: the
-/// nonce store (a reload must not forget nonces, or replays would pass) and the JWKS caches.
+/// nonce store (a reload must not forget nonces, or replays would pass), the JWKS caches and the login-state
+/// caches (a reload must not send every session back to the session service).
 /// </summary>
 internal sealed class AuthRegistry
 {
@@ -16,13 +17,33 @@ internal sealed class AuthRegistry
     private readonly TimeProvider _time;
     private readonly Func<string, string?> _environment;
     private readonly ConcurrentDictionary<string, JwksCache> _jwks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (LoginSessionCache Cache, SessionServiceClient Client)> _sessions = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
+
+    // Session tokens are cached under their HMAC with this key, fresh per process: nothing kept matches a token offline.
+    private readonly byte[] _sessionMacKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
 
     // JWKS documents are small and fetched rarely: a client of its own, not the upstream pool of the proxy path.
     private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(5) })
     {
         MaxResponseContentBufferSize = 1024 * 1024,
         Timeout = TimeSpan.FromSeconds(10),
+    };
+
+    // Login checks are frequent and small: a pool of their own, never the upstream pool; no cookies (the handler
+    // must not carry one session's cookies into another's check), no redirects (a redirect is a broken service).
+    private readonly HttpClient _sessionHttp = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        AutomaticDecompression = System.Net.DecompressionMethods.None,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+    })
+    {
+        MaxResponseContentBufferSize = SessionServiceClient.MaxAnswerBytes,
+        // Each check has its own timeout (timeoutMs).
+        Timeout = Timeout.InfiniteTimeSpan,
     };
 
     public AuthRegistry(INonceStore nonces, TimeProvider time, ILoggerFactory? loggers = null, Func<string, string?>? environment = null)
@@ -42,12 +63,27 @@ internal sealed class AuthRegistry
         return cache;
     }
 
+    /// <summary>The answer cache of a session service, shared by every API and snapshot that names its check URI.</summary>
+    public LoginSessionCache Sessions(string checkUri, TimeSpan retain)
+    {
+        var (cache, _) = _sessions.GetOrAdd(checkUri, uri =>
+        {
+            var client = new SessionServiceClient(new Uri(uri), _sessionHttp, _time, _logger);
+            return (new LoginSessionCache(client.AskAsync, _time), client);
+        });
+        cache.Retain(retain);
+        return cache;
+    }
+
+    /// <summary>The client of a session service (diagnostics and tests); null when no config named it.</summary>
+    internal SessionServiceClient? SessionClient(string checkUri) => _sessions.TryGetValue(checkUri, out var entry) ? entry.Client : null;
+
     /// <summary>Per-compile state: the apps of the config, resolved once.</summary>
     public Compilation Begin(GatewayConfig config, string source) => new(this, SigningApp.CompileAll(config, source, _environment));
 
     internal sealed class Compilation(AuthRegistry owner, FrozenDictionary<string, SigningApp> apps)
     {
-        /// <summary>The auth filters of one API, in order (signature, then token); empty when none applies.</summary>
+        /// <summary>The auth filters of one API, in order (signature, then token, then login state); empty when none applies.</summary>
         public IGatewayFilter[] Compile(PolicyConfig? global, ServiceConfig service, ApiConfig api)
         {
             var filters = new List<IGatewayFilter>(2);
@@ -62,6 +98,14 @@ internal sealed class AuthRegistry
             {
                 var refresh = TimeSpan.FromMilliseconds(jwt.JwksRefreshMs ?? AuthDefaults.JwksRefreshMs);
                 filters.Add(new JwtFilter(jwt, owner.Jwks(jwt.JwksUri!, refresh)));
+            }
+
+            var login = api.Policy?.Auth?.Login ?? service.Policy?.Auth?.Login ?? global?.Auth?.Login;
+            if (login is not null && login.Required != false)
+            {
+                var retain = Math.Max(login.CacheMs ?? LoginDefaults.CacheMs, login.NegativeCacheMs ?? LoginDefaults.NegativeCacheMs);
+                var cache = owner.Sessions(login.CheckUri!, TimeSpan.FromMilliseconds(retain));
+                filters.Add(new LoginFilter(login, cache, owner._sessionMacKey, owner._time));
             }
 
             return filters.Count == 0 ? [] : filters.ToArray();
