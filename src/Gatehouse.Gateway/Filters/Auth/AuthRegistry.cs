@@ -107,6 +107,14 @@ internal sealed class AuthRegistry
                 var cache = owner.Sessions(login.CheckUri!, TimeSpan.FromMilliseconds(retain));
                 filters.Add(new LoginFilter(login, cache, owner._sessionMacKey, owner._time));
             }
+            else if (login is not null)
+            {
+                // Turned off here (a public API of a logged-in service): the node may still trust the header, so a
+                // caller must not be able to set it on this API either. A bare `required: false` names no header: the
+                // one of the level it switches off applies.
+                var header = login.UserIdHeader ?? service.Policy?.Auth?.Login?.UserIdHeader ?? global?.Auth?.Login?.UserIdHeader;
+                filters.Add(new RemoveHeaderFilter(header ?? LoginDefaults.UserIdHeader));
+            }
 
             return filters.Count == 0 ? [] : filters.ToArray();
         }

@@ -120,3 +120,13 @@ internal sealed class LoginFilter : IGatewayFilter
 
     private static long Ticks(int milliseconds, TimeProvider time) => milliseconds * time.TimestampFrequency / 1000;
 }
+
+/// <summary>Removes one request header and lets the request through (the user-id header where login is turned off).</summary>
+internal sealed class RemoveHeaderFilter(string header) : IGatewayFilter
+{
+    public ValueTask<bool> OnRequestAsync(HttpContext context)
+    {
+        context.Request.Headers.Remove(header);
+        return ValueTask.FromResult(true);
+    }
+}
