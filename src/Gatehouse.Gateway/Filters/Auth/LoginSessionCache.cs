@@ -85,7 +85,7 @@ internal sealed class LoginSessionCache
             }
 
             // A check that finished between the caller's miss and our claim has stored its answer: no second call.
-            if (_answers.TryGetValue(key, out var stored) && stored.FetchedAt >= missedAt)
+            if (_answers.TryGetValue(key, out var stored) && stored.FetchedAt > missedAt)
             {
                 _inflight.TryRemove(new KeyValuePair<SessionKey, Task<SessionAnswer>>(key, completion.Task));
                 completion.SetResult(stored);
