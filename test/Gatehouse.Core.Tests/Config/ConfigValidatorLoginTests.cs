@@ -83,6 +83,22 @@ public class ConfigValidatorLoginTests
     }
 
     [Fact]
+    public void Docs_LoginExample_IsValid()
+    {
+        // docs/configuration.md shows one example under "Auth: login state"; it must load as shown.
+        var doc = File.ReadAllText(Path.Combine(ConfigFixtures.RepositoryRoot(), "docs", "configuration.md"));
+        var section = doc[doc.IndexOf("### Auth: login state", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
+        var yaml = section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
+
+        var config = ConfigLoader.Parse(yaml, "docs.yaml", ConfigFormat.Yaml);
+
+        var service = Assert.Single(config.Services);
+        Assert.Equal("SESSION", service.Policy!.Auth!.Login!.TokenCookie);
+        Assert.False(service.Apis[1].Policy!.Auth!.Login!.Required);
+    }
+
+    [Fact]
     public void EffectivePolicyView_Login_MergesAsAWhole()
     {
         var service = new PolicyConfig { Auth = new AuthConfig { Login = new LoginConfig { CheckUri = "http://s/check", TokenCookie = "S" } } };
