@@ -17,7 +17,7 @@ internal sealed class AuthRegistry
     private readonly TimeProvider _time;
     private readonly Func<string, string?> _environment;
     private readonly ConcurrentDictionary<string, JwksCache> _jwks = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (LoginSessionCache Cache, SessionServiceClient Client)> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LoginSessionCache> _sessions = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
 
     // Session tokens are cached under their HMAC with this key, fresh per process: nothing kept matches a token offline.
@@ -30,21 +30,8 @@ internal sealed class AuthRegistry
         Timeout = TimeSpan.FromSeconds(10),
     };
 
-    // Login checks are frequent and small: a pool of their own, never the upstream pool; no cookies (the handler
-    // must not carry one session's cookies into another's check), no redirects (a redirect is a broken service).
-    private readonly HttpClient _sessionHttp = new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        AutomaticDecompression = System.Net.DecompressionMethods.None,
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-    })
-    {
-        MaxResponseContentBufferSize = SessionServiceClient.MaxAnswerBytes,
-        // Each check has its own timeout (timeoutMs).
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
+    // Login checks: a pool of their own, never the upstream pool (see SessionServiceClient.CreateHttpClient).
+    private readonly HttpClient _sessionHttp = SessionServiceClient.CreateHttpClient();
 
     public AuthRegistry(INonceStore nonces, TimeProvider time, ILoggerFactory? loggers = null, Func<string, string?>? environment = null)
     {
@@ -66,17 +53,10 @@ internal sealed class AuthRegistry
     /// <summary>The answer cache of a session service, shared by every API and snapshot that names its check URI.</summary>
     public LoginSessionCache Sessions(string checkUri, TimeSpan retain)
     {
-        var (cache, _) = _sessions.GetOrAdd(checkUri, uri =>
-        {
-            var client = new SessionServiceClient(new Uri(uri), _sessionHttp, _time, _logger);
-            return (new LoginSessionCache(client.AskAsync, _time), client);
-        });
+        var cache = _sessions.GetOrAdd(checkUri, uri => new LoginSessionCache(new SessionServiceClient(new Uri(uri), _sessionHttp, _time, _logger).AskAsync, _time));
         cache.Retain(retain);
         return cache;
     }
-
-    /// <summary>The client of a session service (diagnostics and tests); null when no config named it.</summary>
-    internal SessionServiceClient? SessionClient(string checkUri) => _sessions.TryGetValue(checkUri, out var entry) ? entry.Client : null;
 
     /// <summary>Per-compile state: the apps of the config, resolved once.</summary>
     public Compilation Begin(GatewayConfig config, string source) => new(this, SigningApp.CompileAll(config, source, _environment));

@@ -24,7 +24,6 @@ internal sealed partial class SessionServiceClient
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private long _lastWarning = long.MinValue;
-    private int _calls;
 
     public SessionServiceClient(Uri uri, HttpClient http, TimeProvider time, ILogger logger)
     {
@@ -34,12 +33,26 @@ internal sealed partial class SessionServiceClient
         _logger = logger;
     }
 
-    /// <summary>How many checks were sent (diagnostics and tests).</summary>
-    public int Calls => Volatile.Read(ref _calls);
+    /// <summary>
+    /// The client for session checks: no proxy, no cookies (the handler must not carry one session's cookies
+    /// into another's check), no redirects (a redirect is a broken service, not an answer), no decompression,
+    /// answers up to <see cref="MaxAnswerBytes"/>; each check sets its own timeout.
+    /// </summary>
+    public static HttpClient CreateHttpClient() => new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        AutomaticDecompression = System.Net.DecompressionMethods.None,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+    })
+    {
+        MaxResponseContentBufferSize = MaxAnswerBytes,
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
 
     public async Task<SessionAnswer> AskAsync(string token, TimeSpan timeout)
     {
-        Interlocked.Increment(ref _calls);
         SessionAnswer answer;
         try
         {

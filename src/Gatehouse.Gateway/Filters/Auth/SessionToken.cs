@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -66,10 +67,11 @@ internal static class SessionToken
     public static SessionKey Key(ReadOnlySpan<byte> hmacKey, ReadOnlySpan<char> token)
     {
         // ASCII was checked by Read, so one byte per char; MaxLength keeps this on the stack.
-        Span<byte> bytes = stackalloc byte[MaxLength];
-        var length = Encoding.ASCII.GetBytes(token, bytes);
+        Debug.Assert(token.Length <= MaxLength);
+        Span<byte> bytes = stackalloc byte[token.Length];
+        Encoding.ASCII.GetBytes(token, bytes);
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(hmacKey, bytes[..length], mac);
+        HMACSHA256.HashData(hmacKey, bytes, mac);
         return new SessionKey(mac);
     }
 
