@@ -1,15 +1,18 @@
 namespace Gatehouse.Core.Config;
 
 /// <summary>
-/// Caller authentication of an API: appKey/appSecret request signatures and/or JWT bearer tokens. Each of the
-/// two is merged as a whole (the innermost level that sets <c>sign</c> or <c>jwt</c> wins), so an API can turn a
-/// service-wide requirement off with <c>required: false</c>. When both apply, a request must pass both.
+/// Caller authentication of an API: appKey/appSecret request signatures, JWT bearer tokens and/or a login state
+/// asked of a session service. Each is merged as a whole (the innermost level that sets <c>sign</c>, <c>jwt</c> or
+/// <c>login</c> wins), so an API can turn a service-wide requirement off with <c>required: false</c>. When several
+/// apply, a request must pass all of them (signature, then token, then login state).
 /// </summary>
 public sealed record AuthConfig
 {
     public SignConfig? Sign { get; init; }
 
     public JwtConfig? Jwt { get; init; }
+
+    public LoginConfig? Login { get; init; }
 }
 
 /// <summary>
@@ -69,6 +72,54 @@ public sealed record JwtConfig
     /// headers are always removed first, so a caller cannot set them.
     /// </summary>
     public IReadOnlyDictionary<string, string>? ForwardClaims { get; init; }
+}
+
+/// <summary>
+/// Login state: the gateway asks a session service whether the caller's session token (a cookie and/or a request
+/// header) is logged in, caches the answer briefly, forwards the user id to the node and answers 401 otherwise.
+/// The session service's contract is in <c>docs/login.md</c>.
+/// </summary>
+[MergedWholePolicy]
+public sealed record LoginConfig
+{
+    /// <summary>Default true once a <c>login</c> block is given; false turns the check off at this level.</summary>
+    public bool? Required { get; init; }
+
+    /// <summary>The session service's check endpoint (http or https); the gateway sends <c>GET</c> to it.</summary>
+    public string? CheckUri { get; init; }
+
+    /// <summary>Name of the cookie that carries the session token.</summary>
+    public string? TokenCookie { get; init; }
+
+    /// <summary>Name of the request header that carries the session token; looked at before the cookie.</summary>
+    public string? TokenHeader { get; init; }
+
+    /// <summary>How long a logged-in answer is reused; default 5000; 0 asks the service on every request.</summary>
+    public int? CacheMs { get; init; }
+
+    /// <summary>How long a not-logged-in answer is reused; default 1000; 0 does not remember refusals.</summary>
+    public int? NegativeCacheMs { get; init; }
+
+    /// <summary>How long the gateway waits for the session service; default 2000.</summary>
+    public int? TimeoutMs { get; init; }
+
+    /// <summary>
+    /// Request header that carries the user id to the node; default <c>X-Gatehouse-User-Id</c>. Incoming copies are
+    /// always removed first, so a caller cannot set it.
+    /// </summary>
+    public string? UserIdHeader { get; init; }
+}
+
+/// <summary>Built-in values of <see cref="LoginConfig"/>; the gateway and the docs use the same ones.</summary>
+public static class LoginDefaults
+{
+    public const int CacheMs = 5_000;
+    public const int NegativeCacheMs = 1_000;
+    public const int TimeoutMs = 2_000;
+    public const string UserIdHeader = "X-Gatehouse-User-Id";
+
+    /// <summary>The request header in which the gateway sends the token to the session service.</summary>
+    public const string SessionTokenHeader = "X-Gatehouse-Session-Token";
 }
 
 /// <summary>

@@ -97,7 +97,10 @@ public static partial class ConfigValidator
     /// TTLs 1 ms to 1 day; <c>maxSignedBodyBytes</c> 0..64 MiB. <c>jwt</c> (unless <c>required: false</c>):
     /// <c>issuer</c> and <c>jwksUri</c> (absolute http/https) required; algorithms from <see cref="JwtAlgorithms"/>
     /// only (HS* and none are refused with a reason); <c>clockSkewMs</c> 0 to 1 day; <c>jwksRefreshMs</c> 1 s to 1
-    /// day; forwarded claims map non-blank claim names to distinct header names.
+    /// day; forwarded claims map non-blank claim names to distinct header names. <c>login</c> (unless
+    /// <c>required: false</c>): <c>checkUri</c> (absolute http/https) and at least one of <c>tokenCookie</c> and
+    /// <c>tokenHeader</c> required; names are HTTP tokens; <c>userIdHeader</c> differs from <c>tokenHeader</c>;
+    /// <c>cacheMs</c> and <c>negativeCacheMs</c> 0 to 1 day; <c>timeoutMs</c> 1 ms to 60 s.
     /// </remarks>
     private static void ValidateAuth(Errors errors, string entry, AuthConfig auth)
     {
@@ -109,6 +112,11 @@ public static partial class ConfigValidator
         if (auth.Jwt is { } jwt)
         {
             ValidateJwt(errors, $"{entry}.jwt", jwt);
+        }
+
+        if (auth.Login is { } login)
+        {
+            ValidateLogin(errors, $"{entry}.login", login);
         }
     }
 
@@ -220,6 +228,63 @@ public static partial class ConfigValidator
             {
                 errors.Add(claimEntry, $"header '{header}' receives more than one claim");
             }
+        }
+    }
+
+    private const int MaxLoginTimeoutMs = 60_000;
+
+    private static void ValidateLogin(Errors errors, string entry, LoginConfig login)
+    {
+        var off = login.Required == false;
+        if (login.CheckUri is null)
+        {
+            if (!off)
+            {
+                errors.Add($"{entry}.checkUri", "checkUri is required (the session service's check endpoint)");
+            }
+        }
+        else if (!Uri.TryCreate(login.CheckUri, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+        {
+            errors.Add($"{entry}.checkUri", $"'{login.CheckUri}' is not an absolute http or https URI");
+        }
+
+        if (login.TokenCookie is null && login.TokenHeader is null && !off)
+        {
+            errors.Add(entry, "no token source: give tokenCookie and/or tokenHeader (where the session token is read)");
+        }
+
+        if (login.TokenCookie is { } cookie && !IsToken(cookie))
+        {
+            errors.Add($"{entry}.tokenCookie", $"'{cookie}' is not a valid cookie name");
+        }
+
+        if (login.TokenHeader is { } tokenHeader && !IsToken(tokenHeader))
+        {
+            errors.Add($"{entry}.tokenHeader", $"'{tokenHeader}' is not a valid header name");
+        }
+
+        if (login.UserIdHeader is { } userIdHeader && !IsToken(userIdHeader))
+        {
+            errors.Add($"{entry}.userIdHeader", $"'{userIdHeader}' is not a valid header name");
+        }
+        else if (string.Equals(login.UserIdHeader ?? LoginDefaults.UserIdHeader, login.TokenHeader, StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{entry}.userIdHeader", $"'{login.TokenHeader}' is also the tokenHeader; the user id needs a header of its own");
+        }
+
+        if (login.CacheMs is < 0 or > MaxTimeoutMs)
+        {
+            errors.Add($"{entry}.cacheMs", $"must be between 0 and {MaxTimeoutMs} ms (1 day), got {login.CacheMs}");
+        }
+
+        if (login.NegativeCacheMs is < 0 or > MaxTimeoutMs)
+        {
+            errors.Add($"{entry}.negativeCacheMs", $"must be between 0 and {MaxTimeoutMs} ms (1 day), got {login.NegativeCacheMs}");
+        }
+
+        if (login.TimeoutMs is < 1 or > MaxLoginTimeoutMs)
+        {
+            errors.Add($"{entry}.timeoutMs", $"must be between 1 and {MaxLoginTimeoutMs} ms, got {login.TimeoutMs}");
         }
     }
 

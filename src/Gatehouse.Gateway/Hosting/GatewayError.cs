@@ -20,6 +20,7 @@ public enum GatewayError
     Unauthorized,
     BadSignature,
     NonceStoreUnavailable,
+    LoginCheckUnavailable,
 }
 
 /// <summary>Status, code and title of each <see cref="GatewayError"/>; the codes are a public contract.</summary>
@@ -44,6 +45,7 @@ public static class GatewayErrors
         GatewayError.Unauthorized => 401,
         GatewayError.BadSignature => 401,
         GatewayError.NonceStoreUnavailable => 503,
+        GatewayError.LoginCheckUnavailable => 503,
         _ => 500,
     };
 
@@ -66,6 +68,7 @@ public static class GatewayErrors
         GatewayError.Unauthorized => "unauthorized",
         GatewayError.BadSignature => "bad_signature",
         GatewayError.NonceStoreUnavailable => "nonce_store_unavailable",
+        GatewayError.LoginCheckUnavailable => "login_check_unavailable",
         _ => "internal_error",
     };
 
@@ -88,6 +91,7 @@ public static class GatewayErrors
         GatewayError.Unauthorized => "The caller is not authenticated",
         GatewayError.BadSignature => "The request signature is not valid",
         GatewayError.NonceStoreUnavailable => "The replay check of signed requests is unavailable",
+        GatewayError.LoginCheckUnavailable => "The login state could not be checked",
         _ => "Internal gateway error",
     };
 }

@@ -123,6 +123,17 @@ internal static class ConfigFixtures
                     JwksRefreshMs = 5000,
                     ForwardClaims = new Dictionary<string, string> { ["sub"] = "X-User" },
                 },
+                Login = new LoginConfig
+                {
+                    Required = true,
+                    CheckUri = "https://sessions/check",
+                    TokenCookie = "SESSION",
+                    TokenHeader = "X-Session-Token",
+                    CacheMs = 1000,
+                    NegativeCacheMs = 500,
+                    TimeoutMs = 300,
+                    UserIdHeader = "X-Uid",
+                },
             },
         };
 

@@ -8,7 +8,8 @@ namespace Gatehouse.Gateway.Filters.Auth;
 
 /// <summary>
 /// Builds the auth filters of each API when a snapshot is compiled, and keeps what must outlive a snapshot: the
-/// nonce store (a reload must not forget nonces, or replays would pass) and the JWKS caches.
+/// nonce store (a reload must not forget nonces, or replays would pass), the JWKS caches and the login-state
+/// caches (a reload must not send every session back to the session service).
 /// </summary>
 internal sealed class AuthRegistry
 {
@@ -16,7 +17,11 @@ internal sealed class AuthRegistry
     private readonly TimeProvider _time;
     private readonly Func<string, string?> _environment;
     private readonly ConcurrentDictionary<string, JwksCache> _jwks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LoginSessionCache> _sessions = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
+
+    // Session tokens are cached under their HMAC with this key, fresh per process: nothing kept matches a token offline.
+    private readonly byte[] _sessionMacKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
 
     // JWKS documents are small and fetched rarely: a client of its own, not the upstream pool of the proxy path.
     private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(5) })
@@ -24,6 +29,9 @@ internal sealed class AuthRegistry
         MaxResponseContentBufferSize = 1024 * 1024,
         Timeout = TimeSpan.FromSeconds(10),
     };
+
+    // Login checks: a pool of their own, never the upstream pool (see SessionServiceClient.CreateHttpClient).
+    private readonly HttpClient _sessionHttp = SessionServiceClient.CreateHttpClient();
 
     public AuthRegistry(INonceStore nonces, TimeProvider time, ILoggerFactory? loggers = null, Func<string, string?>? environment = null)
     {
@@ -42,12 +50,20 @@ internal sealed class AuthRegistry
         return cache;
     }
 
+    /// <summary>The answer cache of a session service, shared by every API and snapshot that names its check URI.</summary>
+    public LoginSessionCache Sessions(string checkUri, TimeSpan retain)
+    {
+        var cache = _sessions.GetOrAdd(checkUri, uri => new LoginSessionCache(new SessionServiceClient(new Uri(uri), _sessionHttp, _time, _logger).AskAsync, _time));
+        cache.Retain(retain);
+        return cache;
+    }
+
     /// <summary>Per-compile state: the apps of the config, resolved once.</summary>
     public Compilation Begin(GatewayConfig config, string source) => new(this, SigningApp.CompileAll(config, source, _environment));
 
     internal sealed class Compilation(AuthRegistry owner, FrozenDictionary<string, SigningApp> apps)
     {
-        /// <summary>The auth filters of one API, in order (signature, then token); empty when none applies.</summary>
+        /// <summary>The auth filters of one API, in order (signature, then token, then login state); empty when none applies.</summary>
         public IGatewayFilter[] Compile(PolicyConfig? global, ServiceConfig service, ApiConfig api)
         {
             var filters = new List<IGatewayFilter>(2);
@@ -62,6 +78,22 @@ internal sealed class AuthRegistry
             {
                 var refresh = TimeSpan.FromMilliseconds(jwt.JwksRefreshMs ?? AuthDefaults.JwksRefreshMs);
                 filters.Add(new JwtFilter(jwt, owner.Jwks(jwt.JwksUri!, refresh)));
+            }
+
+            var login = api.Policy?.Auth?.Login ?? service.Policy?.Auth?.Login ?? global?.Auth?.Login;
+            if (login is not null && login.Required != false)
+            {
+                var retain = Math.Max(login.CacheMs ?? LoginDefaults.CacheMs, login.NegativeCacheMs ?? LoginDefaults.NegativeCacheMs);
+                var cache = owner.Sessions(login.CheckUri!, TimeSpan.FromMilliseconds(retain));
+                filters.Add(new LoginFilter(login, cache, owner._sessionMacKey, owner._time));
+            }
+            else if (login is not null)
+            {
+                // Turned off here (a public API of a logged-in service): the node may still trust the header, so a
+                // caller must not be able to set it on this API either. A bare `required: false` names no header: the
+                // one of the level it switches off applies.
+                var header = login.UserIdHeader ?? service.Policy?.Auth?.Login?.UserIdHeader ?? global?.Auth?.Login?.UserIdHeader;
+                filters.Add(new RemoveHeaderFilter(header ?? LoginDefaults.UserIdHeader));
             }
 
             return filters.Count == 0 ? [] : filters.ToArray();
