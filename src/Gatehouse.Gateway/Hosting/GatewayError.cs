@@ -19,6 +19,9 @@ public enum GatewayError
     LoopDetected,
     Unauthorized,
     BadSignature,
+    BadCiphertext,
+    UnsupportedMediaType,
+    ResponseTooLarge,
 }
 
 /// <summary>Status, code and title of each <see cref="GatewayError"/>; the codes are a public contract.</summary>
@@ -42,6 +45,9 @@ public static class GatewayErrors
         GatewayError.LoopDetected => 508,
         GatewayError.Unauthorized => 401,
         GatewayError.BadSignature => 401,
+        GatewayError.BadCiphertext => 400,
+        GatewayError.UnsupportedMediaType => 415,
+        GatewayError.ResponseTooLarge => 502,
         _ => 500,
     };
 
@@ -63,6 +69,9 @@ public static class GatewayErrors
         GatewayError.LoopDetected => "loop_detected",
         GatewayError.Unauthorized => "unauthorized",
         GatewayError.BadSignature => "bad_signature",
+        GatewayError.BadCiphertext => "bad_ciphertext",
+        GatewayError.UnsupportedMediaType => "unsupported_media_type",
+        GatewayError.ResponseTooLarge => "response_too_large",
         _ => "internal_error",
     };
 
@@ -84,6 +93,9 @@ public static class GatewayErrors
         GatewayError.LoopDetected => "The request has passed through too many gateways",
         GatewayError.Unauthorized => "The caller is not authenticated",
         GatewayError.BadSignature => "The request signature is not valid",
+        GatewayError.BadCiphertext => "The encrypted request body is not valid",
+        GatewayError.UnsupportedMediaType => "The request body is not in the required format",
+        GatewayError.ResponseTooLarge => "The upstream response is too large to encrypt",
         _ => "Internal gateway error",
     };
 }

@@ -124,6 +124,7 @@ internal static class ConfigFixtures
                     ForwardClaims = new Dictionary<string, string> { ["sub"] = "X-User" },
                 },
             },
+            Encryption = new EncryptionConfig { Required = true, MaxBodyBytes = 4096, EncryptResponse = false },
         };
 
         return new GatewayConfig
