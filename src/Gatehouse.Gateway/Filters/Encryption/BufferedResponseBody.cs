@@ -88,9 +88,18 @@ internal sealed class BufferedResponseBody : PipeWriter, IHttpResponseBodyFeatur
         _length += bytes;
     }
 
-    public override Memory<byte> GetMemory(int sizeHint = 0) => _buffer.AsMemory(Reserve(sizeHint));
+    public override Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        // Reserve first: it may replace the buffer.
+        var room = Reserve(sizeHint);
+        return _buffer.AsMemory(room);
+    }
 
-    public override Span<byte> GetSpan(int sizeHint = 0) => _buffer.AsSpan(Reserve(sizeHint));
+    public override Span<byte> GetSpan(int sizeHint = 0)
+    {
+        var room = Reserve(sizeHint);
+        return _buffer.AsSpan(room);
+    }
 
     public override void CancelPendingFlush()
     {
