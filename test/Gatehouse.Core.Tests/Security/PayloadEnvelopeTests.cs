@@ -69,6 +69,18 @@ public class PayloadEnvelopeTests
     }
 
     [Fact]
+    public void Docs_WorkedExample_QuotesTheseBytes()
+    {
+        var doc = File.ReadAllText(Path.Combine(Config.ConfigFixtures.RepositoryRoot(), "docs", "encryption.md"));
+        // The request envelope is printed over three lines with spaces between its fields.
+        var joined = string.Concat(doc.Split('\n').Select(line => line.Replace(" ", "", StringComparison.Ordinal).Trim()));
+
+        Assert.Contains(ExampleKeyHex, doc, StringComparison.Ordinal);
+        Assert.Contains(ExampleResponseHex, doc, StringComparison.Ordinal);
+        Assert.Contains(ExampleRequestHex, joined, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SealThenOpen_RoundTrip_InPlace()
     {
         var envelope = SealExample();
