@@ -66,6 +66,11 @@ public static partial class ConfigValidator
         {
             ValidateAuth(errors, $"{entry}.auth", auth);
         }
+
+        if (policy.Encryption is { } encryption)
+        {
+            ValidateEncryption(errors, $"{entry}.encryption", encryption);
+        }
     }
 
     /// <summary>Each entry an IPv4/IPv6 address or a CIDR block with no host bits set past the prefix.</summary>

@@ -35,6 +35,9 @@ public sealed record PolicyConfig
 
     /// <summary>Caller authentication (signatures, JWT); <c>auth.sign</c> and <c>auth.jwt</c> each merge as a whole.</summary>
     public AuthConfig? Auth { get; init; }
+
+    /// <summary>Payload encryption with the calling app's key (AES-GCM); merged as a whole.</summary>
+    public EncryptionConfig? Encryption { get; init; }
 }
 
 /// <summary>Which balancer picks the node, and its parameters. Merged as a whole, not per field.</summary>

@@ -14,6 +14,7 @@ namespace Gatehouse.Gateway.Forwarding;
 /// <description>504 upstream_timeout</description></item>
 /// <item><term><see cref="RequestBodyMalformed"/>, <see cref="RequestNotSupported"/></term><description>400 bad_request</description></item>
 /// <item><term><see cref="RequestBodyTooLarge"/></term><description>413 payload_too_large</description></item>
+/// <item><term><see cref="ResponseBodyTooLarge"/></term><description>502 response_too_large</description></item>
 /// <item><term><see cref="RequestCanceled"/>, <see cref="RequestBodyClient"/>, <see cref="ResponseBodyClient"/></term>
 /// <description>nothing: the client is gone, and the forwarder has already aborted the connection</description></item>
 /// </list>
@@ -103,6 +104,22 @@ internal enum ForwarderError
     /// can retry on another node. Only asked for when a retry is certain to follow.
     /// </summary>
     RetryableStatus,
+
+    /// <summary>
+    /// The response body was larger than the buffer it was being collected in (an API whose responses are encrypted,
+    /// <c>encryption.maxBodyBytes</c>). Nothing was sent to the client; the caller answers 502 <c>response_too_large</c>.
+    /// </summary>
+    ResponseBodyTooLarge,
+}
+
+/// <summary>
+/// Thrown by a response body writer that buffers up to a limit when the limit is passed; the forwarder reports it as
+/// <see cref="ForwarderError.ResponseBodyTooLarge"/> instead of blaming the client.
+/// </summary>
+internal sealed class ResponseBodyLimitException(long limit)
+    : IOException($"The response body is larger than the {limit} bytes that may be buffered.")
+{
+    public long Limit { get; } = limit;
 }
 
 /// <summary>Per-request timeouts of one forwarded exchange, taken from the effective policy.</summary>

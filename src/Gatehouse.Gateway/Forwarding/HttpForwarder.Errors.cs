@@ -178,6 +178,11 @@ internal sealed partial class HttpForwarder
         {
             error = ForwarderError.RequestTimeout;
         }
+        else if (outcome.Error is ResponseBodyLimitException)
+        {
+            // A buffering writer (encrypted responses) refused more bytes: neither side failed.
+            error = ForwarderError.ResponseBodyTooLarge;
+        }
         else
         {
             error = ClassifyResponseBodyFailure(outcome, clientAborted, timedOut);

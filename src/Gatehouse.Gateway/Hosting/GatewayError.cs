@@ -21,6 +21,9 @@ public enum GatewayError
     BadSignature,
     NonceStoreUnavailable,
     LoginCheckUnavailable,
+    BadCiphertext,
+    UnsupportedMediaType,
+    ResponseTooLarge,
 }
 
 /// <summary>Status, code and title of each <see cref="GatewayError"/>; the codes are a public contract.</summary>
@@ -46,6 +49,9 @@ public static class GatewayErrors
         GatewayError.BadSignature => 401,
         GatewayError.NonceStoreUnavailable => 503,
         GatewayError.LoginCheckUnavailable => 503,
+        GatewayError.BadCiphertext => 400,
+        GatewayError.UnsupportedMediaType => 415,
+        GatewayError.ResponseTooLarge => 502,
         _ => 500,
     };
 
@@ -69,6 +75,9 @@ public static class GatewayErrors
         GatewayError.BadSignature => "bad_signature",
         GatewayError.NonceStoreUnavailable => "nonce_store_unavailable",
         GatewayError.LoginCheckUnavailable => "login_check_unavailable",
+        GatewayError.BadCiphertext => "bad_ciphertext",
+        GatewayError.UnsupportedMediaType => "unsupported_media_type",
+        GatewayError.ResponseTooLarge => "response_too_large",
         _ => "internal_error",
     };
 
@@ -92,6 +101,9 @@ public static class GatewayErrors
         GatewayError.BadSignature => "The request signature is not valid",
         GatewayError.NonceStoreUnavailable => "The replay check of signed requests is unavailable",
         GatewayError.LoginCheckUnavailable => "The login state could not be checked",
+        GatewayError.BadCiphertext => "The encrypted request body is not valid",
+        GatewayError.UnsupportedMediaType => "The request body is not in the required format",
+        GatewayError.ResponseTooLarge => "The upstream response is too large to encrypt",
         _ => "Internal gateway error",
     };
 }

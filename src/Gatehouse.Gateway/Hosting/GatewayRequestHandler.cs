@@ -154,7 +154,24 @@ internal sealed partial class GatewayRequestHandler
             }
         }
 
-        await PickAndForwardAsync(context, decision);
+        if (decision.Api!.SealsResponses is null)
+        {
+            await PickAndForwardAsync(context, decision);
+            return;
+        }
+
+        // :: Outbound: the node's response was collected, not streamed; it goes out sealed (Filters/Encryption).
+        try
+        {
+            await PickAndForwardAsync(context, decision);
+        }
+        catch
+        {
+            Filters.Encryption.BufferedResponseBody.Bypass(context);
+            throw;
+        }
+
+        await Filters.Encryption.PayloadEncryptionFilter.SealResponseAsync(context);
     }
 
     // :: Step 5: one balancer pick, then forward.

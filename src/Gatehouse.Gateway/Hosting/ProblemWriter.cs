@@ -32,6 +32,9 @@ internal static class ProblemWriter
             return Task.CompletedTask;
         }
 
+        // A response being collected for encryption: a gateway error carries no payload and goes out plain.
+        Filters.Encryption.BufferedResponseBody.Bypass(context);
+
         // Counted per code for the matched API (or the unmatched cells); the trace id goes into the body.
         var telemetry = context.Features.Get<RequestTelemetry>();
         telemetry?.RecordGatewayError(error);

@@ -40,6 +40,12 @@ public sealed class ApiModel
     /// <summary>Inbound filters in order (rate limits, ...); empty for most APIs. Set by the compiler before publishing.</summary>
     internal Filters.IGatewayFilter[] Filters { get; set; } = [];
 
+    /// <summary>
+    /// The payload encryption filter when it seals responses (it is also in <see cref="Filters"/>); null for most APIs.
+    /// Set by the compiler before publishing.
+    /// </summary>
+    internal Filters.Encryption.PayloadEncryptionFilter? SealsResponses { get; set; }
+
     /// <summary>Per-exchange timeouts handed to the forwarder; set by the compiler before publishing.</summary>
     internal Forwarding.ForwardOptions ForwardOptions { get; set; }
 

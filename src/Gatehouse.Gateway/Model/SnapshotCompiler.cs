@@ -189,7 +189,9 @@ internal sealed class SnapshotCompiler
             api.LaneIndex = laneIndex;
             api.Invoker = _clients.GetInvoker(UpstreamTransportSettings.For(policy, tls));
             api.ForwardOptions = new ForwardOptions(policy.ResponseHeadersTimeout, policy.IdleTimeout);
-            api.Filters = CompileFilters(global, service, config, policy, rateLimitScopes, auth.Compile(global, service, config));
+            var encryption = auth.CompileEncryption(global, service, config);
+            api.Filters = CompileFilters(global, service, config, policy, rateLimitScopes, auth.Compile(global, service, config), encryption);
+            api.SealsResponses = encryption is { EncryptResponse: true } ? encryption : null;
             api.Resilience = _resilience.Compile(service.Name, config.Id, policy, nodes);
             if (_metrics is not null)
             {
@@ -205,10 +207,10 @@ internal sealed class SnapshotCompiler
     /// <summary>
     /// The API's inbound filters, cheapest refusal first: IP lists (stacked, every level that sets one), the body
     /// limit (merged), authentication (signatures, JWT), then rate limits (each level its own limiter, outermost first), so refused callers never
-    /// spend rate-limit tokens.
+    /// spend rate-limit tokens; payload decryption last, so only admitted callers cost a buffer and a decryption.
     /// </summary>
     private IGatewayFilter[] CompileFilters(PolicyConfig? global, ServiceConfig service, ApiConfig api, EffectivePolicy policy,
-        HashSet<string> scopes, IGatewayFilter[] authFilters)
+        HashSet<string> scopes, IGatewayFilter[] authFilters, IGatewayFilter? decrypt)
     {
         var filters = new List<IGatewayFilter>(3);
         var ipRules = new List<IpAccessRule>(3);
@@ -253,6 +255,11 @@ internal sealed class SnapshotCompiler
         if (limiters.Count > 0)
         {
             filters.Add(new RateLimitFilter(limiters.ToArray()));
+        }
+
+        if (decrypt is not null)
+        {
+            filters.Add(decrypt);
         }
 
         return filters.Count == 0 ? [] : filters.ToArray();

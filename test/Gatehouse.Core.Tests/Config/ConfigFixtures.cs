@@ -135,6 +135,7 @@ internal static class ConfigFixtures
                     UserIdHeader = "X-Uid",
                 },
             },
+            Encryption = new EncryptionConfig { Required = true, MaxBodyBytes = 4096, EncryptResponse = false },
         };
 
         return new GatewayConfig

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Filters.Encryption;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -63,6 +64,42 @@ internal sealed class AuthRegistry
 
     internal sealed class Compilation(AuthRegistry owner, FrozenDictionary<string, SigningApp> apps)
     {
+        private FrozenDictionary<string, PayloadKey>? _payloadKeys;
+
+        /// <summary>
+        /// The payload encryption filter of one API (<c>encryption</c> merged as a whole, innermost level wins); null
+        /// when none applies. The apps' payload keys are derived once per compile, the first time an API needs them.
+        /// </summary>
+        public PayloadEncryptionFilter? CompileEncryption(PolicyConfig? global, ServiceConfig service, ApiConfig api)
+        {
+            var encryption = api.Policy?.Encryption ?? service.Policy?.Encryption ?? global?.Encryption;
+            if (encryption is null || encryption.Required == false)
+            {
+                return null;
+            }
+
+            _payloadKeys ??= PayloadKey.CompileAll(apps.Values);
+            return new PayloadEncryptionFilter(encryption, _payloadKeys, Permitted(service, api));
+        }
+
+        /// <summary>
+        /// The apps allowed to call one API. Permission is decided per API here, so the request path asks a set, not a
+        /// list of patterns; signatures and payload encryption share it.
+        /// </summary>
+        private FrozenSet<string> Permitted(ServiceConfig service, ApiConfig api)
+        {
+            var permitted = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var app in apps.Values)
+            {
+                if (app.Allows(service.Name, api.Id))
+                {
+                    permitted.Add(app.AppKey);
+                }
+            }
+
+            return permitted.ToFrozenSet(StringComparer.Ordinal);
+        }
+
         /// <summary>The auth filters of one API, in order (signature, then token, then login state); empty when none applies.</summary>
         public IGatewayFilter[] Compile(PolicyConfig? global, ServiceConfig service, ApiConfig api)
         {
@@ -99,19 +136,7 @@ internal sealed class AuthRegistry
             return filters.Count == 0 ? [] : filters.ToArray();
         }
 
-        private SignatureFilter CompileSign(SignConfig sign, ServiceConfig service, ApiConfig api)
-        {
-            // Permission is decided per API here, so the request path asks a set, not a list of patterns.
-            var permitted = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var app in apps.Values)
-            {
-                if (app.Allows(service.Name, api.Id))
-                {
-                    permitted.Add(app.AppKey);
-                }
-            }
-
-            return new SignatureFilter(sign, apps, permitted.ToFrozenSet(StringComparer.Ordinal), owner._nonces, owner._time);
-        }
+        private SignatureFilter CompileSign(SignConfig sign, ServiceConfig service, ApiConfig api) =>
+            new(sign, apps, Permitted(service, api), owner._nonces, owner._time);
     }
 }

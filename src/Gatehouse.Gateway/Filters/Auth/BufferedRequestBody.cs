@@ -22,15 +22,32 @@ internal static class BufferedRequestBody
     /// <summary>Buffers the body (at most <paramref name="limit"/> bytes); on Ok, <paramref name="body"/> holds it.</summary>
     public static async ValueTask<(Result Result, ReadOnlyMemory<byte> Body)> ReadAsync(HttpContext context, int limit)
     {
+        var (result, buffer, length) = await ReadPooledAsync(context, limit);
+        if (buffer is null)
+        {
+            return (result, result == Result.Ok ? ReadOnlyMemory<byte>.Empty : default);
+        }
+
+        Replace(context, buffer, 0, length);
+        return (Result.Ok, buffer.AsMemory(0, length));
+    }
+
+    /// <summary>
+    /// Reads the body (at most <paramref name="limit"/> bytes) into a buffer rented from <see cref="ArrayPool{T}.Shared"/>
+    /// that the caller then owns: it hands it to <see cref="Replace"/> or returns it. The buffer is null for no body
+    /// and on failure.
+    /// </summary>
+    public static async ValueTask<(Result Result, byte[]? Buffer, int Length)> ReadPooledAsync(HttpContext context, int limit)
+    {
         var request = context.Request;
         if (!HttpForwarder.HasRequestBody(request))
         {
-            return (Result.Ok, ReadOnlyMemory<byte>.Empty);
+            return (Result.Ok, null, 0);
         }
 
         if (request.ContentLength > limit)
         {
-            return (Result.TooLarge, default);
+            return (Result.TooLarge, null, 0);
         }
 
         var size = (int)Math.Min(request.ContentLength ?? 4096, (long)limit + 1);
@@ -45,7 +62,7 @@ internal static class BufferedRequestBody
                     if (length > limit)
                     {
                         ArrayPool<byte>.Shared.Return(buffer);
-                        return (Result.TooLarge, default);
+                        return (Result.TooLarge, null, 0);
                     }
 
                     var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit + 1));
@@ -64,29 +81,37 @@ internal static class BufferedRequestBody
                 if (length > limit)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
-                    return (Result.TooLarge, default);
+                    return (Result.TooLarge, null, 0);
                 }
             }
         }
         catch (BadHttpRequestException ex)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            return (ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? Result.TooLarge : Result.ClientError, default);
+            return (ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? Result.TooLarge : Result.ClientError, null, 0);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            return (Result.ClientError, default);
+            return (Result.ClientError, null, 0);
         }
 
-        var replay = new ReplayStream(buffer, length);
+        return (Result.Ok, buffer, length);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="length"/> bytes of the pooled <paramref name="buffer"/> from <paramref name="offset"/> the
+    /// request body the forwarder sends; the buffer goes back to the pool when the exchange is disposed.
+    /// </summary>
+    public static void Replace(HttpContext context, byte[] buffer, int offset, int length)
+    {
+        var replay = new ReplayStream(buffer, offset, length);
         context.Response.RegisterForDispose(replay);
-        request.Body = replay;
-        return (Result.Ok, buffer.AsMemory(0, length));
+        context.Request.Body = replay;
     }
 
     /// <summary>A read-only stream over the buffered body that returns the buffer to the pool on dispose.</summary>
-    private sealed class ReplayStream(byte[] buffer, int length) : MemoryStream(buffer, 0, length, writable: false)
+    private sealed class ReplayStream(byte[] buffer, int offset, int length) : MemoryStream(buffer, offset, length, writable: false)
     {
         private byte[]? _buffer = buffer;
 

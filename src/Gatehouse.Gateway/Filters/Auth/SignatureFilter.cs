@@ -141,7 +141,7 @@ internal sealed class SignatureFilter : IGatewayFilter
     }
 
     /// <summary>Path and query as the client sent them (the signature covers what the client signed, before any prefix strip).</summary>
-    private static (string Path, string Query) RawTarget(HttpContext context)
+    internal static (string Path, string Query) RawTarget(HttpContext context)
     {
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         if (string.IsNullOrEmpty(raw) || raw[0] != '/')

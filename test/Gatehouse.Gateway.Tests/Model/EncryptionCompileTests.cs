@@ -1,0 +1,66 @@
+using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Filters.Auth;
+using Gatehouse.Gateway.Filters.Encryption;
+using Gatehouse.Gateway.Filters.RateLimiting;
+using static Gatehouse.Gateway.Tests.Infrastructure.TestSnapshots;
+
+namespace Gatehouse.Gateway.Tests.Model;
+
+public class EncryptionCompileTests
+{
+    private static GatewayConfig Config(PolicyConfig servicePolicy, params ApiConfig[] apis) => new()
+    {
+        Apps = [new AppConfig { AppKey = "app", Secret = "0123456789abcdef", Permissions = ["s"] }],
+        Services = [Service("s", policy: servicePolicy) with { Apis = apis }],
+    };
+
+    [Fact]
+    public void Compile_Encryption_IsTheLastFilter_AfterAuthAndRateLimits()
+    {
+        var snapshot = Compile(Config(
+            new PolicyConfig
+            {
+                Encryption = new EncryptionConfig(),
+                RateLimit = new RateLimitConfig { Limit = 10 },
+                Auth = new AuthConfig { Sign = new SignConfig() },
+            },
+            new ApiConfig { Id = "a", Path = "/a" }));
+
+        var api = snapshot.Services["s"].Apis[0];
+
+        Assert.Collection(api.Filters,
+            f => Assert.IsType<SignatureFilter>(f),
+            f => Assert.IsType<RateLimitFilter>(f),
+            f => Assert.IsType<PayloadEncryptionFilter>(f));
+        Assert.Same(api.Filters[^1], api.SealsResponses);
+    }
+
+    [Fact]
+    public void Compile_InnermostLevelWins_RequiredFalseTurnsItOff_RequestOnlyDoesNotSeal()
+    {
+        var snapshot = Compile(Config(
+            new PolicyConfig { Encryption = new EncryptionConfig { MaxBodyBytes = 4096 } },
+            new ApiConfig { Id = "on", Path = "/on" },
+            new ApiConfig { Id = "off", Path = "/off", Policy = new PolicyConfig { Encryption = new EncryptionConfig { Required = false } } },
+            new ApiConfig { Id = "in", Path = "/in", Policy = new PolicyConfig { Encryption = new EncryptionConfig { EncryptResponse = false } } }));
+
+        var apis = snapshot.Services["s"].Apis;
+
+        Assert.NotNull(apis[0].SealsResponses);
+        Assert.Empty(apis[1].Filters);
+        Assert.Null(apis[1].SealsResponses);
+        Assert.IsType<PayloadEncryptionFilter>(Assert.Single(apis[2].Filters));
+        Assert.Null(apis[2].SealsResponses);
+    }
+
+    [Fact]
+    public void Compile_NoEncryption_ApiPaysNothing()
+    {
+        var snapshot = Compile(Config(new PolicyConfig(), new ApiConfig { Id = "a", Path = "/a" }));
+
+        var api = snapshot.Services["s"].Apis[0];
+
+        Assert.Empty(api.Filters);
+        Assert.Null(api.SealsResponses);
+    }
+}
