@@ -15,8 +15,7 @@ var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 switch (command)
 {
     case "gateway":
-        await GatewayApplication.Create(rest).RunAsync();
-        return 0;
+        return await GatewayApplication.RunAsync(rest);
     case "admin":
         await AdminApplication.Create(rest).RunAsync();
         return 0;
