@@ -8,6 +8,9 @@ internal sealed record ChainCheckResult(IReadOnlyList<string> Errors, IReadOnlyL
     public bool IsClean => Errors.Count == 0 && Warnings.Count == 0;
 }
 
+/// <summary>One certificate of a built chain and the problems found with it.</summary>
+internal readonly record struct ChainLink(X509Certificate2 Certificate, X509ChainStatusFlags Status);
+
 /// <summary>
 /// Checks at load that the certificate file would satisfy a strict client: one that trusts only its roots, keeps
 /// no intermediate cache and fetches nothing (AIA), so it can build the chain only from what the server sends.
@@ -72,51 +75,71 @@ internal static class CertificateChainCheck
         }
 
         chain.Build(certificate.Leaf);
-        var elements = chain.ChainElements;
-        var trustSource = trustedRoots is null ? "the system trust store" : $"{GatewayTlsOptions.Section}:{nameof(GatewayTlsOptions.TrustedRootsPath)}";
+        var links = new ChainLink[chain.ChainElements.Count];
+        for (var i = 0; i < links.Length; i++)
+        {
+            var element = chain.ChainElements[i];
+            var flags = X509ChainStatusFlags.NoError;
+            foreach (var status in element.ChainElementStatus)
+            {
+                flags |= status.Status;
+            }
+
+            links[i] = new ChainLink(element.Certificate, flags);
+        }
+
+        AnalyzeChain(certificate, links, chain.ChainStatus, systemTrust: trustedRoots is null, errors, warnings);
+    }
+
+    /// <summary>
+    /// Reads a built chain (<paramref name="links"/>, leaf first) against the file it came from. Separate from the
+    /// build so the verdicts can be tested on chains the machine's stores would not produce.
+    /// </summary>
+    internal static void AnalyzeChain(ServerCertificate certificate, IReadOnlyList<ChainLink> links, IReadOnlyList<X509ChainStatus> chainStatus,
+        bool systemTrust, List<string> errors, List<string> warnings)
+    {
+        var trustSource = systemTrust ? "the system trust store" : $"{GatewayTlsOptions.Section}:{nameof(GatewayTlsOptions.TrustedRootsPath)}";
 
         // Walk up from the leaf; stop at the first certificate a client could not get from this file.
         var reached = 0;
-        for (var i = 1; i < elements.Count; i++)
+        for (var i = 1; i < links.Count; i++)
         {
-            var element = elements[i].Certificate;
-            if (!IsSelfIssued(element) && !Contains(certificate.Extras, element))
+            var link = links[i].Certificate;
+            if (!IsSelfIssued(link) && !Contains(certificate.Extras, link))
             {
-                errors.Add(Missing(certificate, elements[i - 1].Certificate, isLeaf: i == 1, "; this machine has it in its own certificate store, but clients do not"));
+                errors.Add(Missing(certificate, links[i - 1].Certificate, isLeaf: i == 1, "; this machine has it in its own certificate store, but clients do not"));
                 return;
             }
 
             reached = i;
         }
 
-        var last = elements[reached].Certificate;
+        var last = links[reached].Certificate;
         if (!IsSelfIssued(last))
         {
             errors.Add(Missing(certificate, last, isLeaf: reached == 0, string.Empty));
             return;
         }
 
+        // The leaf's own dates were checked with a clearer message already.
         for (var i = 1; i <= reached; i++)
         {
-            foreach (var status in elements[i].ChainElementStatus)
+            if ((links[i].Status & X509ChainStatusFlags.NotTimeValid) != 0)
             {
-                if (status.Status == X509ChainStatusFlags.NotTimeValid)
-                {
-                    errors.Add($"TLS certificate chain of '{certificate.Leaf.Subject}': '{elements[i].Certificate.Subject}' from {certificate.Source} is outside its validity ({Utc(elements[i].Certificate.NotBefore)} to {Utc(elements[i].Certificate.NotAfter)}).");
-                }
+                var c = links[i].Certificate;
+                errors.Add($"TLS certificate chain of '{certificate.Leaf.Subject}' from {certificate.Source}: '{c.Subject}' is outside its validity ({Utc(c.NotBefore)} to {Utc(c.NotAfter)}).");
             }
         }
 
-        if (Has(chain, X509ChainStatusFlags.UntrustedRoot))
+        foreach (var status in chainStatus)
         {
-            errors.Add(reached == 0
-                ? $"TLS certificate '{certificate.Leaf.Subject}' in {certificate.Source} is self-signed and not trusted by {trustSource}; clients will refuse it."
-                : $"TLS certificate chain of '{certificate.Leaf.Subject}' ends at root '{last.Subject}', which is not trusted by {trustSource}.");
-        }
-
-        foreach (var status in chain.ChainStatus)
-        {
-            if (!IsHandledElsewhere(status.Status))
+            if ((status.Status & X509ChainStatusFlags.UntrustedRoot) != 0)
+            {
+                errors.Add(reached == 0
+                    ? $"TLS certificate '{certificate.Leaf.Subject}' in {certificate.Source} is self-signed and not trusted by {trustSource}; clients will refuse it."
+                    : $"TLS certificate chain of '{certificate.Leaf.Subject}' ends at root '{last.Subject}', which is not trusted by {trustSource}.");
+            }
+            else if (!IsHandledElsewhere(status.Status))
             {
                 errors.Add($"TLS certificate chain of '{certificate.Leaf.Subject}' from {certificate.Source} is invalid: {status.Status} ({status.StatusInformation.Trim()}).");
             }
@@ -125,7 +148,7 @@ internal static class CertificateChainCheck
         // Certificates of the file the chain does not use are not sent (the serving context sends the built chain).
         foreach (var extra in certificate.Extras)
         {
-            if (!InChain(elements, extra))
+            if (!InChain(links, extra))
             {
                 warnings.Add($"TLS certificate file {certificate.Source} holds '{extra.Subject}', which is not in the chain of '{certificate.Leaf.Subject}'; it is not sent.");
             }
@@ -194,19 +217,6 @@ internal static class CertificateChainCheck
     private static bool IsSelfIssued(X509Certificate2 certificate) =>
         certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);
 
-    private static bool Has(X509Chain chain, X509ChainStatusFlags flag)
-    {
-        foreach (var status in chain.ChainStatus)
-        {
-            if ((status.Status & flag) != 0)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     private static bool Contains(X509Certificate2Collection collection, X509Certificate2 certificate)
     {
         foreach (var candidate in collection)
@@ -220,11 +230,11 @@ internal static class CertificateChainCheck
         return false;
     }
 
-    private static bool InChain(X509ChainElementCollection elements, X509Certificate2 certificate)
+    private static bool InChain(IReadOnlyList<ChainLink> links, X509Certificate2 certificate)
     {
-        foreach (var element in elements)
+        foreach (var link in links)
         {
-            if (element.Certificate.RawData.AsSpan().SequenceEqual(certificate.RawData))
+            if (link.Certificate.RawData.AsSpan().SequenceEqual(certificate.RawData))
             {
                 return true;
             }

@@ -113,7 +113,7 @@ public sealed class CertificateChainCheckTests : IDisposable
 
         var result = CertificateChainCheck.Check(File(_pki.Server, _pki.Intermediate), Roots, later);
 
-        Assert.Contains(result.Errors, e => e.Contains("'CN=Chain Check Intermediate CA' from /etc/gatehouse/server.pem is outside its validity", StringComparison.Ordinal));
+        Assert.Contains(result.Errors, e => e.Contains("from /etc/gatehouse/server.pem: 'CN=Chain Check Intermediate CA' is outside its validity", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -143,6 +143,32 @@ public sealed class CertificateChainCheckTests : IDisposable
 
         Assert.Empty(result.Errors);
         Assert.Contains("holds 'CN=Other Intermediate CA', which is not in the chain of 'CN=localhost'; it is not sent", Assert.Single(result.Warnings));
+    }
+
+    [Fact]
+    public void AnalyzeChain_IntermediateFoundOnlyInMachineStore_CountsAsMissing()
+    {
+        // What a chain looks like when this host's own intermediate store completed it: the client will not have it.
+        var errors = new List<string>();
+        ChainLink[] links = [new(_pki.Server, 0), new(_pki.Intermediate, 0), new(_pki.Root, 0)];
+
+        CertificateChainCheck.AnalyzeChain(File(_pki.Server), links, [], systemTrust: false, errors, []);
+
+        var error = Assert.Single(errors);
+        Assert.Contains("'CN=localhost' is issued by 'CN=Chain Check Intermediate CA'", error);
+        Assert.Contains("which is not in /etc/gatehouse/server.pem; this machine has it in its own certificate store, but clients do not", error);
+    }
+
+    [Fact]
+    public void AnalyzeChain_OtherChainProblem_ReportedWithStatus()
+    {
+        var errors = new List<string>();
+        ChainLink[] links = [new(_pki.Server, 0), new(_pki.Intermediate, 0), new(_pki.Root, 0)];
+        X509ChainStatus[] status = [new() { Status = X509ChainStatusFlags.NotSignatureValid, StatusInformation = "bad signature " }];
+
+        CertificateChainCheck.AnalyzeChain(File(_pki.Server, _pki.Intermediate), links, status, systemTrust: false, errors, []);
+
+        Assert.Equal("TLS certificate chain of 'CN=localhost' from /etc/gatehouse/server.pem is invalid: NotSignatureValid (bad signature).", Assert.Single(errors));
     }
 
     private static ServerCertificate File(X509Certificate2 leaf, params X509Certificate2[] extras)
