@@ -39,6 +39,12 @@ public sealed class GatewayTlsOptions
     /// </summary>
     public string? TrustedRootsPath { get; set; }
 
+    /// <summary>
+    /// How often the certificate files are read for changes; a change is loaded and checked like at start and, if
+    /// it passes, served to new connections. <see cref="TimeSpan.Zero"/> turns reloading off.
+    /// </summary>
+    public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Serve HTTPS only: the plain traffic port (<see cref="GatewayOptions.Port"/>) is not bound.</summary>
     public bool DisablePlain { get; set; }
 
@@ -98,6 +104,11 @@ internal sealed class GatewayTlsOptionsValidator : IValidateOptions<GatewayOptio
             {
                 errors.Add($"{S}:{nameof(GatewayTlsOptions.Port)} must differ from {GatewayOptions.Section}:{nameof(GatewayOptions.Port)} (both {tls.Port}) unless {S}:{nameof(GatewayTlsOptions.DisablePlain)} is true.");
             }
+        }
+
+        if (tls.ReloadInterval < TimeSpan.Zero)
+        {
+            errors.Add($"{S}:{nameof(GatewayTlsOptions.ReloadInterval)} must be 00:00:00 (off) or positive (was {tls.ReloadInterval}).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -12,17 +12,26 @@ using Microsoft.Extensions.Options;
 namespace Gatehouse.Gateway.Hosting.Tls;
 
 /// <summary>
-/// The traffic port's TLS: loads the configured certificate once, checks its chain, and binds the HTTPS listener
-/// that serves exactly that chain. Resolved when Kestrel is configured at start, so a refused certificate stops
-/// the node before any port is bound.
+/// The traffic port's TLS: loads the configured certificate, checks its chain, and binds the HTTPS listener that
+/// serves exactly that chain. Resolved when Kestrel is configured (as the application is built), so a refused
+/// certificate stops the node before any port is bound. <see cref="ServerCertificateReloader"/> swaps in
+/// replacements of the files for new handshakes.
 /// </summary>
 internal sealed partial class ServerTls
 {
-    private readonly SslStreamCertificateContext? _context;
+    private readonly ILogger<ServerTls> _logger;
+    private readonly TimeProvider _time;
+
+    // Swapped whole by a reload; each handshake reads it once, so a connection uses one certificate throughout.
+    private volatile SslStreamCertificateContext? _context;
+    private string? _loadedFingerprint;
+    private string? _refusedFingerprint;
 
     public ServerTls(IOptions<GatewayOptions> options, ILogger<ServerTls> logger, TimeProvider time)
     {
         Options = options.Value.Tls;
+        _logger = logger;
+        _time = time;
         if (!Options.Enabled)
         {
             return;
@@ -30,14 +39,8 @@ internal sealed partial class ServerTls
 
         try
         {
-            var certificate = ServerCertificateLoader.Load(Options);
-            Check(certificate, time.GetUtcNow(), logger);
-
-            // offline: the chain sent is built from the file's certificates alone, never completed by AIA fetching,
-            // so what clients receive is what the check above saw.
-            _context = SslStreamCertificateContext.Create(certificate.Leaf, certificate.Extras, offline: true);
-            Log.Serving(logger, Options.Port, certificate.Leaf.Subject, certificate.Leaf.NotAfter.ToUniversalTime(),
-                _context.IntermediateCertificates.Count, certificate.Source, Options.ChainCheck);
+            _loadedFingerprint = FilesFingerprint();
+            _context = LoadContext(reload: false);
         }
         catch (TlsConfigurationException e)
         {
@@ -54,7 +57,7 @@ internal sealed partial class ServerTls
     /// <summary>Binds the HTTPS traffic port: HTTP/1.1 and HTTP/2 chosen by ALPN, TLS 1.2 and 1.3 only. No-op when TLS is off.</summary>
     public void Listen(KestrelServerOptions kestrel, IPAddress address)
     {
-        if (_context is not { } context)
+        if (_context is null)
         {
             return;
         }
@@ -69,13 +72,89 @@ internal sealed partial class ServerTls
             {
                 OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
                 {
-                    ServerCertificateContext = context,
+                    ServerCertificateContext = _context,
                     EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                     ClientCertificateRequired = false,
                     CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                 }),
             });
         });
+    }
+
+    /// <summary>
+    /// Loads the files again if their content changed since the last load or refused attempt. A replacement that
+    /// fails to load, or fails the chain check under <see cref="TlsChainCheckMode.Refuse"/>, is logged and the
+    /// current certificate stays; the next change is tried again (a certificate and key written one after the other
+    /// may be caught in between). Returns true when a new certificate is now served.
+    /// </summary>
+    public bool ReloadIfChanged()
+    {
+        if (_context is null)
+        {
+            return false;
+        }
+
+        var fingerprint = FilesFingerprint();
+        if (fingerprint == _loadedFingerprint || fingerprint == _refusedFingerprint)
+        {
+            return false;
+        }
+
+        try
+        {
+            _context = LoadContext(reload: true);
+            _loadedFingerprint = fingerprint;
+            _refusedFingerprint = null;
+            return true;
+        }
+        catch (TlsConfigurationException e)
+        {
+            _refusedFingerprint = fingerprint;
+            Log.ReloadRefused(_logger, e.Message);
+            return false;
+        }
+    }
+
+    private SslStreamCertificateContext LoadContext(bool reload)
+    {
+        var certificate = ServerCertificateLoader.Load(Options);
+        Check(certificate, _time.GetUtcNow(), _logger);
+
+        // offline: the chain sent is built from the file's certificates alone, never completed by AIA fetching,
+        // so what clients receive is what the check saw.
+        var context = SslStreamCertificateContext.Create(certificate.Leaf, certificate.Extras, offline: true);
+        Log.Serving(_logger, reload ? "reloaded" : "on", Options.Port, certificate.Leaf.Subject, certificate.Leaf.NotAfter.ToUniversalTime(),
+            context.IntermediateCertificates.Count, certificate.Source, Options.ChainCheck);
+        return context;
+    }
+
+    /// <summary>SHA-256 over the configured files' contents; content rather than timestamps, so symlink swaps (Kubernetes secrets) count.</summary>
+    private string FilesFingerprint()
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var path in (string?[])[Options.CertificatePath, Options.CertificatePemPath, Options.KeyPemPath, Options.TrustedRootsPath])
+        {
+            if (string.IsNullOrWhiteSpace(path))
+            {
+                continue;
+            }
+
+            try
+            {
+                hash.AppendData(File.ReadAllBytes(path));
+            }
+            catch (IOException)
+            {
+                // Missing or unreadable now: the load that follows reports it, with the file named.
+                hash.AppendData("<missing>"u8);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                hash.AppendData("<unreadable>"u8);
+            }
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset());
     }
 
     private void Check(ServerCertificate certificate, DateTimeOffset now, ILogger logger)
@@ -139,13 +218,16 @@ internal sealed partial class ServerTls
     private static partial class Log
     {
         [LoggerMessage(EventId = 5201, Level = LogLevel.Information,
-            Message = "TLS on port {Port}: serving '{Subject}' (expires {NotAfter:u}) with {Intermediates} intermediate(s) from {Source}; chain check {ChainCheck}")]
-        public static partial void Serving(ILogger logger, int port, string subject, DateTime notAfter, int intermediates, string source, TlsChainCheckMode chainCheck);
+            Message = "TLS {What} on port {Port}: serving '{Subject}' (expires {NotAfter:u}) with {Intermediates} intermediate(s) from {Source}; chain check {ChainCheck}")]
+        public static partial void Serving(ILogger logger, string what, int port, string subject, DateTime notAfter, int intermediates, string source, TlsChainCheckMode chainCheck);
 
         [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "{Finding}")]
         public static partial void Finding(ILogger logger, string finding);
 
         [LoggerMessage(EventId = 5203, Level = LogLevel.Critical, Message = "The gateway cannot start: {Problem}")]
         public static partial void Refused(ILogger logger, string problem);
+
+        [LoggerMessage(EventId = 5204, Level = LogLevel.Error, Message = "TLS certificate files changed but the new certificate is refused; still serving the previous one: {Problem}")]
+        public static partial void ReloadRefused(ILogger logger, string problem);
     }
 }

@@ -15,6 +15,7 @@ internal static class ServerTlsServiceCollectionExtensions
         services.AddOptions<GatewayOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayTlsOptionsValidator>());
         services.TryAddSingleton<ServerTls>();
+        services.AddHostedService<ServerCertificateReloader>();
         return services;
     }
 }

@@ -158,6 +158,7 @@ public sealed class ServerCertificateLoaderTests : IDisposable
         { new GatewayOptions { ControlPort = 9443, Tls = { CertificatePath = "a.pfx", Port = 9443 } }, "must differ from Gatehouse:Gateway:ControlPort" },
         { new GatewayOptions { Port = 443, Tls = { CertificatePath = "a.pfx", Port = 443 } }, "must differ from Gatehouse:Gateway:Port (both 443) unless" },
         { new GatewayOptions { Port = 443, Tls = { CertificatePath = "a.pfx", Port = 443, DisablePlain = true } }, null },
+        { new GatewayOptions { Tls = { ReloadInterval = TimeSpan.FromSeconds(-1) } }, "Gatehouse:Gateway:Tls:ReloadInterval must be 00:00:00 (off) or positive" },
     };
 
     [Theory]

@@ -238,6 +238,68 @@ public sealed class TlsTerminationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Get(tlsOnly.TlsPort))).StatusCode);
     }
 
+    [Fact]
+    public async Task CertificateFilesReplaced_RefusedReplacementKeepsOld_GoodOneServedToNewHandshakes()
+    {
+        using var renewed = TestPki.Create("Renewed");
+        var roots = Path.Combine(_dir, "roots.pem");
+        await File.WriteAllTextAsync(roots, _pki.Root.ExportCertificatePem() + "\n" + renewed.Root.ExportCertificatePem() + "\n");
+        var (cert, key) = _pki.WriteServerPem(_dir, withIntermediate: true);
+        var gw = await StartAsync("--tls-cert", cert, "--tls-key", key,
+            "--Gatehouse:Gateway:Tls:TrustedRootsPath", roots, "--Gatehouse:Gateway:Tls:ReloadInterval", "00:00:00.100");
+        Assert.Equal(_pki.Server.Thumbprint, await PresentedLeafAsync(gw.TlsPort));
+
+        // A renewal deployed without its intermediate: refused, the old certificate stays.
+        var renewedDir = Directory.CreateDirectory(Path.Combine(_dir, "renewed")).FullName;
+        var (leafOnly, renewedKey) = renewed.WriteServerPem(renewedDir, withIntermediate: false);
+        Replace(renewedKey, key);
+        Replace(leafOnly, cert);
+        await WaitUntilAsync(() => Task.FromResult(gw.Logs.Entries.Any(e => e.Level == LogLevel.Error
+            && e.Message.Contains("still serving the previous one", StringComparison.Ordinal)
+            && e.Message.Contains("is issued by 'CN=Renewed Intermediate CA'", StringComparison.Ordinal))), "the leaf-only renewal is refused");
+        Assert.Equal(_pki.Server.Thumbprint, await PresentedLeafAsync(gw.TlsPort));
+
+        // The same renewal with its intermediate: served to new handshakes, and the strict client of the new root gets through.
+        var (chain, _) = renewed.WriteServerPem(renewedDir, withIntermediate: true);
+        Replace(chain, cert);
+        await WaitUntilAsync(async () => await PresentedLeafAsync(gw.TlsPort) == renewed.Server.Thumbprint, "the renewed certificate is served");
+        using var client = StrictClient(renewed.StrictlyTrustsRoot);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Get(gw.TlsPort))).StatusCode);
+        Assert.Contains(gw.Logs.Entries, e => e.Message.StartsWith("TLS reloaded on port", StringComparison.Ordinal));
+    }
+
+    /// <summary>Thumbprint of the leaf a fresh handshake presents.</summary>
+    private static async Task<string> PresentedLeafAsync(int port)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        await using var tls = new SslStream(tcp.GetStream());
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        return tls.RemoteCertificate!.GetCertHashString();
+    }
+
+    /// <summary>Replaces a file by rename, as deploy tools and secret mounts do, so it is never read half-written.</summary>
+    private static void Replace(string source, string target)
+    {
+        var temp = target + ".tmp";
+        File.Copy(source, temp, overwrite: true);
+        File.Move(temp, target, overwrite: true);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(50);
+        }
+    }
+
     private static HttpRequestMessage Get(int port) =>
         new(HttpMethod.Get, $"https://localhost:{port}/x") { Headers = { { "serviceName", "s" } } };
 
