@@ -96,6 +96,29 @@ public sealed class TlsTerminationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RootInFile_IsNotSent()
+    {
+        var (cert, key) = _pki.WriteServerPem(_dir, withIntermediate: true);
+        await File.AppendAllTextAsync(cert, _pki.Root.ExportCertificatePem() + "\n");
+        var gw = await StartAsync("--tls-cert", cert, "--tls-key", key);
+        var presented = new ConcurrentQueue<string>();
+
+        using var client = StrictClient((leaf, chain) =>
+        {
+            // Had the root been sent it would be in this chain (untrusted, but present).
+            foreach (var element in chain!.ChainElements)
+            {
+                presented.Enqueue(element.Certificate.Subject);
+            }
+
+            return _pki.StrictlyTrustsRoot(leaf, chain);
+        });
+
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Get(gw.TlsPort))).StatusCode);
+        Assert.Equal(["CN=localhost", IntermediateSubject], presented.ToArray());
+    }
+
+    [Fact]
     public void LeafOnly_ChainCheckRefuse_StartFailsNamingMissingIntermediate()
     {
         var (cert, key) = _pki.WriteServerPem(_dir, withIntermediate: false);
