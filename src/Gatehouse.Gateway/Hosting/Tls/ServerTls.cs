@@ -118,7 +118,7 @@ internal sealed partial class ServerTls
     private SslStreamCertificateContext LoadContext(bool reload)
     {
         var certificate = ServerCertificateLoader.Load(Options);
-        Check(certificate, _time.GetUtcNow(), _logger);
+        Check(certificate, _time.GetUtcNow());
 
         // offline: the chain sent is built from the file's certificates alone, never completed by AIA fetching,
         // so what clients receive is what the check saw.
@@ -157,7 +157,7 @@ internal sealed partial class ServerTls
         return Convert.ToHexString(hash.GetHashAndReset());
     }
 
-    private void Check(ServerCertificate certificate, DateTimeOffset now, ILogger logger)
+    private void Check(ServerCertificate certificate, DateTimeOffset now)
     {
         if (Options.ChainCheck == TlsChainCheckMode.Off)
         {
@@ -167,7 +167,7 @@ internal sealed partial class ServerTls
         var result = CertificateChainCheck.Check(certificate, LoadTrustedRoots(), now);
         foreach (var warning in result.Warnings)
         {
-            Log.Finding(logger, warning);
+            Log.Finding(_logger, warning);
         }
 
         if (result.Errors.Count == 0)
@@ -178,12 +178,12 @@ internal sealed partial class ServerTls
         if (Options.ChainCheck == TlsChainCheckMode.Refuse)
         {
             throw new TlsConfigurationException(string.Join(Environment.NewLine, result.Errors)
-                + $"{Environment.NewLine}(refused because {GatewayTlsOptions.Section}:{nameof(GatewayTlsOptions.ChainCheck)} is {TlsChainCheckMode.Refuse}; 'warn' serves anyway)");
+                + $"{Environment.NewLine}(refused because {GatewayTlsOptions.Section}:{nameof(GatewayTlsOptions.ChainCheck)} is 'refuse'; 'warn' logs this and serves anyway)");
         }
 
         foreach (var error in result.Errors)
         {
-            Log.Finding(logger, error);
+            Log.Finding(_logger, error);
         }
     }
 
