@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Builder;
 //                                    nodes register in ZooKeeper and the admin mirrors it
 // gatehouse admin [--urls URL]       the admin service only
 // gatehouse gateway --config FILE | --admin URL   a gateway node only
+//     [--tls-port P --tls-cert CHAIN.pem --tls-key KEY.pem | --tls-pfx FILE.pfx] [--tls-chain-check refuse|warn|off]
+//                                    ... with HTTPS on P as well; exits 1 when the certificate is refused
 // gatehouse demo --service S --port P [--node N] [--loc L] [--registry URL|zookeeper://HOST:PORT --group G [--registry-token T]]
 //                                    one demo backend; with --registry it joins through the SDK
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "all-in-one";
@@ -15,8 +17,7 @@ var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 switch (command)
 {
     case "gateway":
-        await GatewayApplication.Create(rest).RunAsync();
-        return 0;
+        return await GatewayApplication.RunAsync(rest);
     case "admin":
         await AdminApplication.Create(rest).RunAsync();
         return 0;

@@ -28,6 +28,13 @@ internal sealed class GatehouseProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Waits up to <paramref name="limit"/> for the process to end by itself and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan limit)
+    {
+        await _process.WaitForExitAsync().WaitAsync(limit);
+        return _process.ExitCode;
+    }
+
     public string Output
     {
         get

@@ -24,7 +24,34 @@ public static class GatewayApplication
         ["--node-id"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.NodeId)}",
         ["--admin"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.AdminUrl)}",
         ["--redis"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Redis)}:{nameof(Redis.RedisOptions.Address)}",
+        ["--tls-port"] = $"{Tls.GatewayTlsOptions.Section}:{nameof(Tls.GatewayTlsOptions.Port)}",
+        ["--tls-cert"] = $"{Tls.GatewayTlsOptions.Section}:{nameof(Tls.GatewayTlsOptions.CertificatePemPath)}",
+        ["--tls-key"] = $"{Tls.GatewayTlsOptions.Section}:{nameof(Tls.GatewayTlsOptions.KeyPemPath)}",
+        ["--tls-pfx"] = $"{Tls.GatewayTlsOptions.Section}:{nameof(Tls.GatewayTlsOptions.CertificatePath)}",
+        ["--tls-chain-check"] = $"{Tls.GatewayTlsOptions.Section}:{nameof(Tls.GatewayTlsOptions.ChainCheck)}",
     };
+
+    /// <summary>
+    /// Runs a node until it is stopped. Settings the node refuses while it is built (a TLS certificate that fails
+    /// to load or its chain check, invalid gateway options) end the process with exit code 1 and the reason on
+    /// stderr, where an operator or orchestrator reads it, instead of an unhandled-exception dump.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Create(args);
+        }
+        catch (Exception e) when (e is Tls.TlsConfigurationException or OptionsValidationException)
+        {
+            await Console.Error.WriteLineAsync($"gatehouse gateway: not started: {e.Message}");
+            return 1;
+        }
+
+        await app.RunAsync();
+        return 0;
+    }
 
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -48,7 +75,7 @@ public static class GatewayApplication
         configure?.Invoke(builder);
 
         var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
-        builder.WebHost.UseKestrel(kestrel => ConfigureKestrel(kestrel, options));
+        builder.WebHost.UseKestrel(kestrel => ConfigureKestrel(kestrel, options, kestrel.ApplicationServices.GetRequiredService<Tls.ServerTls>()));
 
         var app = builder.Build();
         var resolved = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
@@ -65,12 +92,17 @@ public static class GatewayApplication
         return app;
     }
 
-    private static void ConfigureKestrel(KestrelServerOptions kestrel, GatewayOptions options)
+    private static void ConfigureKestrel(KestrelServerOptions kestrel, GatewayOptions options, Tls.ServerTls tls)
     {
         var address = IPAddress.Parse(options.ListenAddress);
         kestrel.AddServerHeader = false;
-        kestrel.Listen(address, options.Port, o => o.Protocols = HttpProtocols.Http1);
+        if (!tls.Options.DisablePlain)
+        {
+            kestrel.Listen(address, options.Port, o => o.Protocols = HttpProtocols.Http1);
+        }
+
         kestrel.Listen(address, options.ControlPort, o => o.Protocols = HttpProtocols.Http1);
+        tls.Listen(kestrel, address);
 
         // Bodies stream through, so the gateway does not cap them unless configured to.
         kestrel.Limits.MaxRequestBodySize = options.Limits.MaxRequestBodySize;

@@ -72,6 +72,9 @@ public sealed class GatewayOptions
 
     public GatewayRateLimitOptions RateLimit { get; set; } = new();
 
+    /// <summary>TLS termination on the traffic path (section <c>Gatehouse:Gateway:Tls</c>); off unless a certificate is configured.</summary>
+    public Tls.GatewayTlsOptions Tls { get; set; } = new();
+
     /// <summary>
     /// Addresses or CIDR blocks of proxies in front of the gateway (L7 balancers, CDNs) whose
     /// <c>X-Forwarded-For</c> is believed. Default none: the client address is the TCP peer and any

@@ -3,6 +3,7 @@ using Gatehouse.Gateway.ConfigSync;
 using Gatehouse.Gateway.Filters.RateLimiting;
 using Gatehouse.Gateway.Filters.RateLimiting.Distributed;
 using Gatehouse.Gateway.Forwarding;
+using Gatehouse.Gateway.Hosting.Tls;
 using Gatehouse.Gateway.LoadBalancing;
 using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Observability;
@@ -69,6 +70,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<ConfigPullSignal>();
         services.TryAddSingleton<ConfigPushEndpoint>();
         services.TryAddSingleton<ControlEndpoints>();
+        services.AddGatehouseServerTls();
         services.AddHostedService<RateLimitSweeper>();
         services.AddHostedService<Health.HealthCheckService>();
 
