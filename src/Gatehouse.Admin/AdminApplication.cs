@@ -56,6 +56,7 @@ public static class AdminApplication
         builder.Services.AddSingleton<WriteGate>();
         builder.Services.AddSingleton<AdminTokens>();
         builder.Services.AddSingleton<UserDirectory>();
+        builder.Services.AddSingleton<AppSecretVault>();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<CurrentActor>();
         builder.Services.AddSingleton<ControlSignatureCheck>();
@@ -105,6 +106,7 @@ public static class AdminApplication
         ServicePartEndpoints.Map(api);
         EffectivePolicyEndpoints.Map(api);
         GroupDocumentEndpoints.Map(api);
+        AppEndpoints.Map(api);
         HistoryEndpoints.Map(api);
         GrayEndpoints.Map(api);
         MonitoringEndpoints.Map(api);

@@ -50,7 +50,8 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<Filters.Auth.AuthRegistry>()));
         services.TryAddSingleton<Filters.Auth.INonceStore>(sp => new Filters.Auth.LocalNonceStore(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new Filters.Auth.AuthRegistry(
-            sp.GetRequiredService<Filters.Auth.INonceStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+            sp.GetRequiredService<Filters.Auth.INonceStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+            transport: Core.Security.AppSecretTransport.For(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.ControlSecret)));
         services.TryAddSingleton(sp => new GatewayMetrics(
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Group,
             sp.GetRequiredService<SnapshotState>(),

@@ -15,6 +15,7 @@ internal sealed class AuthRegistry
     private readonly INonceStore _nonces;
     private readonly TimeProvider _time;
     private readonly Func<string, string?> _environment;
+    private readonly Core.Security.AppSecretTransport? _transport;
     private readonly ConcurrentDictionary<string, JwksCache> _jwks = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
 
@@ -25,8 +26,11 @@ internal sealed class AuthRegistry
         Timeout = TimeSpan.FromSeconds(10),
     };
 
-    public AuthRegistry(INonceStore nonces, TimeProvider time, ILoggerFactory? loggers = null, Func<string, string?>? environment = null)
+    /// <param name="transport">Opens app secrets the admin encrypted for transport; null (no control secret) refuses them.</param>
+    public AuthRegistry(INonceStore nonces, TimeProvider time, ILoggerFactory? loggers = null, Func<string, string?>? environment = null,
+        Core.Security.AppSecretTransport? transport = null)
     {
+        _transport = transport;
         _nonces = nonces;
         _time = time;
         _environment = environment ?? Environment.GetEnvironmentVariable;
@@ -43,7 +47,7 @@ internal sealed class AuthRegistry
     }
 
     /// <summary>Per-compile state: the apps of the config, resolved once.</summary>
-    public Compilation Begin(GatewayConfig config, string source) => new(this, SigningApp.CompileAll(config, source, _environment));
+    public Compilation Begin(GatewayConfig config, string source) => new(this, SigningApp.CompileAll(config, source, _environment, _transport));
 
     internal sealed class Compilation(AuthRegistry owner, FrozenDictionary<string, SigningApp> apps)
     {
