@@ -127,5 +127,6 @@ public static class AdminApplication
         AdminStorageExtensions.PrepareDatabase(db, options);
         scope.ServiceProvider.GetRequiredService<AdminTokens>().Initialize(db);
         scope.ServiceProvider.GetRequiredService<UserDirectory>().Bootstrap(db);
+        scope.ServiceProvider.GetRequiredService<AppSecretVault>().CheckConfiguredKey();
     }
 }

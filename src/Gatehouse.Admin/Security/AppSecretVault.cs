@@ -25,6 +25,15 @@ internal sealed partial class AppSecretVault(IOptions<AdminOptions> options, ICo
     private readonly Lazy<byte[]> _key = new(() => LoadKey(options.Value, logger));
     private readonly Lazy<AppSecretTransport?> _transport = new(() => AppSecretTransport.For(configuration[AdminOptions.ControlSecretKey]));
 
+    /// <summary>Checks a configured <see cref="AdminOptions.SecretKey"/> at start, so a malformed one stops the admin rather than its first app write.</summary>
+    public void CheckConfiguredKey()
+    {
+        if (!string.IsNullOrEmpty(options.Value.SecretKey))
+        {
+            _ = _key.Value;
+        }
+    }
+
     /// <summary>The transport cipher, or null when the admin has no control secret (then no inline secret can be published).</summary>
     public AppSecretTransport? Transport => _transport.Value;
 
