@@ -46,6 +46,16 @@ public abstract class AppApiTests(AdminFixture fixture)
         Assert.True(rotated.GetProperty("secretSet").GetBoolean());
         Assert.Equal(SecretB, await PublishedSecretAsync(group, "app-a"));
 
+        // The version diff names the app; its secret shows only sealed.
+        var latestVersion = await Host.VersionCountAsync(group);
+        var diffResponse = await Host.Client.GetAsync($"/api/v1/groups/{group}/versions/{latestVersion - 1}/diff/{latestVersion}");
+        var diffText = await diffResponse.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, diffResponse.StatusCode);
+        var change = Assert.Single(JsonDocument.Parse(diffText).RootElement.GetProperty("changes").EnumerateArray());
+        Assert.Equal(("apps[app-a]", "changed"), (change.GetProperty("entry").GetString(), change.GetProperty("change").GetString()));
+        Assert.DoesNotContain(SecretA, diffText, StringComparison.Ordinal);
+        Assert.DoesNotContain(SecretB, diffText, StringComparison.Ordinal);
+
         var toRef = await PutAsync(group, "app-a", """{"secretRef":"APP_A_SECRET","permissions":["orders"]}""", 3, HttpStatusCode.OK);
         Assert.False(toRef.GetProperty("secretSet").GetBoolean());
         Assert.Equal("APP_A_SECRET", toRef.GetProperty("secretRef").GetString());
