@@ -56,6 +56,7 @@ public static class AdminApplication
         builder.Services.AddSingleton<WriteGate>();
         builder.Services.AddSingleton<AdminTokens>();
         builder.Services.AddSingleton<UserDirectory>();
+        builder.Services.AddSingleton<AppSecretVault>();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<CurrentActor>();
         builder.Services.AddSingleton<ControlSignatureCheck>();
@@ -105,6 +106,7 @@ public static class AdminApplication
         ServicePartEndpoints.Map(api);
         EffectivePolicyEndpoints.Map(api);
         GroupDocumentEndpoints.Map(api);
+        AppEndpoints.Map(api);
         HistoryEndpoints.Map(api);
         GrayEndpoints.Map(api);
         MonitoringEndpoints.Map(api);
@@ -125,5 +127,6 @@ public static class AdminApplication
         AdminStorageExtensions.PrepareDatabase(db, options);
         scope.ServiceProvider.GetRequiredService<AdminTokens>().Initialize(db);
         scope.ServiceProvider.GetRequiredService<UserDirectory>().Bootstrap(db);
+        scope.ServiceProvider.GetRequiredService<AppSecretVault>().CheckConfiguredKey();
     }
 }

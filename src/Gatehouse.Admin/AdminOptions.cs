@@ -74,6 +74,19 @@ public sealed class AdminOptions
     /// <summary>Mirroring of a ZooKeeper registry into the store (off unless a connect string is set).</summary>
     [ValidateObjectMembers]
     public ZooKeeperMirrorOptions ZooKeeper { get; set; } = new();
+
+    /// <summary>
+    /// Master key that encrypts app secrets at rest: base64 of 32 random bytes. When unset, the key file
+    /// (<see cref="SecretKeyFile"/>) is used, and generated at first start. Every admin sharing a store needs the same
+    /// key; losing it makes the stored app secrets unreadable (they must be set again).
+    /// </summary>
+    public string? SecretKey { get; set; }
+
+    /// <summary>
+    /// Key file used when <see cref="SecretKey"/> is unset; default <c>secret-key</c> next to the SQLite file, or
+    /// <c>./data/secret-key</c> on PostgreSQL. Created with mode 0600 when missing.
+    /// </summary>
+    public string? SecretKeyFile { get; set; }
 }
 
 /// <summary>Settings of the ZooKeeper mirror, bound from <c>Gatehouse:Admin:ZooKeeper</c>.</summary>

@@ -27,6 +27,9 @@ internal sealed class ScenarioCluster : IAsyncDisposable
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
     }
 
+    /// <summary>The cluster's temporary directory: the admin's database and key file, the gateways' snapshot files.</summary>
+    public string DataDirectory => _dir;
+
     /// <summary>The admin's base URL (also the embedded registry's).</summary>
     public string AdminUrl => $"http://127.0.0.1:{_adminPort}";
 

@@ -33,7 +33,7 @@ internal static class AuthEndpoints
     private static async Task<IResult> LoginAsync(LoginRequest body, HttpContext context, AdminDbContext db, UserDirectory users,
         CancellationToken ct)
     {
-        var user = await users.LoginAsync(db, body.User, body.Password, ct);
+        var user = await users.LoginAsync(db, body.User, body.Password, context.Connection.RemoteIpAddress?.ToString(), ct);
         if (user is null)
         {
             // One answer for unknown user, wrong password, locked and disabled: none of them tells an attacker more.

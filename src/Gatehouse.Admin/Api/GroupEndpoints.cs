@@ -107,7 +107,10 @@ internal static class GroupEndpoints
             .ToList());
     }
 
-    /// <summary>The group's current config as indented <see cref="ConfigSerializer"/> JSON, ready to be imported again.</summary>
+    /// <summary>
+    /// The group's current config as indented <see cref="ConfigSerializer"/> JSON, ready to be imported again. It is the
+    /// published snapshot, so app secrets appear only sealed for transport (<c>enc:v1:</c>), never in plaintext.
+    /// </summary>
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ExportAsync(string group, AdminDbContext db, CancellationToken ct)
     {
         var latest = await LatestAsync(db, group, ct);
@@ -122,7 +125,7 @@ internal static class GroupEndpoints
 
     /// <summary>Replaces the group's whole config with a declarative JSON or YAML document, as one validated version.</summary>
     private static async Task<Results<Ok<VersionSummary>, ProblemHttpResult, ValidationProblem>> ImportAsync(
-        string group, HttpRequest request, ConfigWriter writer, AdminDbContext db, CancellationToken ct)
+        string group, HttpRequest request, ConfigWriter writer, AdminDbContext db, Security.AppSecretVault vault, CancellationToken ct)
     {
         var text = await RequestBodies.ReadTextAsync(request, ct);
         if (text is null)
@@ -151,6 +154,9 @@ internal static class GroupEndpoints
 
         mismatches.AddRange(config.Services.Where(s => s.Group is not null && s.Group != group)
             .Select(s => new ConfigError("import", $"services[{s.Name}].group", $"the service is for group '{s.Group}', not '{group}'")));
+        // Secrets may come in plaintext or sealed (an export); either way they are stored under the admin's own key.
+        config = vault.OpenForImport(config, "import", out var secretErrors);
+        mismatches.AddRange(secretErrors);
         if (mismatches.Count > 0)
         {
             return Problems.Invalid(mismatches);

@@ -65,7 +65,7 @@ internal static class HistoryEndpoints
 
     /// <summary>Publishes version <paramref name="version"/>'s config again as a new version, through the validated write path.</summary>
     private static async Task<Results<Ok<VersionSummary>, ProblemHttpResult, ValidationProblem>> RollbackAsync(
-        string group, long version, ConfigWriter writer, AdminDbContext db, CancellationToken ct)
+        string group, long version, ConfigWriter writer, AdminDbContext db, Security.AppSecretVault vault, CancellationToken ct)
     {
         // Published snapshots never change, so reading the source outside the write gate is safe.
         var source = await db.ConfigVersions.AsNoTracking().FirstOrDefaultAsync(v => v.Group == group && v.Version == version, ct);
@@ -74,7 +74,13 @@ internal static class HistoryEndpoints
             return Problems.NotFound($"version {version} of group '{group}' does not exist");
         }
 
-        var config = ConfigSerializer.Deserialize(source.Snapshot, "store");
+        // Published app secrets are sealed for transport; the store keeps them under its own key, so they are opened first.
+        var config = vault.OpenForImport(ConfigSerializer.Deserialize(source.Snapshot, "store"), "store", out var openErrors);
+        if (openErrors.Count > 0)
+        {
+            return Problems.Invalid(openErrors);
+        }
+
         var result = await writer.WriteAsync(group, new AuditTarget("rollback", AuditKinds.Group, group, version),
             $"rollback to version {version}", draft =>
         {

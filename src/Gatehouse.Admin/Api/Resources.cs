@@ -61,5 +61,5 @@ internal sealed record AuditEntryResource(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] JsonNode? Before,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] JsonNode? After);
 
-/// <summary>The differences between two versions of a group, in the order: group, global, services, mappings, sets.</summary>
+/// <summary>The differences between two versions of a group, in the order: group, global, services, mappings, sets, apps.</summary>
 internal sealed record VersionDiff(string Group, long From, long To, string FromChecksum, string ToChecksum, IReadOnlyList<DiffEntry> Changes);

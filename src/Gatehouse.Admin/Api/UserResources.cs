@@ -61,3 +61,43 @@ internal static class UserAudit
         Summary = summary,
     };
 }
+
+/// <summary>Audit rows of console logins: one per attempt, the user named as actor, the client IP kept, never the password.</summary>
+internal static class LoginAudit
+{
+    /// <summary>The entity kind of login rows; the entity id is the user name tried.</summary>
+    public const string Kind = "login";
+
+    public const string Success = "login.success";
+
+    /// <summary>Unknown user or wrong password.</summary>
+    public const string Failure = "login.failure";
+
+    /// <summary>The failure that locked the user.</summary>
+    public const string Lockout = "login.lockout";
+
+    /// <summary>Refused without counting: the user is locked or disabled.</summary>
+    public const string Refused = "login.refused";
+
+    // A name longer than any valid one can only be noise (or an attempt to bloat the log): it is cut.
+    private const int MaxNameLength = 64;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static AuditEntryEntity Row(string user, DateTimeOffset now, string action, string? clientIp, string? reason)
+    {
+        var name = user.Length > MaxNameLength ? user[..MaxNameLength] : user;
+        return new AuditEntryEntity
+        {
+            // Not a group's change: the empty group, as user management rows have.
+            Group = "",
+            Actor = name,
+            CreatedAt = now,
+            Action = action,
+            EntityKind = Kind,
+            EntityId = name,
+            After = JsonSerializer.Serialize(new { ip = clientIp, reason }, Json),
+            Summary = reason is null ? $"login from {clientIp ?? "unknown address"}" : $"login refused from {clientIp ?? "unknown address"}: {reason}",
+        };
+    }
+}

@@ -24,4 +24,7 @@ internal static class AuditKinds
 
     /// <summary>The group's global policy, keyed by the group name.</summary>
     public const string GlobalPolicy = "globalPolicy";
+
+    /// <summary>One app, keyed by appKey; before/after hold its fields and <c>secretSet</c>, never the secret.</summary>
+    public const string App = "app";
 }

@@ -30,6 +30,9 @@ internal static class ConfigDiff
         CompareMappings(changes, from.OriginMappings, to.OriginMappings);
         CompareKeyed(changes, "serviceSets", from.ServiceSets, to.ServiceSets, s => s.Tag, null);
 
+        // Apps by key; their secrets are the sealed transport form here, so a diff never shows a plaintext secret.
+        CompareKeyed(changes, "apps", from.Apps ?? [], to.Apps ?? [], a => a.AppKey, null);
+
         // Every part of the model is covered above; this guards against a member added to the model later.
         if (changes.Count == 0 && Canonical(from) != Canonical(to))
         {

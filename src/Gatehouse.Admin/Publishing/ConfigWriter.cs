@@ -2,6 +2,7 @@ using Gatehouse.Admin.Api;
 using Gatehouse.Admin.Security;
 using Gatehouse.Admin.Storage;
 using Gatehouse.Core.Config;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -29,10 +30,11 @@ internal sealed class WriteGate
 /// transaction. A second admin committing the same version number of the group fails on the version key and gets 409.
 /// The write's audit row (<see cref="AuditTarget"/>, with the entry's JSON before and after) is part of that same
 /// <c>SaveChanges</c>, so a refused or failed write leaves no audit row and a published version always has one.
+/// App secrets are validated in plaintext but stored and published only encrypted (<see cref="AppSecretVault"/>).
 /// </remarks>
-internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvider time, IConfigPublished published, CurrentActor actor)
+internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvider time, IConfigPublished published, CurrentActor actor,
+    AppSecretVault vault)
 {
-
     /// <summary>Applies <paramref name="change"/> to the group and publishes the result as a new version if it validates.</summary>
     public async Task<WriteResult> WriteAsync(string group, AuditTarget audit, string summary, Func<GroupDraft, ProblemHttpResult?> change,
         CancellationToken cancellationToken)
@@ -49,7 +51,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
 
             // :: Step 2 (the entry is read first: the change edits the tracked entities in place, so it is its only "before")
             var before = audit.EntityKind == AuditKinds.Group
-                ? ConfigSerializer.Serialize(draft.Build(draft.CurrentVersion))
+                ? ConfigSerializer.Serialize(vault.SealForTransport(draft.Build(draft.CurrentVersion), out _))
                 : draft.EntryJson(audit.EntityKind, audit.EntityId);
             var problem = change(draft);
             if (problem is not null)
@@ -64,6 +66,11 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
             }
 
             return await CommitAsync(draft, audit, before, summary, cancellationToken);
+        }
+        catch (SecretKeyMismatchException ex)
+        {
+            return new WriteResult(0, Problem: TypedResults.Problem(detail: ex.Message, statusCode: StatusCodes.Status500InternalServerError,
+                title: "App secret unreadable"));
         }
         finally
         {
@@ -92,7 +99,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
 
             var group = new GroupEntity { Name = name, Revision = 1, CreatedAt = time.GetUtcNow() };
             db.Groups.Add(group);
-            return await CommitAsync(new GroupDraft(db, group, [], [], [], 0),
+            return await CommitAsync(new GroupDraft(db, group, [], [], [], 0, [], vault),
                 new AuditTarget("group.create", AuditKinds.Group, name), before: null, "create group", cancellationToken);
         }
         finally
@@ -119,6 +126,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
             await db.Services.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
             await db.OriginMappings.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
             await db.ServiceSets.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
+            await db.Apps.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
             await db.ConfigVersions.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
             await db.GrayConfigs.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
             await db.GatewayNodes.Where(s => s.Group == name).ExecuteDeleteAsync(cancellationToken);
@@ -163,21 +171,28 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         var services = await db.Services.Where(s => s.Group == group).OrderBy(s => s.Position).ToListAsync(cancellationToken);
         var mappings = await db.OriginMappings.Where(s => s.Group == group).OrderBy(s => s.Position).ToListAsync(cancellationToken);
         var sets = await db.ServiceSets.Where(s => s.Group == group).OrderBy(s => s.Position).ToListAsync(cancellationToken);
+        var apps = await db.Apps.Where(s => s.Group == group).OrderBy(s => s.Position).ToListAsync(cancellationToken);
         // Gray versions count too: the group has one version counter, so a normal write after a gray create goes past it.
         var version = await db.ConfigVersions.Where(v => v.Group == group).MaxAsync(v => (long?)v.Version, cancellationToken) ?? 0;
-        return new GroupDraft(db, entity, services, mappings, sets, version);
+        return new GroupDraft(db, entity, services, mappings, sets, version, apps, vault);
     }
 
     private async Task<WriteResult> CommitAsync(GroupDraft draft, AuditTarget audit, string? before, string summary,
         CancellationToken cancellationToken)
     {
-        // :: Step 3
+        // :: Step 3 (validated with plaintext secrets, so their rules apply; published sealed for transport)
         var version = draft.CurrentVersion + 1;
         var config = draft.Build(version);
         var errors = ConfigValidator.Validate(config, null);
         if (errors.Count > 0)
         {
             return new WriteResult(0, Invalid: Problems.Invalid(errors));
+        }
+
+        config = vault.SealForTransport(config, out var sealErrors);
+        if (sealErrors.Count > 0)
+        {
+            return new WriteResult(0, Invalid: Problems.Invalid(sealErrors));
         }
 
         // :: Step 4

@@ -22,7 +22,7 @@ internal sealed record ActiveGray(IReadOnlyList<string> Nodes, long Version, Dat
 /// validated writes that publish a normal version above the gray one, which is what moves the gray nodes on.
 /// </remarks>
 internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter writer, TimeProvider time, IConfigPublished published,
-    CurrentActor actor)
+    CurrentActor actor, AppSecretVault vault)
 {
     /// <summary>The active gray config of <paramref name="group"/>, or null when there is none.</summary>
     public static async Task<ActiveGray?> FindAsync(AdminDbContext db, string group, CancellationToken cancellationToken)
@@ -53,11 +53,18 @@ internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter
 
             // Taken from the group's one counter, so it is newer than anything the listed nodes can be running.
             var version = (await db.ConfigVersions.Where(v => v.Group == group).MaxAsync(v => (long?)v.Version, cancellationToken) ?? 0) + 1;
-            var gray = config with { Version = version, Group = group };
-            var errors = ConfigValidator.Validate(gray, null);
+            // App secrets: validated in plaintext, stored only sealed for transport (the gray config has no app rows of its own).
+            var gray = vault.OpenForImport(config with { Version = version, Group = group }, "request", out var openErrors);
+            var errors = openErrors.Count > 0 ? openErrors : ConfigValidator.Validate(gray, null);
             if (errors.Count > 0)
             {
                 return new WriteResult(0, Invalid: Problems.Invalid(errors));
+            }
+
+            gray = vault.SealForTransport(gray, out var sealErrors);
+            if (sealErrors.Count > 0)
+            {
+                return new WriteResult(0, Invalid: Problems.Invalid(sealErrors));
             }
 
             var normal = await GroupEndpoints.LatestAsync(db, group, cancellationToken);
@@ -115,7 +122,12 @@ internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter
 
         // Version rows never change, so reading the gray snapshot outside the write gate is safe.
         var source = await db.ConfigVersions.AsNoTracking().FirstAsync(v => v.Group == group && v.Version == active.Version, cancellationToken);
-        var config = ConfigSerializer.Deserialize(source.Snapshot, "store");
+        var config = vault.OpenForImport(ConfigSerializer.Deserialize(source.Snapshot, "store"), "store", out var openErrors);
+        if (openErrors.Count > 0)
+        {
+            return new WriteResult(0, Invalid: Problems.Invalid(openErrors));
+        }
+
         return await writer.WriteAsync(group, new AuditTarget("gray.promote", AuditKinds.Group, group, active.Version),
             $"promote gray version {active.Version}", draft =>
         {

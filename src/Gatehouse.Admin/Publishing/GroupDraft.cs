@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gatehouse.Admin.Security;
 using Gatehouse.Admin.Storage;
 using Gatehouse.Core.Config;
 
@@ -8,8 +10,12 @@ namespace Gatehouse.Admin.Publishing;
 /// A group's stored state loaded for one write: the tracked entities, which a write changes through these methods so
 /// the would-be config can be built from them before anything is saved.
 /// </summary>
+/// <remarks>
+/// Apps are handed in and built with their secrets in plaintext (decrypted by <paramref name="vault"/>), so the
+/// validator sees the real secrets; <see cref="ConfigWriter"/> seals them for transport before anything is stored.
+/// </remarks>
 internal sealed class GroupDraft(AdminDbContext db, GroupEntity group, List<ServiceEntity> services,
-    List<OriginMappingEntity> mappings, List<ServiceSetEntity> sets, long currentVersion)
+    List<OriginMappingEntity> mappings, List<ServiceSetEntity> sets, long currentVersion, List<AppEntity> apps, AppSecretVault vault)
 {
     /// <summary>The group row; tracked, so changes to it are saved with the write.</summary>
     public GroupEntity Group { get; } = group;
@@ -28,6 +34,54 @@ internal sealed class GroupDraft(AdminDbContext db, GroupEntity group, List<Serv
 
     /// <summary>The group's service sets as the change left them.</summary>
     public IReadOnlyList<ServiceSetEntity> Sets => sets;
+
+    /// <summary>The group's apps as the change left them.</summary>
+    public IReadOnlyList<AppEntity> Apps => apps;
+
+    /// <summary>The app with exactly this key, or null.</summary>
+    public AppEntity? FindApp(string appKey) => apps.Find(a => a.AppKey == appKey);
+
+    /// <summary>Adds an app at the end of the list, at revision 1; a plaintext <c>secret</c> is stored encrypted.</summary>
+    public AppEntity AddApp(AppConfig app)
+    {
+        var entity = new AppEntity
+        {
+            Group = Group.Name,
+            AppKey = app.AppKey,
+            Position = apps.Count == 0 ? 0 : apps.Max(a => a.Position) + 1,
+            Revision = 1,
+        };
+        SetApp(entity, app);
+        apps.Add(entity);
+        db.Apps.Add(entity);
+        return entity;
+    }
+
+    /// <summary>
+    /// Replaces an app's fields and bumps its revision. With <paramref name="keepSecret"/>, an app that names neither
+    /// <c>secret</c> nor <c>secretRef</c> keeps the ones it has (the API's write-only secret).
+    /// </summary>
+    public void ReplaceApp(AppEntity entity, AppConfig app, bool keepSecret)
+    {
+        if (keepSecret && app.Secret is null && app.SecretRef is null)
+        {
+            app = app with { SecretRef = ReadApp(entity.Json).SecretRef };
+            entity.Json = AppJson(app);
+        }
+        else
+        {
+            SetApp(entity, app);
+        }
+
+        entity.Revision++;
+    }
+
+    /// <summary>Removes an app.</summary>
+    public void RemoveApp(AppEntity entity)
+    {
+        apps.Remove(entity);
+        db.Apps.Remove(entity);
+    }
 
     /// <summary>The service named exactly <paramref name="name"/>, or null.</summary>
     public ServiceEntity? FindService(string name) => services.Find(s => s.Name == name);
@@ -111,9 +165,32 @@ internal sealed class GroupDraft(AdminDbContext db, GroupEntity group, List<Serv
         Group.Revision++;
     }
 
-    /// <summary>Replaces everything in the group with <paramref name="config"/>; services that keep their name keep their row.</summary>
+    /// <summary>Replaces everything in the group with <paramref name="config"/>; services and apps that keep their name keep their row.</summary>
+    /// <remarks>App secrets in <paramref name="config"/> must be plaintext (see <see cref="AppSecretVault.OpenForImport"/>).</remarks>
     public void ReplaceAll(GatewayConfig config)
     {
+        var incomingApps = (config.Apps ?? []).Select(a => a.AppKey).ToHashSet(StringComparer.Ordinal);
+        foreach (var stale in apps.Where(a => !incomingApps.Contains(a.AppKey)).ToList())
+        {
+            RemoveApp(stale);
+        }
+
+        var appList = config.Apps ?? [];
+        for (var i = 0; i < appList.Count; i++)
+        {
+            var existing = FindApp(appList[i].AppKey);
+            if (existing is null)
+            {
+                existing = AddApp(appList[i]);
+            }
+            else
+            {
+                ReplaceApp(existing, appList[i], keepSecret: false);
+            }
+
+            existing.Position = i;
+        }
+
         var incoming = config.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var stale in services.Where(s => !incoming.Contains(s.Name)).ToList())
         {
@@ -176,6 +253,12 @@ internal sealed class GroupDraft(AdminDbContext db, GroupEntity group, List<Serv
             .Select(m => JsonSerializer.Deserialize<OriginMappingConfig>(m.Json, ConfigSerializer.Options)!).ToList(),
         ServiceSets = sets.OrderBy(s => s.Position)
             .Select(s => JsonSerializer.Deserialize<ServiceSetConfig>(s.Json, ConfigSerializer.Options)!).ToList(),
+
+        // Null rather than empty without apps, so such a group publishes (and checksums) exactly as before apps existed.
+        Apps = apps.Count == 0 ? null : apps.OrderBy(a => a.Position).Select(a => ReadApp(a.Json) with
+        {
+            Secret = a.SecretCipher is null ? null : vault.Decrypt(Group.Name, a.AppKey, a.SecretCipher),
+        }).ToList(),
     };
 
     /// <summary>A fresh origin mapping id; callers that must know the id before the write (for its audit row) take one here.</summary>
@@ -191,8 +274,28 @@ internal sealed class GroupDraft(AdminDbContext db, GroupEntity group, List<Serv
         AuditKinds.OriginMapping => mappings.Find(m => m.Id == id)?.Json,
         AuditKinds.ServiceSet => sets.Find(s => s.Tag == id)?.Json,
         AuditKinds.GlobalPolicy => Group.GlobalPolicyJson,
+        AuditKinds.App => FindApp(id) is { } app ? AuditJson(app) : null,
         _ => null,
     };
+
+    /// <summary>An app as the audit log and the API show it: its stored fields and <c>secretSet</c>, never the secret.</summary>
+    public static string AuditJson(AppEntity app)
+    {
+        var node = JsonNode.Parse(app.Json)!.AsObject();
+        node["secretSet"] = app.SecretCipher is not null;
+        return node.ToJsonString();
+    }
+
+    /// <summary>Reads a stored app JSON document (no secret in it).</summary>
+    public static AppConfig ReadApp(string json) => JsonSerializer.Deserialize<AppConfig>(json, ConfigSerializer.Options)!;
+
+    private void SetApp(AppEntity entity, AppConfig app)
+    {
+        entity.Json = AppJson(app);
+        entity.SecretCipher = app.Secret is null ? null : vault.Encrypt(Group.Name, app.AppKey, app.Secret);
+    }
+
+    private static string AppJson(AppConfig app) => JsonSerializer.Serialize(app with { Secret = null }, ConfigSerializer.Options);
 
     /// <summary>Reads a stored service JSON document.</summary>
     public static ServiceConfig ReadService(string json) => JsonSerializer.Deserialize<ServiceConfig>(json, ConfigSerializer.Options)!;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using Gatehouse.Admin.Api;
 using Gatehouse.Admin.Storage;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.WebUtilities;
@@ -91,25 +92,33 @@ internal sealed partial class UserDirectory(IOptions<AdminOptions> options, Time
     /// Checks a password login. Null for every kind of failure (unknown user, wrong password, locked, disabled), so
     /// the answer does not reveal which; each costs one password-hash verification.
     /// </summary>
-    public async Task<UserEntity?> LoginAsync(AdminDbContext db, string? name, string? password, CancellationToken ct)
+    /// <remarks>
+    /// Every attempt leaves an audit row (<see cref="LoginAudit"/>) naming the user and <paramref name="clientIp"/>, saved
+    /// with the attempt's own changes (failure count, lock): the log tells which outcome it was, the caller does not.
+    /// </remarks>
+    public async Task<UserEntity?> LoginAsync(AdminDbContext db, string? name, string? password, string? clientIp, CancellationToken ct)
     {
         name = name?.Trim().ToLowerInvariant() ?? "";
         password ??= "";
         var user = name.Length == 0 ? null : await db.Users.FirstOrDefaultAsync(u => u.Name == name, ct);
+        var now = time.GetUtcNow();
         if (user is null)
         {
             Hasher.VerifyHashedPassword(new UserEntity(), DummyHash.Value, password);
             LogLoginFailed(logger, name);
+            db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Failure, clientIp, "unknown user"));
+            await db.SaveChangesAsync(ct);
             return null;
         }
 
-        var now = time.GetUtcNow();
         var locked = user.LockedUntil is { } until && until > now;
         var result = Hasher.VerifyHashedPassword(user, user.PasswordHash, password);
         if (locked || user.Disabled)
         {
             // No counting while locked: the lock runs its time from when it was set, not from the last attempt.
             LogLoginRefused(logger, name, locked ? "locked" : "disabled");
+            db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Refused, clientIp, locked ? "locked" : "disabled"));
+            await db.SaveChangesAsync(ct);
             return null;
         }
 
@@ -121,6 +130,11 @@ internal sealed partial class UserDirectory(IOptions<AdminOptions> options, Time
                 user.LockedUntil = now + options.Value.LockoutDuration;
                 user.FailedLogins = 0;
                 LogLockedOut(logger, name, user.LockedUntil.Value);
+                db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Lockout, clientIp, $"wrong password; locked until {user.LockedUntil.Value:O}"));
+            }
+            else
+            {
+                db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Failure, clientIp, "wrong password"));
             }
 
             await db.SaveChangesAsync(ct);
@@ -135,6 +149,7 @@ internal sealed partial class UserDirectory(IOptions<AdminOptions> options, Time
             user.PasswordHash = HashPassword(password);
         }
 
+        db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Success, clientIp, null));
         await db.SaveChangesAsync(ct);
         return user;
     }

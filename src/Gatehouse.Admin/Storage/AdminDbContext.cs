@@ -54,10 +54,14 @@ internal sealed class AdminDbContext(DbContextOptions<AdminDbContext> options) :
     /// <summary>Table <c>alerts</c>, the alert history (added by <see cref="Migrations.AddAlerts"/>).</summary>
     public DbSet<AlertEntity> Alerts => Set<AlertEntity>();
 
+    /// <summary>Table <c>apps</c> (added by <see cref="Migrations.AddApps"/>).</summary>
+    public DbSet<AppEntity> Apps => Set<AppEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         UserModel.Configure(modelBuilder);
         ConfigureAlerts(modelBuilder);
+        ConfigureApps(modelBuilder);
         modelBuilder.Entity<GroupEntity>(e =>
         {
             e.ToTable("groups");
@@ -224,6 +228,21 @@ internal sealed class AdminDbContext(DbContextOptions<AdminDbContext> options) :
             e.Property(x => x.AckedAt).HasColumnName("acked_at");
             e.Property(x => x.AckedBy).HasColumnName("acked_by");
             e.HasIndex(x => new { x.Group, x.RuleId }).HasDatabaseName("ix_alerts_group_rule");
+        });
+    }
+
+    private static void ConfigureApps(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<AppEntity>(e =>
+        {
+            e.ToTable("apps");
+            e.HasKey(x => new { x.Group, x.AppKey });
+            e.Property(x => x.Group).HasColumnName("group_name");
+            e.Property(x => x.AppKey).HasColumnName("app_key");
+            e.Property(x => x.Position).HasColumnName("position");
+            e.Property(x => x.Json).HasColumnName("json");
+            e.Property(x => x.SecretCipher).HasColumnName("secret_cipher");
+            e.Property(x => x.Revision).HasColumnName("revision");
         });
     }
 }

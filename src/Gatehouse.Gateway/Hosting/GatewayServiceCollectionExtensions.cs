@@ -53,7 +53,8 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<RedisRateLimitBackend>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse.Gateway.Auth")));
         services.TryAddSingleton(sp => new Filters.Auth.AuthRegistry(
-            sp.GetRequiredService<Filters.Auth.INonceStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+            sp.GetRequiredService<Filters.Auth.INonceStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+            transport: Core.Security.AppSecretTransport.For(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.ControlSecret)));
         services.TryAddSingleton(sp => new GatewayMetrics(
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Group,
             sp.GetRequiredService<SnapshotState>(),

@@ -17,6 +17,7 @@ internal sealed class AuthRegistry
     private readonly INonceStore _nonces;
     private readonly TimeProvider _time;
     private readonly Func<string, string?> _environment;
+    private readonly Core.Security.AppSecretTransport? _transport;
     private readonly ConcurrentDictionary<string, JwksCache> _jwks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, LoginSessionCache> _sessions = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
@@ -34,8 +35,11 @@ internal sealed class AuthRegistry
     // Login checks: a pool of their own, never the upstream pool (see SessionServiceClient.CreateHttpClient).
     private readonly HttpClient _sessionHttp = SessionServiceClient.CreateHttpClient();
 
-    public AuthRegistry(INonceStore nonces, TimeProvider time, ILoggerFactory? loggers = null, Func<string, string?>? environment = null)
+    /// <param name="transport">Opens app secrets the admin encrypted for transport; null (no control secret) refuses them.</param>
+    public AuthRegistry(INonceStore nonces, TimeProvider time, ILoggerFactory? loggers = null, Func<string, string?>? environment = null,
+        Core.Security.AppSecretTransport? transport = null)
     {
+        _transport = transport;
         _nonces = nonces;
         _time = time;
         _environment = environment ?? Environment.GetEnvironmentVariable;
@@ -60,7 +64,7 @@ internal sealed class AuthRegistry
     }
 
     /// <summary>Per-compile state: the apps of the config, resolved once.</summary>
-    public Compilation Begin(GatewayConfig config, string source) => new(this, SigningApp.CompileAll(config, source, _environment));
+    public Compilation Begin(GatewayConfig config, string source) => new(this, SigningApp.CompileAll(config, source, _environment, _transport));
 
     internal sealed class Compilation(AuthRegistry owner, FrozenDictionary<string, SigningApp> apps)
     {

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Text;
 using Gatehouse.Core.Config;
+using Gatehouse.Core.Security;
 
 namespace Gatehouse.Gateway.Filters.Auth;
 
@@ -29,9 +30,12 @@ internal sealed class SigningApp
 
     /// <summary>
     /// The enabled apps of a config by key. A <c>secretRef</c> whose environment variable is missing rejects the
-    /// config: serving it would refuse every request of that app with a misleading 401.
+    /// config: serving it would refuse every request of that app with a misleading 401. So does an <c>enc:v1:</c>
+    /// secret (as the admin publishes them, see <see cref="AppSecretTransport"/>) that <paramref name="transport"/>
+    /// cannot open: the control secret differs from the admin's, or there is none.
     /// </summary>
-    public static FrozenDictionary<string, SigningApp> CompileAll(GatewayConfig config, string source, Func<string, string?> environment)
+    public static FrozenDictionary<string, SigningApp> CompileAll(GatewayConfig config, string source, Func<string, string?> environment,
+        AppSecretTransport? transport = null)
     {
         var apps = new Dictionary<string, SigningApp>(StringComparer.Ordinal);
         List<ConfigError>? errors = null;
@@ -43,7 +47,17 @@ internal sealed class SigningApp
             }
 
             var secret = app.Secret ?? environment(app.SecretRef!);
-            if (string.IsNullOrEmpty(secret))
+            if (SecretEnvelope.IsEnvelope(secret))
+            {
+                if (transport is null || !transport.TryOpen(app.AppKey, secret!, out secret))
+                {
+                    (errors ??= []).Add(new ConfigError(source, $"apps[{app.AppKey}].secret", transport is null
+                        ? "the secret is encrypted for transport (enc:v1:) but this gateway has no control secret to decrypt it"
+                        : "the secret is encrypted for transport (enc:v1:) but does not decrypt with this gateway's control secret; is it the admin's?"));
+                    continue;
+                }
+            }
+            else if (string.IsNullOrEmpty(secret))
             {
                 (errors ??= []).Add(new ConfigError(source, $"apps[{app.AppKey}].secretRef",
                     $"environment variable '{app.SecretRef}' is not set (or empty) on this gateway"));
