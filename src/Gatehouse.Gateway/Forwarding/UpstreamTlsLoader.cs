@@ -37,11 +37,7 @@ internal static class UpstreamTlsLoader
         X509Certificate2Collection? roots = null;
         if (tls.CaFile is { } caFile && ReadText(caFile, "caFile", Fail) is { } caPem)
         {
-            roots = ImportCertificates(caPem);
-            if (roots.Count == 0)
-            {
-                Fail("caFile", $"'{caFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
-            }
+            roots = ImportCertificates(caPem, caFile, "caFile", Fail);
         }
 
         SslStreamCertificateContext? client = null;
@@ -70,19 +66,47 @@ internal static class UpstreamTlsLoader
         }
     }
 
-    private static X509Certificate2Collection ImportCertificates(string pem)
+    /// <summary>Every certificate of a PEM text; null (and an error) when there is none or a block is malformed.</summary>
+    private static X509Certificate2Collection? ImportCertificates(string pem, string path, string field, Action<string, string> fail)
     {
         var collection = new X509Certificate2Collection();
         try
         {
             collection.ImportFromPem(pem);
         }
-        catch (CryptographicException)
+        catch (CryptographicException ex)
         {
-            // A malformed block: reported by the caller as "no certificate" only if nothing usable was found before it.
+            // Strict: a bundle with one broken block would otherwise trust fewer roots (or send a shorter chain) silently.
+            fail(field, $"'{path}' holds a malformed PEM certificate: {ex.Message}");
+            return null;
+        }
+
+        // A block whose base64 does not decode is skipped by the PEM reader rather than reported: count the labels.
+        var blocks = CountOccurrences(pem, "-----BEGIN CERTIFICATE-----");
+        if (blocks > collection.Count)
+        {
+            fail(field, $"'{path}' holds a malformed PEM certificate: {blocks - collection.Count} of {blocks} CERTIFICATE blocks cannot be read");
+            return null;
+        }
+
+        if (collection.Count == 0)
+        {
+            fail(field, $"'{path}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+            return null;
         }
 
         return collection;
+    }
+
+    private static int CountOccurrences(string text, string value)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(value, StringComparison.Ordinal); i >= 0; i = text.IndexOf(value, i + value.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     private static SslStreamCertificateContext? LoadPemPair(string certFile, string keyFile, Action<string, string> fail)
@@ -94,10 +118,9 @@ internal static class UpstreamTlsLoader
             return null;
         }
 
-        var chain = ImportCertificates(certPem);
-        if (chain.Count == 0)
+        var chain = ImportCertificates(certPem, certFile, "clientCertFile", fail);
+        if (chain is null)
         {
-            fail("clientCertFile", $"'{certFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
             return null;
         }
 

@@ -230,7 +230,7 @@ public sealed class UpstreamTlsTests : IDisposable
 
         var rejection = gw.Logs.Entries.First(e => e.EventId.Id == 3002).Message;
         Assert.Contains("services[svc].upstreamTls.caFile", rejection);
-        Assert.Contains("holds no PEM certificate", rejection);
+        Assert.Contains("holds a malformed PEM certificate", rejection);
         Assert.Equal(before, (await gw.GetVersionAsync()).Version);
         await AssertOkAsync(gw);
     }

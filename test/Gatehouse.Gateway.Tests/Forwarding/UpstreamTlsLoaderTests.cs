@@ -74,13 +74,24 @@ public sealed class UpstreamTlsLoaderTests : IDisposable
     [Theory]
     [InlineData("")]
     [InlineData("just text\n")]
-    [InlineData("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n")]
     public void Load_CaFileWithoutPemCertificate_ErrorNamesField(string content)
     {
         var (settings, errors) = Load(new UpstreamTlsConfig { CaFile = Write("bad.pem", content) });
 
         Assert.Null(settings);
         Assert.Contains("holds no PEM certificate", SingleError(errors, "caFile").Message);
+    }
+
+    [Fact]
+    public void Load_CaBundleWithOneMalformedBlock_Rejected()
+    {
+        // The good root first: a lenient reader would keep it and silently drop the broken one.
+        var content = _pki.Root.ExportCertificatePem() + "\n-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n";
+
+        var (settings, errors) = Load(new UpstreamTlsConfig { CaFile = Write("bad.pem", content) });
+
+        Assert.Null(settings);
+        Assert.Contains("holds a malformed PEM certificate", SingleError(errors, "caFile").Message);
     }
 
     [Fact]
