@@ -118,7 +118,6 @@ internal sealed class PayloadEncryptionFilter : IGatewayFilter
         if (opened != OpenResult.Ok)
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-
             await Reject(context, GatewayError.BadCiphertext, PayloadEnvelope.Describe(opened));
             return false;
         }
