@@ -96,12 +96,7 @@ internal sealed class GatehouseProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Gatehouse.Testing.LoopbackPorts.Next();
 
     /// <summary>The host built in the same configuration as these tests (the test command builds the solution first).</summary>
     private static string HostDll()

@@ -93,12 +93,7 @@ internal sealed class TestAdmin : IAsyncDisposable
     public async Task<long> VersionCountAsync(string group) =>
         (await Client.GetFromJsonAsync<JsonElement>($"/api/v1/groups/{group}/versions")).GetProperty("total").GetInt64();
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Gatehouse.Testing.LoopbackPorts.Next();
 
     public async ValueTask DisposeAsync()
     {

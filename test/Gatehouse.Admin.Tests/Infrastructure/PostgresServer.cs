@@ -94,12 +94,7 @@ public sealed class PostgresServer : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Gatehouse.Testing.LoopbackPorts.Next();
 
     private static async Task RunAsync(string file, string[] args)
     {

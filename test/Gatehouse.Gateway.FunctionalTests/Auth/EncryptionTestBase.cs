@@ -60,11 +60,7 @@ public abstract class EncryptionTestBase : IAsyncLifetime
                 $"{request.Method} {request.Path}{request.QueryString} ct={request.ContentType} len={request.ContentLength} [{body}]");
         });
 
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            _closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        _closedPort = Gatehouse.Testing.LoopbackPorts.Next();
 
         _gateway = await GatewayTestHost.StartAsync($$"""
             apps:

@@ -103,12 +103,7 @@ public sealed class RedisServer : IAsyncLifetime
         await StopAsync();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Gatehouse.Testing.LoopbackPorts.Next();
 
     private async Task<bool> AcceptsAsync()
     {

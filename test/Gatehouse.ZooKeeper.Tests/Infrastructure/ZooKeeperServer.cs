@@ -158,12 +158,7 @@ public sealed class ZooKeeperServer : IAsyncLifetime
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Gatehouse.Testing.LoopbackPorts.Next();
 
     internal static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -384,12 +384,7 @@ public sealed class TlsTerminationTests : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Gatehouse.Testing.LoopbackPorts.Next();
 
     internal sealed record LogEntry(LogLevel Level, string Message);
 
