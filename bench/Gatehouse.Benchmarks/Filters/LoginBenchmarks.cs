@@ -31,7 +31,7 @@ public class LoginBenchmarks
         cache.Retain(TimeSpan.FromHours(1));
         _filter = new LoginFilter(
             new LoginConfig { CheckUri = "http://s/check", TokenHeader = "X-Session-Token", TokenCookie = "SESSION", CacheMs = 3_600_000 },
-            cache, new byte[32], TimeProvider.System);
+            cache, new byte[16], TimeProvider.System);
 
         _header = new DefaultHttpContext();
         _header.Request.Headers["X-Session-Token"] = token;

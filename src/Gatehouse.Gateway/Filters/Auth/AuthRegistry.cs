@@ -22,8 +22,8 @@ internal sealed class AuthRegistry
     private readonly ConcurrentDictionary<string, LoginSessionCache> _sessions = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
 
-    // Session tokens are cached under their HMAC with this key, fresh per process: nothing kept matches a token offline.
-    private readonly byte[] _sessionMacKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+    // Session tokens are cached under their keyed hash with this key, fresh per process: nothing kept matches a token offline.
+    private readonly byte[] _sessionMacKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(Core.Hashing.SipHash128.KeySize);
 
     // JWKS documents are small and fetched rarely: a client of its own, not the upstream pool of the proxy path.
     private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(5) })

@@ -12,7 +12,7 @@ namespace Gatehouse.Gateway.Filters.Auth;
 /// <para>The user-id header is removed from every request first, whatever happens next, so a caller can never
 /// set it. No token → 401 without asking the service; logged out → 401; the service down, slow or answering
 /// nonsense → 503 <c>login_check_unavailable</c> (fail closed: the request is never forwarded unchecked).</para>
-/// <para>A cached answer costs one MAC of the token on the stack and one lock-free dictionary read; nothing is
+/// <para>A cached answer costs one keyed hash of the token (SipHash, on the stack) and one lock-free dictionary read; nothing is
 /// allocated on that path.</para>
 /// </remarks>
 internal sealed class LoginFilter : IGatewayFilter

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Gatehouse.Gateway.Filters.Auth;
 
 /// <summary>
-/// The answers of one session service, by token MAC, kept across config reloads. A hit is one lock-free
+/// The answers of one session service, by keyed hash of the token, kept across config reloads. A hit is one lock-free
 /// dictionary read of an immutable <see cref="SessionAnswer"/>; a miss starts one check per token however many
 /// requests carry it at once (single flight), and stores the answer for the next ones.
 /// </summary>

@@ -12,7 +12,7 @@ namespace Gatehouse.Gateway.Tests.Filters.Auth;
 /// </summary>
 public class LoginFilterTests
 {
-    private static readonly byte[] MacKey = new byte[32];
+    private static readonly byte[] MacKey = new byte[16];
     private readonly TestTimeProvider _time = new();
     private readonly Dictionary<string, string> _answers = new() { ["good"] = """{"userId":"alice"}""", ["short"] = """{"userId":"bob","ttlMs":500}""" };
     private int _calls;

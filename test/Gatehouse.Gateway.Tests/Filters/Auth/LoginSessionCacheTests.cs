@@ -6,7 +6,7 @@ namespace Gatehouse.Gateway.Tests.Filters.Auth;
 /// <summary><see cref="LoginSessionCache"/> with a fake session service (a function the test controls) and a fake clock.</summary>
 public class LoginSessionCacheTests
 {
-    private static readonly byte[] MacKey = new byte[32];
+    private static readonly byte[] MacKey = new byte[16];
     private readonly TestTimeProvider _time = new();
     private int _calls;
 
