@@ -121,6 +121,19 @@ public class JwtTests : IAsyncLifetime
         return await _gateway.Client.SendAsync(request);
     }
 
+    /// <summary>200, or a failure that says why: the gateway's answer and what the JWKS cache logged (fetched or not).</summary>
+    private async Task AssertOkAsync(HttpResponseMessage response)
+    {
+        if (response.StatusCode == HttpStatusCode.OK)
+        {
+            return;
+        }
+
+        var body = await response.Content.ReadAsStringAsync();
+        var jwksLog = string.Join(" | ", _gateway.Logs.Entries.Where(e => e.EventId.Id is 4101 or 4102).Select(e => e.Message));
+        Assert.Fail($"expected 200, got {(int)response.StatusCode}: {body}; JWKS log: {jwksLog}; issuer hits: {Volatile.Read(ref _jwksHits)}");
+    }
+
     private static async Task AssertInvalidTokenAsync(HttpResponseMessage response, string detail)
     {
         var body = await response.Content.ReadAsStringAsync();
@@ -248,7 +261,7 @@ public class JwtTests : IAsyncLifetime
     {
         using (var first = await SendAsync(Token(RsaKey(_rsa, "rsa-1"), SecurityAlgorithms.RsaSha256)))
         {
-            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            await AssertOkAsync(first);
         }
 
         var hitsBefore = Volatile.Read(ref _jwksHits);
@@ -256,7 +269,7 @@ public class JwtTests : IAsyncLifetime
 
         using (var rotated = await SendAsync(Token(RsaKey(_rotated, "rsa-2"), SecurityAlgorithms.RsaSha256)))
         {
-            Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+            await AssertOkAsync(rotated);
         }
 
         Assert.Equal(hitsBefore + 1, Volatile.Read(ref _jwksHits));

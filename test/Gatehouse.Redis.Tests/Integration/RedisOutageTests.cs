@@ -16,7 +16,10 @@ public sealed class RedisOutageTests : IAsyncLifetime
     {
         Address = _server.Address,
         PoolSize = 2,
-        ConnectTimeout = TimeSpan.FromMilliseconds(500),
+
+        // Short enough to keep outage tests quick, long enough that a first connect on a saturated 2-core box
+        // (process start-up, thread pool ramp-up) is not mistaken for an outage.
+        ConnectTimeout = TimeSpan.FromSeconds(2),
         ReconnectDelay = TimeSpan.FromMilliseconds(50),
         MaxReconnectDelay = TimeSpan.FromMilliseconds(500),
     });
