@@ -52,23 +52,15 @@ internal static class AppEndpoints
     private static async Task<Results<Created<AppResource>, Ok<AppResource>, ProblemHttpResult, ValidationProblem>> PutAsync(
         string group, string appKey, HttpRequest request, ConfigWriter writer, AppSecretVault vault, CancellationToken ct)
     {
-        var body = await RequestBodies.ReadEntryAsync(request, "apps", list: true, c => c.Apps?[0], ct);
+        // The URL names the app; a body may leave the key out but must not rename (delete and create instead).
+        var body = await RequestBodies.ReadReplacementAsync(request, "apps", c => c.Apps?[0], "appKey", appKey,
+            a => a.AppKey, (a, key) => a with { AppKey = key }, ct);
         if (body.Invalid is not null)
         {
             return body.Invalid;
         }
 
-        if (!RequestBodies.TryGetRevision(request, body.Revision, out var revision, out var badRevision))
-        {
-            return badRevision!;
-        }
-
-        // The URL names the app; a body may leave the key out but must not rename (delete and create instead).
-        var app = body.Value!.AppKey.Length == 0 ? body.Value with { AppKey = appKey } : body.Value;
-        if (app.AppKey != appKey)
-        {
-            return Problems.InvalidField("appKey", $"the body names '{app.AppKey}' but the URL names '{appKey}'; renaming is not supported");
-        }
+        var (app, revision) = (body.Value!, body.Revision);
 
         // A secret sealed for transport (copied from an export) is accepted when this admin's control secret opens it.
         var opened = vault.OpenForImport(new GatewayConfig { Apps = [app] }, "request", out var secretErrors);

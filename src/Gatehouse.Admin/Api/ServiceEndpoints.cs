@@ -76,23 +76,15 @@ internal static class ServiceEndpoints
     private static async Task<Results<Ok<ServiceResource>, ProblemHttpResult, ValidationProblem>> ReplaceAsync(
         string group, string name, HttpRequest request, ConfigWriter writer, CancellationToken ct)
     {
-        var body = await RequestBodies.ReadEntryAsync(request, "services", list: true, c => c.Services[0], ct);
+        // The URL names the service; a body may leave the name out but must not rename (delete and create instead).
+        var body = await RequestBodies.ReadReplacementAsync(request, "services", c => c.Services[0], "name", name,
+            s => s.Name, (s, n) => s with { Name = n }, ct);
         if (body.Invalid is not null)
         {
             return body.Invalid;
         }
 
-        if (!RequestBodies.TryGetRevision(request, body.Revision, out var revision, out var badRevision))
-        {
-            return badRevision!;
-        }
-
-        // The URL names the service; a body may leave the name out but must not rename (delete and create instead).
-        var service = body.Value!.Name.Length == 0 ? body.Value with { Name = name } : body.Value;
-        if (service.Name != name)
-        {
-            return Problems.InvalidField("name", $"the body names '{service.Name}' but the URL names '{name}'; renaming is not supported");
-        }
+        var (service, revision) = (body.Value!, body.Revision);
 
         ServiceEntity? updated = null;
         var result = await writer.WriteAsync(group, new AuditTarget("service.replace", AuditKinds.Service, name),
