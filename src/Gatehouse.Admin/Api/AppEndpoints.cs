@@ -34,59 +34,33 @@ internal static class AppEndpoints
         apps.MapDelete("/{appKey}", DeleteAsync);
     }
 
-    private static async Task<Results<Ok<Page<AppResource>>, ProblemHttpResult, ValidationProblem>> ListAsync(
-        string group, int? offset, int? limit, AdminDbContext db, CancellationToken ct)
-    {
-        if (RequestBodies.CheckPaging(offset, limit, out var skip, out var take) is { } invalid)
-        {
-            return invalid;
-        }
-
-        if (!await db.Groups.AnyAsync(g => g.Name == group, ct))
-        {
-            return Problems.NotFound($"group '{group}' does not exist");
-        }
-
-        var query = db.Apps.AsNoTracking().Where(a => a.Group == group);
-        var total = await query.CountAsync(ct);
-        var page = await query.OrderBy(a => a.Position).Skip(skip).Take(take).ToListAsync(ct);
-        return TypedResults.Ok(new Page<AppResource>(page.Select(ToResource).ToList(), total));
-    }
+    private static Task<Results<Ok<Page<AppResource>>, ProblemHttpResult, ValidationProblem>> ListAsync(
+        string group, int? offset, int? limit, AdminDbContext db, CancellationToken ct) =>
+        GroupEntries.ListAsync(db, group, offset, limit, db.Apps.AsNoTracking().Where(a => a.Group == group),
+            q => q.OrderBy(a => a.Position), ToResource, ct);
 
     private static async Task<Results<Ok<AppResource>, ProblemHttpResult>> GetAsync(
         string group, string appKey, HttpResponse response, AdminDbContext db, CancellationToken ct)
     {
         var entity = await db.Apps.AsNoTracking().FirstOrDefaultAsync(a => a.Group == group && a.AppKey == appKey, ct);
-        if (entity is null)
-        {
-            return Problems.NotFound($"app '{appKey}' does not exist in group '{group}'");
-        }
-
-        response.Headers.ETag = $"\"{entity.Revision}\"";
-        return TypedResults.Ok(ToResource(entity));
+        return entity is null
+            ? Problems.NotFound($"app '{appKey}' does not exist in group '{group}'")
+            : GroupEntries.WithRevision(response, entity.Revision, ToResource(entity));
     }
 
     /// <summary>Creates the app (201) or, quoting its revision, replaces it (200).</summary>
     private static async Task<Results<Created<AppResource>, Ok<AppResource>, ProblemHttpResult, ValidationProblem>> PutAsync(
         string group, string appKey, HttpRequest request, ConfigWriter writer, AppSecretVault vault, CancellationToken ct)
     {
-        var body = await RequestBodies.ReadEntryAsync(request, "apps", list: true, c => c.Apps?[0], ct);
+        // The URL names the app; a body may leave the key out but must not rename (delete and create instead).
+        var body = await RequestBodies.ReadReplacementAsync(request, "apps", c => c.Apps?[0], "appKey", appKey,
+            a => a.AppKey, (a, key) => a with { AppKey = key }, ct);
         if (body.Invalid is not null)
         {
             return body.Invalid;
         }
 
-        if (!RequestBodies.TryGetRevision(request, body.Revision, out var revision, out var badRevision))
-        {
-            return badRevision!;
-        }
-
-        // The URL names the app; a body may leave the key out but must not rename (delete and create instead).
-        var app = body.Value!.AppKey.Length == 0 ? body.Value with { AppKey = appKey } : body.Value;
-        if (app.AppKey != appKey)
-        {
-            return Problems.InvalidField("appKey", $"the body names '{app.AppKey}' but the URL names '{appKey}'; renaming is not supported");
-        }
+        var (app, revision) = (body.Value!, body.Revision);
 
         // A secret sealed for transport (copied from an export) is accepted when this admin's control secret opens it.
         var opened = vault.OpenForImport(new GatewayConfig { Apps = [app] }, "request", out var secretErrors);
@@ -132,38 +106,10 @@ internal static class AppEndpoints
         };
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteAsync(
-        string group, string appKey, HttpRequest request, ConfigWriter writer, CancellationToken ct)
-    {
-        if (!RequestBodies.TryGetRevision(request, null, out var revision, out var badRevision))
-        {
-            return badRevision!;
-        }
-
-        var result = await writer.WriteAsync(group, new AuditTarget("app.delete", AuditKinds.App, appKey), $"delete app {appKey}", draft =>
-        {
-            var entity = draft.FindApp(appKey);
-            if (entity is null)
-            {
-                return Problems.NotFound($"app '{appKey}' does not exist in group '{group}'");
-            }
-
-            if (RequestBodies.CheckRevision(revision, entity.Revision, $"app '{appKey}'") is { } problem)
-            {
-                return problem;
-            }
-
-            draft.RemoveApp(entity);
-            return null;
-        }, ct);
-
-        return result switch
-        {
-            { Problem: { } problem } => problem,
-            { Invalid: { } invalid } => invalid,
-            _ => TypedResults.NoContent(),
-        };
-    }
+    private static Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteAsync(
+        string group, string appKey, HttpRequest request, ConfigWriter writer, CancellationToken ct) =>
+        GroupEntries.DeleteAsync(request, writer, group, new AuditTarget("app.delete", AuditKinds.App, appKey), $"delete app {appKey}",
+            $"app '{appKey}'", draft => draft.FindApp(appKey), a => a.Revision, (draft, a) => draft.RemoveApp(a), ct);
 
     private static AppResource ToResource(AppEntity entity)
     {

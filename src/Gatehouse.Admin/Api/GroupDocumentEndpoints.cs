@@ -150,13 +150,9 @@ internal static class GroupDocumentEndpoints
         string group, HttpResponse response, AdminDbContext db, CancellationToken ct)
     {
         var entity = await db.Groups.AsNoTracking().FirstOrDefaultAsync(g => g.Name == group, ct);
-        if (entity is null)
-        {
-            return Problems.NotFound($"group '{group}' does not exist");
-        }
-
-        response.Headers.ETag = $"\"{entity.Revision}\"";
-        return TypedResults.Ok(ToPolicy(entity));
+        return entity is null
+            ? Problems.NotFound($"group '{group}' does not exist")
+            : GroupEntries.WithRevision(response, entity.Revision, ToPolicy(entity));
     }
 
     private static async Task<Results<Ok<GlobalPolicyResource>, ProblemHttpResult, ValidationProblem>> PutPolicyAsync(

@@ -60,25 +60,12 @@ internal static class GroupEndpoints
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string group, ConfigWriter writer, CancellationToken ct) =>
         await writer.DeleteGroupAsync(group, ct) ? TypedResults.NoContent() : Problems.NotFound($"group '{group}' does not exist");
 
-    private static async Task<Results<Ok<Page<VersionSummary>>, ProblemHttpResult, ValidationProblem>> ListVersionsAsync(
-        string group, int? offset, int? limit, AdminDbContext db, CancellationToken ct)
-    {
-        if (RequestBodies.CheckPaging(offset, limit, out var skip, out var take) is { } invalid)
-        {
-            return invalid;
-        }
-
-        if (!await db.Groups.AnyAsync(g => g.Name == group, ct))
-        {
-            return Problems.NotFound($"group '{group}' does not exist");
-        }
-
-        var query = db.ConfigVersions.AsNoTracking().Where(v => v.Group == group);
-        var total = await query.CountAsync(ct);
-        var items = await query.OrderByDescending(v => v.Version).Skip(skip).Take(take)
-            .Select(v => new VersionSummary(v.Version, v.Checksum, v.Actor, v.CreatedAt, v.Summary, v.Gray)).ToListAsync(ct);
-        return TypedResults.Ok(new Page<VersionSummary>(items, total));
-    }
+    private static Task<Results<Ok<Page<VersionSummary>>, ProblemHttpResult, ValidationProblem>> ListVersionsAsync(
+        string group, int? offset, int? limit, AdminDbContext db, CancellationToken ct) =>
+        GroupEntries.ListAsync(db, group, offset, limit, db.ConfigVersions.AsNoTracking().Where(v => v.Group == group),
+            q => q.OrderByDescending(v => v.Version)
+                .Select(v => new VersionSummary(v.Version, v.Checksum, v.Actor, v.CreatedAt, v.Summary, v.Gray)),
+            v => v, ct);
 
     private static async Task<Results<Ok<SnapshotDocument>, ProblemHttpResult>> GetVersionAsync(
         string group, long version, AdminDbContext db, CancellationToken ct)

@@ -138,6 +138,36 @@ internal static class RequestBodies
     }
 
     /// <summary>
+    /// The body of a <c>PUT</c> to a named list entry (a service, an app): the entry, given the URL's name when the body
+    /// leaves it out, and the revision the change is based on (<see cref="TryGetRevision"/>) as its
+    /// <see cref="ParsedBody{T}.Revision"/>. A body naming another entry is refused: renaming is delete and create.
+    /// </summary>
+    /// <param name="nameField">The entry's name field, for the problem a rename gets (e.g. <c>appKey</c>).</param>
+    /// <param name="name">The name in the URL.</param>
+    public static async Task<ParsedBody<T>> ReadReplacementAsync<T>(HttpRequest request, string property,
+        Func<GatewayConfig, T?> pick, string nameField, string name, Func<T, string> nameOf, Func<T, string, T> withName,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        var body = await ReadEntryAsync(request, property, list: true, pick, cancellationToken);
+        if (body.Invalid is not null)
+        {
+            return body;
+        }
+
+        if (!TryGetRevision(request, body.Revision, out var revision, out var badRevision))
+        {
+            return new ParsedBody<T>(null, null, badRevision);
+        }
+
+        var entry = nameOf(body.Value!).Length == 0 ? withName(body.Value!, name) : body.Value!;
+        return nameOf(entry) == name
+            ? new ParsedBody<T>(entry, revision, null)
+            : new ParsedBody<T>(null, null, Problems.InvalidField(nameField,
+                $"the body names '{nameOf(entry)}' but the URL names '{name}'; renaming is not supported"));
+    }
+
+    /// <summary>
     /// The revision the caller based its change on: <c>If-Match: "n"</c> first, else the body's <c>revision</c>.
     /// Returns false with a problem when <c>If-Match</c> is present but not a revision.
     /// </summary>

@@ -27,36 +27,18 @@ internal static class ServiceEndpoints
             ConfigWriter writer, CancellationToken ct) => SetOnlineAsync(group, name, nodeId, true, request, writer, ct));
     }
 
-    private static async Task<Results<Ok<Page<ServiceResource>>, ProblemHttpResult, ValidationProblem>> ListAsync(
-        string group, int? offset, int? limit, AdminDbContext db, CancellationToken ct)
-    {
-        if (RequestBodies.CheckPaging(offset, limit, out var skip, out var take) is { } invalid)
-        {
-            return invalid;
-        }
-
-        if (!await db.Groups.AnyAsync(g => g.Name == group, ct))
-        {
-            return Problems.NotFound($"group '{group}' does not exist");
-        }
-
-        var query = db.Services.AsNoTracking().Where(s => s.Group == group);
-        var total = await query.CountAsync(ct);
-        var page = await query.OrderBy(s => s.Position).Skip(skip).Take(take).ToListAsync(ct);
-        return TypedResults.Ok(new Page<ServiceResource>(page.Select(ToResource).ToList(), total));
-    }
+    private static Task<Results<Ok<Page<ServiceResource>>, ProblemHttpResult, ValidationProblem>> ListAsync(
+        string group, int? offset, int? limit, AdminDbContext db, CancellationToken ct) =>
+        GroupEntries.ListAsync(db, group, offset, limit, db.Services.AsNoTracking().Where(s => s.Group == group),
+            q => q.OrderBy(s => s.Position), ToResource, ct);
 
     private static async Task<Results<Ok<ServiceResource>, ProblemHttpResult>> GetAsync(
         string group, string name, HttpResponse response, AdminDbContext db, CancellationToken ct)
     {
         var entity = await db.Services.AsNoTracking().FirstOrDefaultAsync(s => s.Group == group && s.Name == name, ct);
-        if (entity is null)
-        {
-            return Problems.NotFound($"service '{name}' does not exist in group '{group}'");
-        }
-
-        response.Headers.ETag = $"\"{entity.Revision}\"";
-        return TypedResults.Ok(ToResource(entity));
+        return entity is null
+            ? Problems.NotFound($"service '{name}' does not exist in group '{group}'")
+            : GroupEntries.WithRevision(response, entity.Revision, ToResource(entity));
     }
 
     private static async Task<Results<Created<ServiceResource>, ProblemHttpResult, ValidationProblem>> CreateAsync(
@@ -94,40 +76,27 @@ internal static class ServiceEndpoints
     private static async Task<Results<Ok<ServiceResource>, ProblemHttpResult, ValidationProblem>> ReplaceAsync(
         string group, string name, HttpRequest request, ConfigWriter writer, CancellationToken ct)
     {
-        var body = await RequestBodies.ReadEntryAsync(request, "services", list: true, c => c.Services[0], ct);
+        // The URL names the service; a body may leave the name out but must not rename (delete and create instead).
+        var body = await RequestBodies.ReadReplacementAsync(request, "services", c => c.Services[0], "name", name,
+            s => s.Name, (s, n) => s with { Name = n }, ct);
         if (body.Invalid is not null)
         {
             return body.Invalid;
         }
 
-        if (!RequestBodies.TryGetRevision(request, body.Revision, out var revision, out var badRevision))
-        {
-            return badRevision!;
-        }
-
-        // The URL names the service; a body may leave the name out but must not rename (delete and create instead).
-        var service = body.Value!.Name.Length == 0 ? body.Value with { Name = name } : body.Value;
-        if (service.Name != name)
-        {
-            return Problems.InvalidField("name", $"the body names '{service.Name}' but the URL names '{name}'; renaming is not supported");
-        }
+        var (service, revision) = (body.Value!, body.Revision);
 
         ServiceEntity? updated = null;
         var result = await writer.WriteAsync(group, new AuditTarget("service.replace", AuditKinds.Service, name),
             $"update service {name}", draft =>
         {
             updated = draft.FindService(name);
-            if (updated is null)
-            {
-                return Problems.NotFound($"service '{name}' does not exist in group '{group}'");
-            }
-
-            if (RequestBodies.CheckRevision(revision, updated.Revision, $"service '{name}'") is { } problem)
+            if (GroupEntries.CheckCurrent(updated?.Revision, revision, $"service '{name}'", group) is { } problem)
             {
                 return problem;
             }
 
-            GroupDraft.ReplaceService(updated, service);
+            GroupDraft.ReplaceService(updated!, service);
             return null;
         }, ct);
 
@@ -139,39 +108,11 @@ internal static class ServiceEndpoints
         };
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteAsync(
-        string group, string name, HttpRequest request, ConfigWriter writer, CancellationToken ct)
-    {
-        if (!RequestBodies.TryGetRevision(request, null, out var revision, out var badRevision))
-        {
-            return badRevision!;
-        }
-
-        var result = await writer.WriteAsync(group, new AuditTarget("service.delete", AuditKinds.Service, name),
-            $"delete service {name}", draft =>
-        {
-            var entity = draft.FindService(name);
-            if (entity is null)
-            {
-                return Problems.NotFound($"service '{name}' does not exist in group '{group}'");
-            }
-
-            if (RequestBodies.CheckRevision(revision, entity.Revision, $"service '{name}'") is { } problem)
-            {
-                return problem;
-            }
-
-            draft.RemoveService(entity);
-            return null;
-        }, ct);
-
-        return result switch
-        {
-            { Problem: { } problem } => problem,
-            { Invalid: { } invalid } => invalid,
-            _ => TypedResults.NoContent(),
-        };
-    }
+    private static Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteAsync(
+        string group, string name, HttpRequest request, ConfigWriter writer, CancellationToken ct) =>
+        GroupEntries.DeleteAsync(request, writer, group, new AuditTarget("service.delete", AuditKinds.Service, name),
+            $"delete service {name}", $"service '{name}'", draft => draft.FindService(name), s => s.Revision,
+            (draft, s) => draft.RemoveService(s), ct);
 
     /// <summary>Takes a node out of traffic or restores it, leaving the rest of the service as it is.</summary>
     private static async Task<Results<Ok<ServiceResource>, ProblemHttpResult, ValidationProblem>> SetOnlineAsync(

@@ -3,6 +3,7 @@ using Gatehouse.Core.Config;
 using Gatehouse.Core.Net;
 using Gatehouse.Gateway.Filters.Access;
 using Gatehouse.Gateway.Hosting;
+using Gatehouse.Testing;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Gateway.Tests.Hosting;
@@ -13,18 +14,6 @@ namespace Gatehouse.Gateway.Tests.Hosting;
 /// </summary>
 public class HotPathAllocationTests
 {
-    private static long AllocatedBy(Action action)
-    {
-        action();
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
-        {
-            action();
-        }
-
-        return GC.GetAllocatedBytesForCurrentThread() - before;
-    }
-
     [Fact]
     public void IpAccessCheck_DoesNotAllocate()
     {
@@ -36,7 +25,7 @@ public class HotPathAllocationTests
         var address = IPAddress.Parse("::ffff:127.0.0.1");
         var refused = false;
 
-        var bytes = AllocatedBy(() => refused |= filter.FirstRefusing(IpRange.ToUInt128(address)) is not null);
+        var bytes = Allocations.Of(() => refused |= filter.FirstRefusing(IpRange.ToUInt128(address)) is not null);
 
         Assert.False(refused);
         Assert.Equal(0, bytes);
@@ -48,7 +37,7 @@ public class HotPathAllocationTests
         const string path = "/api/v1/orders/12345/items/.well-known";
         var ok = true;
 
-        var bytes = AllocatedBy(() => ok &= PathNormalizer.TryNormalize(path, out _, out _));
+        var bytes = Allocations.Of(() => ok &= PathNormalizer.TryNormalize(path, out _, out _));
 
         Assert.True(ok);
         Assert.Equal(0, bytes);
@@ -63,7 +52,7 @@ public class HotPathAllocationTests
         context.Request.Headers["X-Forwarded-For"] = "198.51.100.1";
         IPAddress? seen = null;
 
-        var bytes = AllocatedBy(() =>
+        var bytes = Allocations.Of(() =>
         {
             proxies.Apply(context);
             seen = ClientIp.Get(context);
@@ -88,7 +77,7 @@ public class HotPathAllocationTests
         var limits = new GatewayLimits();
         var ok = true;
 
-        var bytes = AllocatedBy(() => ok &= RequestGuard.HeadersWithinLimits(headers, limits));
+        var bytes = Allocations.Of(() => ok &= RequestGuard.HeadersWithinLimits(headers, limits));
 
         Assert.True(ok);
         Assert.Equal(0, bytes);
@@ -101,7 +90,7 @@ public class HotPathAllocationTests
         IHeaderDictionary headers = new HeaderDictionary { ["Host"] = "gw.example", ["serviceName"] = "orders" };
         var total = 0;
 
-        var bytes = AllocatedBy(() =>
+        var bytes = Allocations.Of(() =>
         {
             foreach (var header in headers)
             {

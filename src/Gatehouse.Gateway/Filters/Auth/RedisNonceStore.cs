@@ -15,7 +15,7 @@ namespace Gatehouse.Gateway.Filters.Auth;
 /// when both agree. That costs one dictionary insert and buys two things: while Redis is down the local fallback
 /// already knows the nonces this node saw before the outage, and after Redis is back a nonce first used here
 /// during the outage (so known only locally) is still refused here.</para>
-/// <para>Health is one flag read per request, as for the shared rate limits: a failed or timed-out SET clears it
+/// <para>Health is one flag read per request (<see cref="RedisAvailability"/>), as for the shared rate limits: a failed or timed-out SET clears it
 /// (logged once) and that request is decided by the fallback; a background PING every probe interval sets it
 /// again (logged once). While it is clear no request touches the network, so an outage costs no timeout per
 /// request. The fallback is <see cref="NonceStoreFallback.Local"/> (the node's own store decides) or
@@ -31,14 +31,7 @@ public sealed partial class RedisNonceStore : INonceStore, IAsyncDisposable
     private readonly LocalNonceStore _local;
     private readonly NonceStoreFallback _fallback;
     private readonly string _keyPrefix;
-    private readonly string _address;
-    private readonly TimeSpan _probeInterval;
-    private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly SemaphoreSlim _probeSignal = new(0, 1);
-    private readonly Task _probeLoop;
-    private int _available;
-    private int _announcedDown;
+    private readonly RedisAvailability _availability;
 
     /// <param name="client">The Redis client; shared with other users, so not disposed here.</param>
     /// <param name="group">The gateway group: apps are per group, so are their nonces.</param>
@@ -56,14 +49,14 @@ public sealed partial class RedisNonceStore : INonceStore, IAsyncDisposable
         _local = local;
         _fallback = fallback;
         _keyPrefix = $"gatehouse:nonce:{group}:";
-        _address = address;
-        _probeInterval = probeInterval > TimeSpan.Zero ? probeInterval : TimeSpan.FromSeconds(1);
-        _logger = logger;
-        _probeLoop = Task.Run(ProbeLoopAsync);
+        _availability = new RedisAvailability(client, probeInterval,
+            error => Log.Unavailable(logger, address, error.Message, fallback),
+            recovered => Log.Available(logger, address, recovered ? "recovered" : "connected"));
+        _availability.Start();
     }
 
     /// <summary>True while nonces are shared through Redis; read per request, so a plain volatile read.</summary>
-    public bool IsAvailable => Volatile.Read(ref _available) == 1;
+    public bool IsAvailable => _availability.IsAvailable;
 
     /// <summary>The Redis key of a nonce.</summary>
     public string Key(string appKey, string nonce) =>
@@ -75,10 +68,7 @@ public sealed partial class RedisNonceStore : INonceStore, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync();
-        await _probeLoop;
-        _stopping.Dispose();
-        _probeSignal.Dispose();
+        await _availability.DisposeAsync();
         _local.Dispose();
     }
 
@@ -93,7 +83,7 @@ public sealed partial class RedisNonceStore : INonceStore, IAsyncDisposable
         {
             // Down, slow or a wrong reply: this request and every one after it use the fallback until a probe
             // succeeds; only the first failure logs.
-            ReportFailure(ex);
+            _availability.ReportFailure(ex);
             return await Fallback(appKey, nonce, ttl);
         }
 
@@ -111,76 +101,6 @@ public sealed partial class RedisNonceStore : INonceStore, IAsyncDisposable
         _fallback == NonceStoreFallback.FailClosed
             ? ValueTask.FromResult(NonceUse.Unavailable)
             : _local.TryUseAsync(appKey, nonce, ttl);
-
-    private void ReportFailure(Exception error)
-    {
-        if (Interlocked.CompareExchange(ref _available, 0, 1) != 1)
-        {
-            return;
-        }
-
-        Interlocked.Exchange(ref _announcedDown, 1);
-        Log.Unavailable(_logger, _address, error.Message, _fallback);
-        try
-        {
-            _probeSignal.Release();
-        }
-        catch (Exception ex) when (ex is SemaphoreFullException or ObjectDisposedException)
-        {
-            // The probe is already signalled, or the store is shutting down.
-        }
-    }
-
-    private async Task ProbeLoopAsync()
-    {
-        var stopping = _stopping.Token;
-        try
-        {
-            // The first probe waits for the first connection, so a normal start logs no outage.
-            await _client.ConnectAsync(stopping);
-        }
-        catch (Exception ex) when (ex is RedisConnectionException or OperationCanceledException or ObjectDisposedException)
-        {
-        }
-
-        while (!stopping.IsCancellationRequested)
-        {
-            if (!IsAvailable)
-            {
-                await ProbeAsync();
-            }
-
-            try
-            {
-                // A probe interval while down; while up, until a failure is reported.
-                await _probeSignal.WaitAsync(IsAvailable ? Timeout.InfiniteTimeSpan : _probeInterval, stopping);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
-    }
-
-    private async Task ProbeAsync()
-    {
-        try
-        {
-            await _client.PingAsync();
-            if (Interlocked.Exchange(ref _available, 1) == 0)
-            {
-                var recovered = Interlocked.Exchange(ref _announcedDown, 0) == 1;
-                Log.Available(_logger, _address, recovered ? "recovered" : "connected");
-            }
-        }
-        catch (Exception ex)
-        {
-            if (Interlocked.Exchange(ref _announcedDown, 1) == 0)
-            {
-                Log.Unavailable(_logger, _address, ex.Message, _fallback);
-            }
-        }
-    }
 
     private static partial class Log
     {

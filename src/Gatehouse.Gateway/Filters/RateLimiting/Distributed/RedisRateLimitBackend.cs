@@ -23,21 +23,23 @@ internal sealed partial class RedisRateLimitBackend : IAsyncDisposable
     public static readonly RedisRateLimitBackend None = new(null, "default", 1, TimeSpan.FromSeconds(1), NullLogger.Instance);
 
     private readonly ILogger _logger;
-    private readonly TimeSpan _probeInterval;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly SemaphoreSlim _probeSignal = new(0, 1);
-    private Task? _probeLoop;
+    private readonly RedisAvailability? _availability;
     private int _started;
-    private int _available;
-    private int _announcedDown;
 
     public RedisRateLimitBackend(IRedisClient? client, string group, int gatewayCount, TimeSpan probeInterval, ILogger logger)
     {
         Client = client;
         Group = group;
         GatewayCount = Math.Max(1, gatewayCount);
-        _probeInterval = probeInterval > TimeSpan.Zero ? probeInterval : TimeSpan.FromSeconds(1);
         _logger = logger;
+        if (client is not null)
+        {
+            var address = (client as RedisClient)?.Address ?? "(none)";
+            _availability = new RedisAvailability(client, probeInterval,
+                error => Log.Unavailable(logger, address, error.Message, GatewayCount),
+                recovered => Log.Available(logger, address, recovered ? "recovered" : "connected"),
+                LoadScriptsAsync);
+        }
     }
 
     /// <summary>Builds the store from the gateway's options; a bad address is logged and treated as none.</summary>
@@ -69,7 +71,7 @@ internal sealed partial class RedisRateLimitBackend : IAsyncDisposable
     public int GatewayCount { get; }
 
     /// <summary>True while shared limiting works; read per request, so a plain volatile read.</summary>
-    public bool IsAvailable => Volatile.Read(ref _available) == 1;
+    public bool IsAvailable => _availability?.IsAvailable == true;
 
     /// <summary>Starts connecting and probing on the first redis-backed limit (off the request path). Idempotent.</summary>
     public void EnsureStarted()
@@ -79,104 +81,36 @@ internal sealed partial class RedisRateLimitBackend : IAsyncDisposable
             return;
         }
 
-        if (Client is null)
+        if (_availability is null)
         {
             Log.NotConfigured(_logger, GatewayCount);
             return;
         }
 
-        _probeLoop = Task.Run(ProbeLoopAsync);
+        _availability.Start();
     }
 
     /// <summary>A shared-limit call failed: switch every limiter to its fallback; only the first caller logs.</summary>
-    public void ReportFailure(Exception error)
-    {
-        if (Interlocked.CompareExchange(ref _available, 0, 1) == 1)
-        {
-            Interlocked.Exchange(ref _announcedDown, 1);
-            Log.Unavailable(_logger, Address, error.Message, GatewayCount);
-            try
-            {
-                _probeSignal.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // The probe is already signalled.
-            }
-        }
-    }
+    public void ReportFailure(Exception error) => _availability?.ReportFailure(error);
 
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync();
-        if (_probeLoop is not null)
+        if (_availability is not null)
         {
-            await _probeLoop;
+            await _availability.DisposeAsync();
         }
 
         if (Client is not null)
         {
             await Client.DisposeAsync();
         }
-
-        _stopping.Dispose();
     }
 
-    private string Address => (Client as RedisClient)?.Address ?? "(none)";
-
-    private async Task ProbeLoopAsync()
+    // Loading the scripts on a successful probe spares the first requests a NOSCRIPT round trip on a fresh server.
+    private static async Task LoadScriptsAsync(IRedisClient client)
     {
-        var stopping = _stopping.Token;
-        try
-        {
-            // The first probe waits for the first connection, so a normal start logs no outage.
-            await Client!.ConnectAsync(stopping);
-        }
-        catch (Exception ex) when (ex is RedisConnectionException or OperationCanceledException)
-        {
-        }
-
-        while (!stopping.IsCancellationRequested)
-        {
-            if (!IsAvailable)
-            {
-                await ProbeAsync();
-            }
-
-            try
-            {
-                // Wait a probe interval, or until a failure is reported while available.
-                await _probeSignal.WaitAsync(IsAvailable ? Timeout.InfiniteTimeSpan : _probeInterval, stopping);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
-    }
-
-    private async Task ProbeAsync()
-    {
-        try
-        {
-            await Client!.PingAsync();
-
-            // Loading the scripts now spares the first requests a NOSCRIPT round trip on a fresh server.
-            await Client.ExecuteAsync("SCRIPT"u8.ToArray(), "LOAD"u8.ToArray(), RedisRateLimitScripts.TokenBucket.Source);
-            await Client.ExecuteAsync("SCRIPT"u8.ToArray(), "LOAD"u8.ToArray(), RedisRateLimitScripts.SlidingWindow.Source);
-            if (Interlocked.Exchange(ref _available, 1) == 0)
-            {
-                var recovered = Interlocked.Exchange(ref _announcedDown, 0) == 1;
-                Log.Available(_logger, Address, recovered ? "recovered" : "connected");
-            }
-        }
-        catch (Exception ex)
-        {
-            if (Interlocked.Exchange(ref _announcedDown, 1) == 0)
-            {
-                Log.Unavailable(_logger, Address, ex.Message, GatewayCount);
-            }
-        }
+        await client.ExecuteAsync("SCRIPT"u8.ToArray(), "LOAD"u8.ToArray(), RedisRateLimitScripts.TokenBucket.Source);
+        await client.ExecuteAsync("SCRIPT"u8.ToArray(), "LOAD"u8.ToArray(), RedisRateLimitScripts.SlidingWindow.Source);
     }
 
     private static partial class Log
