@@ -115,8 +115,10 @@ internal sealed class RedisBackends : IAsyncDisposable
         var client = new RedisClient(new RedisOptions
         {
             Address = address,
-            ConnectTimeout = TimeSpan.FromMilliseconds(500),
-            CommandTimeout = TimeSpan.FromMilliseconds(500),
+            // Outages here are kills (the socket resets at once), so timeouts only need to be long enough that a slow
+            // command on a saturated box is not mistaken for an outage and announced.
+            ConnectTimeout = TimeSpan.FromSeconds(2),
+            CommandTimeout = TimeSpan.FromSeconds(2),
             ReconnectDelay = TimeSpan.FromMilliseconds(50),
             MaxReconnectDelay = TimeSpan.FromMilliseconds(200),
         });
