@@ -162,6 +162,13 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
 
     private async Task<GroupDraft?> LoadAsync(string group, CancellationToken cancellationToken)
     {
+        // The version is read before the entries, never after. Each read sees what is committed at that moment, so a
+        // write another admin commits between the reads lands either before the version read (its entries are then
+        // seen too) or after it (it then holds version + 1 and our commit fails on the version key and retries).
+        // Read the other way round, a write in between is counted in the version but missing from the entries,
+        // and our commit would publish a config that silently drops it.
+        // Gray versions count too: the group has one version counter, so a normal write after a gray create goes past it.
+        var version = await db.ConfigVersions.Where(v => v.Group == group).MaxAsync(v => (long?)v.Version, cancellationToken) ?? 0;
         var entity = await db.Groups.FirstOrDefaultAsync(g => g.Name == group, cancellationToken);
         if (entity is null)
         {
@@ -172,8 +179,6 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         var mappings = await db.OriginMappings.Where(s => s.Group == group).OrderBy(s => s.Position).ToListAsync(cancellationToken);
         var sets = await db.ServiceSets.Where(s => s.Group == group).OrderBy(s => s.Position).ToListAsync(cancellationToken);
         var apps = await db.Apps.Where(s => s.Group == group).OrderBy(s => s.Position).ToListAsync(cancellationToken);
-        // Gray versions count too: the group has one version counter, so a normal write after a gray create goes past it.
-        var version = await db.ConfigVersions.Where(v => v.Group == group).MaxAsync(v => (long?)v.Version, cancellationToken) ?? 0;
         return new GroupDraft(db, entity, services, mappings, sets, version, apps, vault);
     }
 

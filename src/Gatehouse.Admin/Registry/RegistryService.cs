@@ -25,8 +25,9 @@ internal sealed record RegistryResult(long Version, bool Changed, IResult? Probl
 internal sealed partial class RegistryService(AdminDbContext db, ConfigWriter writer, TimeProvider time, IOptions<AdminOptions> options,
     ILogger<RegistryService> logger)
 {
-    // Two admins on one database can race for the same next version; the loser retries on the fresh state.
-    private const int WriteAttempts = 4;
+    // Two admins on one database can race for the same next version; the loser retries on the fresh state after a
+    // short random pause, so a burst of registrations spread over several admins (a fleet restarting) all land.
+    private const int WriteAttempts = 12;
 
     private long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -255,6 +256,7 @@ internal sealed partial class RegistryService(AdminDbContext db, ConfigWriter wr
             {
                 // The failed SaveChanges left its entities tracked; start the next attempt from the store's state.
                 db.ChangeTracker.Clear();
+                await Task.Delay(Random.Shared.Next(5, 20) * attempt, ct);
                 continue;
             }
 

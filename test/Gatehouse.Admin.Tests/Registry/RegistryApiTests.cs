@@ -223,6 +223,39 @@ public abstract class RegistryApiTests(AdminFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TwoAdminsOnOneStore_ManyInterleavedWrites_NoneLost()
+    {
+        // Each admin serialises its own writes, so only writes through different admins can interleave; many small
+        // ones make the window between one admin's reads and the other's commit likely to be hit in every run.
+        var group = await _host.CreateGroupAsync();
+        var sibling = await _host.StartSiblingAsync();
+        try
+        {
+            using var siblingRegistry = new HttpClient { BaseAddress = sibling.Address };
+            siblingRegistry.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", RegistryToken);
+            const int PerAdmin = 24;
+            var calls = Enumerable.Range(0, PerAdmin).SelectMany(i => new[]
+            {
+                RegisterAsync(Registration(group, 6000 + i)),
+                RegisterAsync(Registration(group, 7000 + i), siblingRegistry),
+            }).ToList();
+            foreach (var response in await Task.WhenAll(calls))
+            {
+                await response.ReadJsonAsync(HttpStatusCode.OK);
+            }
+
+            var nodes = (await ServiceAsync(group)).GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("address").GetString()).ToHashSet();
+            var missing = Enumerable.Range(0, PerAdmin).SelectMany(i => new[] { $"http://127.0.0.1:{6000 + i}", $"http://127.0.0.1:{7000 + i}" })
+                .Where(a => !nodes.Contains(a)).ToList();
+            Assert.True(missing.Count == 0, "lost registrations: " + string.Join(", ", missing));
+        }
+        finally
+        {
+            await sibling.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task BadInput_400WithFieldErrors_NothingPublished()
     {
         var group = await _host.CreateGroupAsync();
