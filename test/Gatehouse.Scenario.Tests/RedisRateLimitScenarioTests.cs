@@ -65,18 +65,18 @@ public sealed class RedisRateLimitScenarioTests : IAsyncLifetime
             "all gateways report shared rate limiting active");
         await WaitAsync(async () => await StatusAsync($"http://127.0.0.1:{demoPort}/healthz") == HttpStatusCode.OK, "demo up");
 
-        // 3 × Limit requests, spread over the three gateways and sent concurrently from each.
-        var perGateway = Limit;
-        var results = await Task.WhenAll(ports.Select(port => Task.Run(async () =>
+        // 3 × Limit requests in waves of three, one to each gateway at once. Waves rather than a loop per gateway:
+        // on a loaded box one loop could start only after the others had used up the shared limit, so "every gateway
+        // admitted some" would test the scheduler, not the limiter.
+        var results = ports.Select(_ => new List<HttpStatusCode>()).ToArray();
+        for (var i = 0; i < Limit; i++)
         {
-            var statuses = new List<HttpStatusCode>();
-            for (var i = 0; i < perGateway; i++)
+            var wave = await Task.WhenAll(ports.Select(port => StatusAsync($"http://127.0.0.1:{port}/orders/{i}", "orders")));
+            for (var g = 0; g < wave.Length; g++)
             {
-                statuses.Add(await StatusAsync($"http://127.0.0.1:{port}/orders/{i}", "orders"));
+                results[g].Add(wave[g]);
             }
-
-            return statuses;
-        })));
+        }
 
         var all = results.SelectMany(s => s).ToList();
         var admitted = all.Count(s => s == HttpStatusCode.OK);
