@@ -192,9 +192,11 @@ public sealed class RedisCommandTests(RedisServer server) : IAsyncLifetime
         await impatient.ConnectAsync();
 
         // DEBUG SLEEP holds the server past the timeout; the caller is released, the late reply is discarded,
-        // and the next command on the same connection gets its own reply.
-        await Assert.ThrowsAsync<RedisTimeoutException>(() => impatient.ExecuteAsync("DEBUG", "SLEEP", "0.5"));
-        await Task.Delay(700); // commands queued behind the sleep would time out too
+        // and the next command on the same connection gets its own reply. The sleep is 15 × the timeout because
+        // timeouts are found by a timer scan, which a loaded box can delay: a reply that is already there when the
+        // scan runs late wins, and that would not be a timeout to test.
+        await Assert.ThrowsAsync<RedisTimeoutException>(() => impatient.ExecuteAsync("DEBUG", "SLEEP", "1.5"));
+        await Task.Delay(1800); // commands queued behind the sleep would time out too
         await impatient.PingAsync().WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal("pong", (await impatient.ExecuteAsync("ECHO", "pong").WaitAsync(TimeSpan.FromSeconds(10))).AsString());
     }
