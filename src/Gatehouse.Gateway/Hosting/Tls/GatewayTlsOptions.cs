@@ -48,8 +48,18 @@ public sealed class GatewayTlsOptions
     /// <summary>Serve HTTPS only: the plain traffic port (<see cref="GatewayOptions.Port"/>) is not bound.</summary>
     public bool DisablePlain { get; set; }
 
+    /// <summary>
+    /// More certificates on the same port, chosen per handshake by the client's server name (SNI). The single
+    /// certificate above, when set, comes first; the first certificate is the default for a handshake without a
+    /// server name or with one no certificate lists.
+    /// </summary>
+    public List<TlsCertificateOptions> Certificates { get; set; } = [];
+
+    /// <summary>True when the single certificate (the keys above) is configured.</summary>
+    public bool HasSingleCertificate => !string.IsNullOrWhiteSpace(CertificatePath) || !string.IsNullOrWhiteSpace(CertificatePemPath);
+
     /// <summary>True when a certificate source is configured, which is what turns TLS on.</summary>
-    public bool Enabled => !string.IsNullOrWhiteSpace(CertificatePath) || !string.IsNullOrWhiteSpace(CertificatePemPath);
+    public bool Enabled => HasSingleCertificate || Certificates.Count > 0;
 }
 
 /// <summary>What the gateway does when the certificate it is given would fail at strict clients.</summary>
@@ -85,9 +95,10 @@ internal sealed class GatewayTlsOptionsValidator : IValidateOptions<GatewayOptio
             errors.Add($"{S}:{nameof(GatewayTlsOptions.KeyPemPath)} is set without {S}:{nameof(GatewayTlsOptions.CertificatePemPath)}; a PEM key needs its certificate file.");
         }
 
+        TlsCertificateListValidator.Validate(tls, errors);
         if (tls.DisablePlain && !tls.Enabled)
         {
-            errors.Add($"{S}:{nameof(GatewayTlsOptions.DisablePlain)} is true but no certificate is configured ({S}:{nameof(GatewayTlsOptions.CertificatePath)} or {S}:{nameof(GatewayTlsOptions.CertificatePemPath)}); the node would serve no traffic.");
+            errors.Add($"{S}:{nameof(GatewayTlsOptions.DisablePlain)} is true but no certificate is configured ({S}:{nameof(GatewayTlsOptions.CertificatePath)}, {S}:{nameof(GatewayTlsOptions.CertificatePemPath)} or {S}:{nameof(GatewayTlsOptions.Certificates)}); the node would serve no traffic.");
         }
 
         if (tls.Enabled)
