@@ -5,6 +5,12 @@ using System.Security.Cryptography.X509Certificates;
 namespace Gatehouse.Gateway.Hosting.Tls;
 
 /// <summary>
+/// One certificate as handshakes get it: server options with its prebuilt context (handed out as they are), and the
+/// client-certificate trust that makes a per-handshake copy of them when client certificates are asked for.
+/// </summary>
+internal sealed record ServedCertificate(SslServerAuthenticationOptions Options, ClientCertificateTrust? ClientTrust);
+
+/// <summary>
 /// One configured certificate of the TLS port and what is served for it now. Each slot is reloaded on its own, so a
 /// renewed file swaps only its certificate. Touched by the constructor of <see cref="ServerTls"/> and then only by
 /// the single reload loop; handshakes read the table built from the slots, never a slot.
@@ -16,8 +22,8 @@ internal sealed class CertificateSlot(TlsCertificateOptions files, string keyPre
     /// <summary>The configuration section of this certificate, named in findings and logs.</summary>
     public string KeyPrefix { get; } = keyPrefix;
 
-    /// <summary>Server options with this certificate's prebuilt context, handed to every handshake that selects it.</summary>
-    public SslServerAuthenticationOptions? Served { get; set; }
+    /// <summary>What every handshake that selects this certificate is served.</summary>
+    public ServedCertificate? Served { get; set; }
 
     /// <summary>The names this certificate answers: <see cref="TlsCertificateOptions.Hosts"/>, else the leaf's DNS names.</summary>
     public IReadOnlyList<string> Hosts { get; set; } = [];
@@ -63,11 +69,14 @@ internal sealed class CertificateSlot(TlsCertificateOptions files, string keyPre
         return names;
     }
 
-    /// <summary>SHA-256 over the files' contents (and the trusted roots the check uses); content rather than timestamps, so symlink swaps (Kubernetes secrets) count.</summary>
-    public string Fingerprint(string? trustedRootsPath)
+    /// <summary>
+    /// SHA-256 over the files' contents, the trusted roots the check uses and the client CA bundle the served options
+    /// carry; content rather than timestamps, so symlink swaps (Kubernetes secrets) count.
+    /// </summary>
+    public string Fingerprint(string? trustedRootsPath, string? clientCaPath)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var path in (string?[])[Files.CertificatePath, Files.CertificatePemPath, Files.KeyPemPath, trustedRootsPath])
+        foreach (var path in (string?[])[Files.CertificatePath, Files.CertificatePemPath, Files.KeyPemPath, trustedRootsPath, clientCaPath])
         {
             if (string.IsNullOrWhiteSpace(path))
             {

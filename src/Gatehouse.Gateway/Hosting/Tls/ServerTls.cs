@@ -26,7 +26,7 @@ internal sealed partial class ServerTls
     private readonly CertificateSlot[] _slots;
 
     // Swapped whole by a reload; each handshake reads it once, so a connection uses one certificate throughout.
-    private volatile SniCertificateTable<SslServerAuthenticationOptions>? _table;
+    private volatile SniCertificateTable<ServedCertificate>? _table;
 
     public ServerTls(IOptions<GatewayOptions> options, ILogger<ServerTls> logger, TimeProvider time)
     {
@@ -43,7 +43,7 @@ internal sealed partial class ServerTls
         {
             foreach (var slot in _slots)
             {
-                slot.LoadedFingerprint = slot.Fingerprint(Options.TrustedRootsPath);
+                slot.LoadedFingerprint = slot.Fingerprint(Options.TrustedRootsPath, Options.ClientCaPath);
                 Load(slot, reload: false);
             }
         }
@@ -54,12 +54,16 @@ internal sealed partial class ServerTls
         }
 
         _table = BuildTable();
+        if (Options.ClientCertificates != TlsClientCertificateMode.None)
+        {
+            Log.ClientCertificates(logger, Options.ClientCertificates, Options.ClientCaPath!);
+        }
     }
 
     public GatewayTlsOptions Options { get; }
 
     /// <summary>The certificates sent in the handshake after the default leaf (empty when TLS is off).</summary>
-    public IReadOnlyList<X509Certificate2> SentIntermediates => _table?.Default.ServerCertificateContext?.IntermediateCertificates ?? [];
+    public IReadOnlyList<X509Certificate2> SentIntermediates => _table?.Default.Options.ServerCertificateContext?.IntermediateCertificates ?? [];
 
     /// <summary>Binds the HTTPS traffic port: HTTP/1.1 and HTTP/2 chosen by ALPN, TLS 1.2 and 1.3 only. No-op when TLS is off.</summary>
     public void Listen(KestrelServerOptions kestrel, IPAddress address)
@@ -79,7 +83,11 @@ internal sealed partial class ServerTls
             // (h2, http/1.1, as Kestrel would fill in), so one prebuilt instance serves every handshake.
             listen.UseHttps(new TlsHandshakeCallbackOptions
             {
-                OnConnection = context => ValueTask.FromResult(_table.Select(context.ClientHelloInfo.ServerName)),
+                OnConnection = context =>
+                {
+                    var served = _table.Select(context.ClientHelloInfo.ServerName);
+                    return ValueTask.FromResult(served.ClientTrust is { } trust ? trust.ForHandshake(served.Options) : served.Options);
+                },
             });
         });
     }
@@ -100,7 +108,7 @@ internal sealed partial class ServerTls
         var changed = false;
         foreach (var slot in _slots)
         {
-            var fingerprint = slot.Fingerprint(Options.TrustedRootsPath);
+            var fingerprint = slot.Fingerprint(Options.TrustedRootsPath, Options.ClientCaPath);
             if (fingerprint == slot.LoadedFingerprint || fingerprint == slot.RefusedFingerprint)
             {
                 continue;
@@ -160,14 +168,14 @@ internal sealed partial class ServerTls
         // so what clients receive is what the check saw. Created once per load, shared by every handshake.
         var context = SslStreamCertificateContext.Create(certificate.Leaf, certificate.Extras, offline: true);
         var hosts = slot.HostsFor(certificate.Leaf);
-        slot.Served = CreateServerOptions(context);
+        slot.Served = new ServedCertificate(CreateServerOptions(context), ClientCertificateTrust.Load(Options));
         slot.Hosts = hosts;
         Log.Serving(_logger, reload ? "reloaded" : "on", Options.Port, certificate.Leaf.Subject, certificate.Leaf.NotAfter.ToUniversalTime(),
             context.IntermediateCertificates.Count, certificate.Source, hosts.Count == 0 ? "no server name" : string.Join(", ", hosts),
             Options.ChainCheck);
     }
 
-    private SslServerAuthenticationOptions CreateServerOptions(SslStreamCertificateContext context) => new()
+    private static SslServerAuthenticationOptions CreateServerOptions(SslStreamCertificateContext context) => new()
     {
         ServerCertificateContext = context,
         EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
@@ -176,15 +184,15 @@ internal sealed partial class ServerTls
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
     };
 
-    private SniCertificateTable<SslServerAuthenticationOptions> BuildTable()
+    private SniCertificateTable<ServedCertificate> BuildTable()
     {
-        var entries = new (IReadOnlyList<string>, SslServerAuthenticationOptions)[_slots.Length];
+        var entries = new (IReadOnlyList<string>, ServedCertificate)[_slots.Length];
         for (var i = 0; i < _slots.Length; i++)
         {
             entries[i] = (_slots[i].Hosts, _slots[i].Served!);
         }
 
-        return SniCertificateTable<SslServerAuthenticationOptions>.Build(entries,
+        return SniCertificateTable<ServedCertificate>.Build(entries,
             (host, loser) => Log.HostShadowed(_logger, host, _slots[loser].KeyPrefix));
     }
 
@@ -260,6 +268,9 @@ internal sealed partial class ServerTls
 
         [LoggerMessage(EventId = 5204, Level = LogLevel.Error, Message = "TLS certificate files of {Certificate} changed but the new certificate is refused; still serving the previous one: {Problem}")]
         public static partial void ReloadRefused(ILogger logger, string certificate, string problem);
+
+        [LoggerMessage(EventId = 5207, Level = LogLevel.Information, Message = "TLS client certificates: {Mode}, verified against the roots of {ClientCaPath} only")]
+        public static partial void ClientCertificates(ILogger logger, TlsClientCertificateMode mode, string clientCaPath);
 
         [LoggerMessage(EventId = 5206, Level = LogLevel.Warning, Message = "TLS server name '{Host}' of {Certificate} is already served by an earlier certificate; that one is kept for it")]
         public static partial void HostShadowed(ILogger logger, string host, string certificate);
