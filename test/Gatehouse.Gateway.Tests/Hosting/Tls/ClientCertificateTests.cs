@@ -177,6 +177,23 @@ public sealed class ClientCertificateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClientCaReplaced_NewHandshakesVerifyAgainstTheNewBundle()
+    {
+        var bundle = Path.Combine(_harness.Directory, "clients-ca.pem");
+        File.WriteAllText(bundle, _pki.Root.ExportCertificatePem() + "\n");
+        var (gw, _) = await _harness.StartGatewayAsync(
+            [.. _serverArgs, "--tls-client-certs", "require", "--tls-client-ca", bundle, "--Gatehouse:Gateway:Tls:ReloadInterval", "00:00:00.100"]);
+        Assert.True(await AcceptedAsync(gw, _pki), "the client of the configured CA is accepted");
+
+        var replacement = Path.Combine(_harness.Directory, "foreign-ca.pem");
+        File.WriteAllText(replacement, _foreign.Root.ExportCertificatePem() + "\n");
+        TlsGatewayHarness.Replace(replacement, bundle);
+
+        await TlsGatewayHarness.WaitUntilAsync(() => AcceptedAsync(gw, _foreign), "the client of the new CA is accepted");
+        Assert.False(await AcceptedAsync(gw, _pki), "the client of the replaced CA is still accepted");
+    }
+
+    [Fact]
     public void MissingClientCaFile_StartFailsNamingKey()
     {
         var missing = Path.Combine(_harness.Directory, "no-ca.pem");
@@ -214,6 +231,20 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         var (port, _) = await _harness.StartGatewayAsync(
             [.. _serverArgs, "--tls-client-certs", mode, "--tls-client-ca", _pki.WriteRootPem(_harness.Directory)]);
         return port;
+    }
+
+    /// <summary>Whether a new connection with <paramref name="issuer"/>'s client certificate gets a response.</summary>
+    private async Task<bool> AcceptedAsync(int port, TestPki issuer)
+    {
+        using var client = Client(port, Context(issuer.Client, issuer.Intermediate));
+        try
+        {
+            return (await client.SendAsync(Get(port, "/open/x"))).StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
     }
 
     private HttpClient Client(int port, SslStreamCertificateContext? certificate) =>
