@@ -12,10 +12,12 @@ using Microsoft.Extensions.Options;
 namespace Gatehouse.Gateway.Hosting.Tls;
 
 /// <summary>
-/// The traffic port's TLS: loads the configured certificate, checks its chain, and binds the HTTPS listener that
-/// serves exactly that chain. Resolved when Kestrel is configured (as the application is built), so a refused
-/// certificate stops the node before any port is bound. <see cref="ServerCertificateReloader"/> swaps in
-/// replacements of the files for new handshakes.
+/// The traffic port's TLS: loads the configured certificates, checks each chain, and binds the HTTPS listener that
+/// serves exactly those chains, the certificate chosen per handshake by the client's server name
+/// (<see cref="SniCertificateTable{T}"/>), asking for client certificates when configured
+/// (<see cref="ClientCertificateTrust"/>). Resolved when Kestrel is configured (as the application is built), so a
+/// refused certificate stops the node before any port is bound. <see cref="ServerCertificateReloader"/> swaps in
+/// replacements of the files for new handshakes, one certificate at a time.
 /// </summary>
 internal sealed partial class ServerTls
 {
