@@ -13,6 +13,8 @@ public sealed record AuthConfig
     public JwtConfig? Jwt { get; init; }
 
     public LoginConfig? Login { get; init; }
+
+    public ClientCertificateConfig? ClientCertificate { get; init; }
 }
 
 /// <summary>

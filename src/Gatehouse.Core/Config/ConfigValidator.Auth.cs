@@ -118,6 +118,11 @@ public static partial class ConfigValidator
         {
             ValidateLogin(errors, $"{entry}.login", login);
         }
+
+        if (auth.ClientCertificate is { } clientCertificate)
+        {
+            ValidateClientCertificate(errors, $"{entry}.clientCertificate", clientCertificate);
+        }
     }
 
     private static void ValidateSign(Errors errors, string entry, SignConfig sign)

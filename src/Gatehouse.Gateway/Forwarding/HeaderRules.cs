@@ -48,7 +48,8 @@ internal static class HeaderRules
 
     /// <summary>
     /// Request headers the forwarder writes itself instead of copying: Host comes from the node address and the
-    /// X-Forwarded-* and X-Request-Id values are rebuilt.
+    /// X-Forwarded-* and X-Request-Id values are rebuilt. The client-certificate headers come only from the verified
+    /// certificate of the connection, so a caller's own copies are dropped on every request.
     /// </summary>
     public static readonly FrozenSet<string> RequestRewritten = FrozenSet.Create(StringComparer.OrdinalIgnoreCase,
     [
@@ -57,6 +58,8 @@ internal static class HeaderRules
         ForwardedProto,
         ForwardedHost,
         RequestId,
+        Hosting.Tls.ClientCertificateIdentity.SubjectHeader,
+        Hosting.Tls.ClientCertificateIdentity.Sha256Header,
     ]);
 
     /// <summary>

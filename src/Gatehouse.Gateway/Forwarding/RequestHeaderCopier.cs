@@ -170,6 +170,14 @@ internal static class RequestHeaderCopier
         {
             target.TryAddWithoutValidation(HeaderRules.ForwardedHost, host);
         }
+
+        // Only a certificate the TLS handshake verified is on the connection (ServerTls refuses any other).
+        if (context.Connection.ClientCertificate is { } certificate)
+        {
+            var identity = Hosting.Tls.ClientCertificateIdentity.Of(certificate);
+            target.TryAddWithoutValidation(Hosting.Tls.ClientCertificateIdentity.SubjectHeader, identity.SubjectHeaderValue);
+            target.TryAddWithoutValidation(Hosting.Tls.ClientCertificateIdentity.Sha256Header, identity.Sha256);
+        }
     }
 
     private static void ForwardTeTrailers(IHeaderDictionary source, HttpRequestHeaders target)

@@ -29,6 +29,8 @@ public static class GatewayApplication
         ["--tls-key"] = $"{Tls.GatewayTlsOptions.Section}:{nameof(Tls.GatewayTlsOptions.KeyPemPath)}",
         ["--tls-pfx"] = $"{Tls.GatewayTlsOptions.Section}:{nameof(Tls.GatewayTlsOptions.CertificatePath)}",
         ["--tls-chain-check"] = $"{Tls.GatewayTlsOptions.Section}:{nameof(Tls.GatewayTlsOptions.ChainCheck)}",
+        ["--tls-client-certs"] = $"{Tls.GatewayTlsOptions.Section}:{nameof(Tls.GatewayTlsOptions.ClientCertificates)}",
+        ["--tls-client-ca"] = $"{Tls.GatewayTlsOptions.Section}:{nameof(Tls.GatewayTlsOptions.ClientCaPath)}",
     };
 
     /// <summary>

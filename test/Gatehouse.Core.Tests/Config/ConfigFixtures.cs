@@ -134,6 +134,12 @@ internal static class ConfigFixtures
                     TimeoutMs = 300,
                     UserIdHeader = "X-Uid",
                 },
+                ClientCertificate = new ClientCertificateConfig
+                {
+                    Required = true,
+                    Subjects = ["CN=orders, O=Example"],
+                    Thumbprints = ["0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"],
+                },
             },
             Encryption = new EncryptionConfig { Required = true, MaxBodyBytes = 4096, EncryptResponse = false },
         };

@@ -59,6 +59,17 @@ internal sealed class TestPki : IDisposable
     public (string CertPath, string KeyPath) WriteClientPem(string directory, bool withIntermediate)
         => WritePem(Client, directory, "client", withIntermediate);
 
+    /// <summary>
+    /// Issues another leaf from <see cref="Intermediate"/>: a server leaf for <paramref name="dnsNames"/> (SNI tests) or,
+    /// with <paramref name="serverAuth"/> false, a client leaf. The caller disposes it.
+    /// </summary>
+    public X509Certificate2 IssueLeaf(string subject, bool serverAuth, params string[] dnsNames)
+        => Leaf(subject, Intermediate, DateTimeOffset.UtcNow.AddMinutes(-5), serverAuth, dnsNames);
+
+    /// <summary>Writes <paramref name="leaf"/> (one of <see cref="IssueLeaf"/>) and its key as PEM files named after <paramref name="name"/>.</summary>
+    public (string CertPath, string KeyPath) WriteLeafPem(X509Certificate2 leaf, string directory, string name, bool withIntermediate)
+        => WritePem(leaf, directory, name, withIntermediate);
+
     /// <summary>Writes the root CA certificate (no key) as PEM; what a client or the gateway is told to trust.</summary>
     public string WriteRootPem(string directory)
     {
@@ -125,7 +136,7 @@ internal sealed class TestPki : IDisposable
         Client.Dispose();
     }
 
-    private static X509Certificate2 Leaf(string subject, X509Certificate2 issuer, DateTimeOffset now, bool serverAuth)
+    private static X509Certificate2 Leaf(string subject, X509Certificate2 issuer, DateTimeOffset now, bool serverAuth, string[]? dnsNames = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
@@ -138,9 +149,20 @@ internal sealed class TestPki : IDisposable
         if (serverAuth)
         {
             var san = new SubjectAlternativeNameBuilder();
-            san.AddDnsName("localhost");
-            san.AddIpAddress(System.Net.IPAddress.Loopback);
-            san.AddIpAddress(System.Net.IPAddress.IPv6Loopback);
+            if (dnsNames is { Length: > 0 })
+            {
+                foreach (var dns in dnsNames)
+                {
+                    san.AddDnsName(dns);
+                }
+            }
+            else
+            {
+                san.AddDnsName("localhost");
+                san.AddIpAddress(System.Net.IPAddress.Loopback);
+                san.AddIpAddress(System.Net.IPAddress.IPv6Loopback);
+            }
+
             request.CertificateExtensions.Add(san.Build());
         }
 

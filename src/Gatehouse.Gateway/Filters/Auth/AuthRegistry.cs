@@ -104,10 +104,19 @@ internal sealed class AuthRegistry
             return permitted.ToFrozenSet(StringComparer.Ordinal);
         }
 
-        /// <summary>The auth filters of one API, in order (signature, then token, then login state); empty when none applies.</summary>
+        /// <summary>
+        /// The auth filters of one API, in order (client certificate, signature, token, login state); empty when none
+        /// applies. The client certificate goes first: it is the cheapest check and needs no body or remote call.
+        /// </summary>
         public IGatewayFilter[] Compile(PolicyConfig? global, ServiceConfig service, ApiConfig api)
         {
             var filters = new List<IGatewayFilter>(2);
+            var clientCertificate = api.Policy?.Auth?.ClientCertificate ?? service.Policy?.Auth?.ClientCertificate ?? global?.Auth?.ClientCertificate;
+            if (clientCertificate is not null && clientCertificate.Required != false)
+            {
+                filters.Add(new ClientCertificateFilter(clientCertificate));
+            }
+
             var sign = api.Policy?.Auth?.Sign ?? service.Policy?.Auth?.Sign ?? global?.Auth?.Sign;
             if (sign is not null && sign.Required != false)
             {

@@ -48,8 +48,44 @@ public sealed class GatewayTlsOptions
     /// <summary>Serve HTTPS only: the plain traffic port (<see cref="GatewayOptions.Port"/>) is not bound.</summary>
     public bool DisablePlain { get; set; }
 
+    /// <summary>
+    /// More certificates on the same port, chosen per handshake by the client's server name (SNI). The single
+    /// certificate above, when set, comes first; the first certificate is the default for a handshake without a
+    /// server name or with one no certificate lists.
+    /// </summary>
+    public List<TlsCertificateOptions> Certificates { get; set; } = [];
+
+    /// <summary>
+    /// Whether the TLS port asks clients for a certificate: <see cref="TlsClientCertificateMode.None"/> (default),
+    /// <see cref="TlsClientCertificateMode.Optional"/> or <see cref="TlsClientCertificateMode.Require"/>. A certificate
+    /// that is sent is always verified against <see cref="ClientCaPath"/>; one that fails ends the handshake.
+    /// </summary>
+    public TlsClientCertificateMode ClientCertificates { get; set; } = TlsClientCertificateMode.None;
+
+    /// <summary>
+    /// PEM bundle of the CAs client certificates are verified against: its self-signed certificates are the only
+    /// roots trusted (no system store, no downloads), any others are intermediates the client need not send.
+    /// </summary>
+    public string? ClientCaPath { get; set; }
+
+    /// <summary>True when the single certificate (the keys above) is configured.</summary>
+    public bool HasSingleCertificate => !string.IsNullOrWhiteSpace(CertificatePath) || !string.IsNullOrWhiteSpace(CertificatePemPath);
+
     /// <summary>True when a certificate source is configured, which is what turns TLS on.</summary>
-    public bool Enabled => !string.IsNullOrWhiteSpace(CertificatePath) || !string.IsNullOrWhiteSpace(CertificatePemPath);
+    public bool Enabled => HasSingleCertificate || Certificates.Count > 0;
+}
+
+/// <summary>Whether the TLS traffic port asks for client certificates.</summary>
+public enum TlsClientCertificateMode
+{
+    /// <summary>No certificate is asked for.</summary>
+    None,
+
+    /// <summary>Asked for; a handshake without one proceeds (APIs may still require one: <c>auth.clientCertificate</c>).</summary>
+    Optional,
+
+    /// <summary>A handshake without a verified client certificate fails.</summary>
+    Require,
 }
 
 /// <summary>What the gateway does when the certificate it is given would fail at strict clients.</summary>
@@ -85,9 +121,10 @@ internal sealed class GatewayTlsOptionsValidator : IValidateOptions<GatewayOptio
             errors.Add($"{S}:{nameof(GatewayTlsOptions.KeyPemPath)} is set without {S}:{nameof(GatewayTlsOptions.CertificatePemPath)}; a PEM key needs its certificate file.");
         }
 
+        TlsCertificateListValidator.Validate(tls, errors);
         if (tls.DisablePlain && !tls.Enabled)
         {
-            errors.Add($"{S}:{nameof(GatewayTlsOptions.DisablePlain)} is true but no certificate is configured ({S}:{nameof(GatewayTlsOptions.CertificatePath)} or {S}:{nameof(GatewayTlsOptions.CertificatePemPath)}); the node would serve no traffic.");
+            errors.Add($"{S}:{nameof(GatewayTlsOptions.DisablePlain)} is true but no certificate is configured ({S}:{nameof(GatewayTlsOptions.CertificatePath)}, {S}:{nameof(GatewayTlsOptions.CertificatePemPath)} or {S}:{nameof(GatewayTlsOptions.Certificates)}); the node would serve no traffic.");
         }
 
         if (tls.Enabled)
@@ -104,6 +141,21 @@ internal sealed class GatewayTlsOptionsValidator : IValidateOptions<GatewayOptio
             {
                 errors.Add($"{S}:{nameof(GatewayTlsOptions.Port)} must differ from {GatewayOptions.Section}:{nameof(GatewayOptions.Port)} (both {tls.Port}) unless {S}:{nameof(GatewayTlsOptions.DisablePlain)} is true.");
             }
+        }
+
+        var hasClientCa = !string.IsNullOrWhiteSpace(tls.ClientCaPath);
+        if (tls.ClientCertificates != TlsClientCertificateMode.None && !hasClientCa)
+        {
+            errors.Add($"{S}:{nameof(GatewayTlsOptions.ClientCertificates)} is '{tls.ClientCertificates.ToString().ToLowerInvariant()}' but {S}:{nameof(GatewayTlsOptions.ClientCaPath)} is not set; client certificates are verified against that CA bundle only.");
+        }
+        else if (tls.ClientCertificates == TlsClientCertificateMode.None && hasClientCa)
+        {
+            errors.Add($"{S}:{nameof(GatewayTlsOptions.ClientCaPath)} is set but {S}:{nameof(GatewayTlsOptions.ClientCertificates)} is 'none'; set it to 'optional' or 'require', or remove the CA path.");
+        }
+
+        if (tls.ClientCertificates != TlsClientCertificateMode.None && !tls.Enabled)
+        {
+            errors.Add($"{S}:{nameof(GatewayTlsOptions.ClientCertificates)} is '{tls.ClientCertificates.ToString().ToLowerInvariant()}' but no TLS certificate is configured; client certificates are asked for on the TLS port only.");
         }
 
         if (tls.ReloadInterval < TimeSpan.Zero)

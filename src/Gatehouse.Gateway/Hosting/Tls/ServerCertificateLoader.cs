@@ -19,17 +19,31 @@ internal static class ServerCertificateLoader
 {
     private const string S = GatewayTlsOptions.Section;
 
+    /// <summary>Loads the single certificate of <see cref="GatewayTlsOptions"/> (keys under <c>Gatehouse:Gateway:Tls</c>).</summary>
     public static ServerCertificate Load(GatewayTlsOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return !string.IsNullOrWhiteSpace(options.CertificatePath)
-            ? LoadPkcs12(options.CertificatePath, options.Password)
-            : LoadPem(options.CertificatePemPath!, options.KeyPemPath, options.Password);
+        return Load(new TlsCertificateOptions
+        {
+            CertificatePath = options.CertificatePath,
+            Password = options.Password,
+            CertificatePemPath = options.CertificatePemPath,
+            KeyPemPath = options.KeyPemPath,
+        }, S);
     }
 
-    private static ServerCertificate LoadPkcs12(string path, string? password)
+    /// <summary>Loads one certificate; <paramref name="keyPrefix"/> is its configuration section, named in every error.</summary>
+    public static ServerCertificate Load(TlsCertificateOptions options, string keyPrefix)
     {
-        var key = $"{S}:{nameof(GatewayTlsOptions.CertificatePath)}";
+        ArgumentNullException.ThrowIfNull(options);
+        return !string.IsNullOrWhiteSpace(options.CertificatePath)
+            ? LoadPkcs12(options.CertificatePath, options.Password, keyPrefix)
+            : LoadPem(options.CertificatePemPath!, options.KeyPemPath, options.Password, keyPrefix);
+    }
+
+    private static ServerCertificate LoadPkcs12(string path, string? password, string prefix)
+    {
+        var key = $"{prefix}:{nameof(GatewayTlsOptions.CertificatePath)}";
         RequireFile(path, key);
         X509Certificate2Collection all;
         try
@@ -39,7 +53,7 @@ internal static class ServerCertificateLoader
         catch (CryptographicException e)
         {
             throw new TlsConfigurationException(
-                $"TLS certificate {path} ({key}) cannot be opened: the password ({S}:{nameof(GatewayTlsOptions.Password)}) is wrong or the file is not PKCS#12 ({e.Message})", e);
+                $"TLS certificate {path} ({key}) cannot be opened: the password ({prefix}:{nameof(GatewayTlsOptions.Password)}) is wrong or the file is not PKCS#12 ({e.Message})", e);
         }
 
         X509Certificate2? leaf = null;
@@ -65,10 +79,10 @@ internal static class ServerCertificateLoader
         return new ServerCertificate(ForSslStream(leaf), extras, path, IsPem: false);
     }
 
-    private static ServerCertificate LoadPem(string certPath, string? keyPath, string? password)
+    private static ServerCertificate LoadPem(string certPath, string? keyPath, string? password, string prefix)
     {
-        var certKey = $"{S}:{nameof(GatewayTlsOptions.CertificatePemPath)}";
-        var keyKey = $"{S}:{nameof(GatewayTlsOptions.KeyPemPath)}";
+        var certKey = $"{prefix}:{nameof(GatewayTlsOptions.CertificatePemPath)}";
+        var keyKey = $"{prefix}:{nameof(GatewayTlsOptions.KeyPemPath)}";
         RequireFile(certPath, certKey);
         if (!string.IsNullOrWhiteSpace(keyPath))
         {
@@ -101,7 +115,7 @@ internal static class ServerCertificateLoader
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
-            throw new TlsConfigurationException(KeyProblem(all, keySource, keyKey, e), e);
+            throw new TlsConfigurationException(KeyProblem(all, keySource, keyKey, prefix, e), e);
         }
 
         var extras = new X509Certificate2Collection();
@@ -115,7 +129,7 @@ internal static class ServerCertificateLoader
     }
 
     /// <summary>Says why the key did not load: none in the file, encrypted without a password, or not the leaf's key.</summary>
-    private static string KeyProblem(X509Certificate2Collection all, string keySource, string keyKey, Exception e)
+    private static string KeyProblem(X509Certificate2Collection all, string keySource, string keyKey, string prefix, Exception e)
     {
         var text = File.ReadAllText(keySource);
         if (!text.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
@@ -125,7 +139,7 @@ internal static class ServerCertificateLoader
 
         if (text.Contains("-----BEGIN ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal))
         {
-            return $"TLS private key {keySource} ({keyKey}) is encrypted and could not be decrypted; check {S}:{nameof(GatewayTlsOptions.Password)} ({e.Message})";
+            return $"TLS private key {keySource} ({keyKey}) is encrypted and could not be decrypted; check {prefix}:{nameof(GatewayTlsOptions.Password)} ({e.Message})";
         }
 
         // CopyWithPrivateKey refuses a key whose public half differs from the certificate's.

@@ -159,6 +159,10 @@ public sealed class ServerCertificateLoaderTests : IDisposable
         { new GatewayOptions { Port = 443, Tls = { CertificatePath = "a.pfx", Port = 443 } }, "must differ from Gatehouse:Gateway:Port (both 443) unless" },
         { new GatewayOptions { Port = 443, Tls = { CertificatePath = "a.pfx", Port = 443, DisablePlain = true } }, null },
         { new GatewayOptions { Tls = { ReloadInterval = TimeSpan.FromSeconds(-1) } }, "Gatehouse:Gateway:Tls:ReloadInterval must be 00:00:00 (off) or positive" },
+        { new GatewayOptions { Tls = { CertificatePath = "a.pfx", ClientCertificates = TlsClientCertificateMode.Require, ClientCaPath = "ca.pem" } }, null },
+        { new GatewayOptions { Tls = { CertificatePath = "a.pfx", ClientCertificates = TlsClientCertificateMode.Optional } }, "Gatehouse:Gateway:Tls:ClientCertificates is 'optional' but Gatehouse:Gateway:Tls:ClientCaPath is not set" },
+        { new GatewayOptions { Tls = { CertificatePath = "a.pfx", ClientCaPath = "ca.pem" } }, "Gatehouse:Gateway:Tls:ClientCaPath is set but Gatehouse:Gateway:Tls:ClientCertificates is 'none'" },
+        { new GatewayOptions { Tls = { ClientCertificates = TlsClientCertificateMode.Require, ClientCaPath = "ca.pem" } }, "Gatehouse:Gateway:Tls:ClientCertificates is 'require' but no TLS certificate is configured" },
     };
 
     [Theory]
