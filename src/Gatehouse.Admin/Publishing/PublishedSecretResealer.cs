@@ -38,6 +38,7 @@ internal sealed partial class PublishedSecretResealer(IServiceScopeFactory scope
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<AdminDbContext>();
             var groups = await db.Groups.AsNoTracking().Select(g => g.Name).ToListAsync(stoppingToken);
+            var resealed = 0;
             foreach (var group in groups)
             {
                 var snapshot = await db.ConfigVersions.AsNoTracking().Where(v => v.Group == group && !v.Gray)
@@ -53,6 +54,7 @@ internal sealed partial class PublishedSecretResealer(IServiceScopeFactory scope
                     $"re-sealed app secrets under the current control secret (key id {transport.KeyId})", _ => null, stoppingToken);
                 if (result.Version > 0)
                 {
+                    resealed++;
                     Log.Resealed(logger, group, result.Version, transport.KeyId);
                 }
                 else
@@ -60,6 +62,8 @@ internal sealed partial class PublishedSecretResealer(IServiceScopeFactory scope
                     Log.ResealFailed(logger, group, transport.KeyId);
                 }
             }
+
+            Log.Checked(logger, groups.Count, transport.KeyId, resealed);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -94,6 +98,10 @@ internal sealed partial class PublishedSecretResealer(IServiceScopeFactory scope
             Message = "Group {Group}: its app secrets are published under another control secret and re-publishing under key id {KeyId} failed "
                 + "(another admin may have done it, or a stored secret is unreadable); gateways without the old secret cannot open them until the next change")]
         public static partial void ResealFailed(ILogger logger, string group, string keyId);
+
+        [LoggerMessage(EventId = 83, Level = LogLevel.Information,
+            Message = "Checked the published app secrets of {Groups} groups against the current control secret (key id {KeyId}); {Resealed} re-published")]
+        public static partial void Checked(ILogger logger, int groups, string keyId, int resealed);
 
         [LoggerMessage(EventId = 82, Level = LogLevel.Error, Message = "Checking published app secrets against the current control secret failed")]
         public static partial void Failed(ILogger logger, Exception exception);
