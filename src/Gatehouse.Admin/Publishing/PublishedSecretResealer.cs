@@ -11,7 +11,8 @@ namespace Gatehouse.Admin.Publishing;
 /// <summary>
 /// At start, republishes every group whose latest published version holds an app secret sealed under a control
 /// secret other than the current one, so that after a control secret rotation the fleet stops needing the old secret
-/// without waiting for a config change (docs/configuration.md, "Rotating the control secret").
+/// without waiting for a config change (docs/configuration.md, "Rotating the control secret"). An active gray config
+/// sealed under another secret is stored again as the next version, sealed under the current one.
 /// </summary>
 /// <remarks>
 /// The republished version is the same config sealed under the current secret (a normal write: audit row
@@ -43,6 +44,26 @@ internal sealed partial class PublishedSecretResealer(IServiceScopeFactory scope
             {
                 var snapshot = await db.ConfigVersions.AsNoTracking().Where(v => v.Group == group && !v.Gray)
                     .OrderByDescending(v => v.Version).Select(v => v.Snapshot).FirstOrDefaultAsync(stoppingToken);
+                if (await GrayWriter.FindAsync(db, group, stoppingToken) is { } gray)
+                {
+                    var graySnapshot = await db.ConfigVersions.AsNoTracking().Where(v => v.Group == group && v.Version == gray.Version)
+                        .Select(v => v.Snapshot).FirstAsync(stoppingToken);
+                    if (NeedsReseal(ConfigSerializer.Deserialize(graySnapshot, "store"), transport))
+                    {
+                        await using var grayScope = scopes.CreateAsyncScope();
+                        var grayResult = await grayScope.ServiceProvider.GetRequiredService<GrayWriter>().ResealAsync(group, stoppingToken);
+                        if (grayResult.Version > 0)
+                        {
+                            resealed++;
+                            Log.GrayResealed(logger, group, grayResult.Version, transport.KeyId);
+                        }
+                        else if (!grayResult.Unchanged)
+                        {
+                            Log.ResealFailed(logger, group, transport.KeyId);
+                        }
+                    }
+                }
+
                 if (snapshot is null || !NeedsReseal(ConfigSerializer.Deserialize(snapshot, "store"), transport))
                 {
                     continue;
@@ -98,6 +119,10 @@ internal sealed partial class PublishedSecretResealer(IServiceScopeFactory scope
             Message = "Group {Group}: its app secrets are published under another control secret and re-publishing under key id {KeyId} failed "
                 + "(another admin may have done it, or a stored secret is unreadable); gateways without the old secret cannot open them until the next change")]
         public static partial void ResealFailed(ILogger logger, string group, string keyId);
+
+        [LoggerMessage(EventId = 84, Level = LogLevel.Information,
+            Message = "Group {Group}: its gray config is stored again as version {Version}, sealed under the current control secret (key id {KeyId})")]
+        public static partial void GrayResealed(ILogger logger, string group, long version, string keyId);
 
         [LoggerMessage(EventId = 83, Level = LogLevel.Information,
             Message = "Checked the published app secrets of {Groups} groups against the current control secret (key id {KeyId}); {Resealed} re-published")]

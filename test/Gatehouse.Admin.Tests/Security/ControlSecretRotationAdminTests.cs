@@ -7,7 +7,7 @@ namespace Gatehouse.Admin.Tests.Security;
 
 /// <summary>
 /// The admin's side of a control secret rotation: gateway calls signed with a previous secret are accepted, and an
-/// admin started with a new current secret re-publishes what was sealed under the old one, once.
+/// admin started with a new current secret re-publishes what was sealed under the old one (normal and gray), once.
 /// </summary>
 public abstract class ControlSecretRotationAdminTests
 {
@@ -19,23 +19,26 @@ public abstract class ControlSecretRotationAdminTests
     private protected abstract Task<Dictionary<string, string?>> NewStoreAsync();
 
     [Fact]
-    public async Task NewCurrentSecret_RepublishesOnceUnderIt_PreviousSecretStillSignsGatewayCalls()
+    public async Task NewCurrentSecret_RepublishesOnceUnderIt_GrayConfigToo_PreviousSecretStillSignsGatewayCalls()
     {
         var store = await NewStoreAsync();
         var first = await StartAsync(null, store, Old);
         var directory = first.Directory;
         string group;
-        long version;
+        long grayVersion;
         try
         {
             group = await first.CreateGroupAsync();
             await (await first.Client.PutAsync($"/api/v1/groups/{group}/apps/app-a", AdminHost.Json("""{"secret":"secret-of-app-a-0123456789"}""")))
                 .ReadJsonAsync(HttpStatusCode.Created);
-            version = await first.VersionCountAsync(group);
-            Assert.Equal(new AppSecretTransport(Old).KeyId, await PublishedKeyIdAsync(first, group, version));
+            grayVersion = (await (await first.Client.PostAsync($"/api/v1/groups/{group}/gray", AdminHost.Json(
+                    """{"nodes":["gw-2"],"config":{"apps":[{"appKey":"app-g","secret":"secret-of-app-g-0123456789"}]}}""")))
+                .ReadJsonAsync(HttpStatusCode.Created)).GetProperty("version").GetInt64();
+            Assert.Equal(new AppSecretTransport(Old).KeyId, PublishedKeyId(await PullAsync(first, group, "gw-1", Old, HttpStatusCode.OK)));
+            Assert.Equal(new AppSecretTransport(Old).KeyId, PublishedKeyId(await PullAsync(first, group, "gw-2", Old, HttpStatusCode.OK)));
 
             // Not yet known to the admin: a call signed with the new secret is refused.
-            Assert.Equal(HttpStatusCode.Unauthorized, await PullStatusAsync(first, group, New));
+            await PullAsync(first, group, "gw-1", New, HttpStatusCode.Unauthorized);
             await first.StopAsync();
         }
         catch
@@ -45,20 +48,31 @@ public abstract class ControlSecretRotationAdminTests
         }
 
         var second = await StartAsync(directory, store, New, Old);
+        long versions;
         try
         {
             await WaitForLogAsync(second, CheckedLog);
-            Assert.Equal(version + 1, await second.VersionCountAsync(group));
-            Assert.Equal(new AppSecretTransport(New).KeyId, await PublishedKeyIdAsync(second, group, version + 1));
-            var audit = await (await second.Client.GetAsync($"/api/v1/audit?group={group}&limit=10")).ReadJsonAsync(HttpStatusCode.OK);
-            var row = audit.GetProperty("items").EnumerateArray().First();
-            Assert.Equal("controlSecret.reseal", row.GetProperty("action").GetString());
-            Assert.Equal("system", row.GetProperty("actor").GetString());
+            var newKeyId = new AppSecretTransport(New).KeyId;
 
-            // Gateways still on the old secret keep pulling; one with neither secret does not.
-            Assert.Equal(HttpStatusCode.OK, await PullStatusAsync(second, group, Old));
-            Assert.Equal(HttpStatusCode.OK, await PullStatusAsync(second, group, New));
-            Assert.Equal(HttpStatusCode.Unauthorized, await PullStatusAsync(second, group, "some-other-secret"));
+            // Gateways still on the old secret keep pulling, and get both the normal and the gray snapshot re-sealed.
+            var normal = await PullAsync(second, group, "gw-1", Old, HttpStatusCode.OK);
+            Assert.Equal(newKeyId, PublishedKeyId(normal));
+            var gray = await PullAsync(second, group, "gw-2", New, HttpStatusCode.OK);
+            Assert.Equal(newKeyId, PublishedKeyId(gray));
+            Assert.True(gray.GetProperty("version").GetInt64() > grayVersion);
+            Assert.Equal("app-g", gray.GetProperty("config").GetProperty("apps")[0].GetProperty("appKey").GetString());
+            var active = await (await second.Client.GetAsync($"/api/v1/groups/{group}/gray")).ReadJsonAsync(HttpStatusCode.OK);
+            Assert.Equal(gray.GetProperty("version").GetInt64(), active.GetProperty("version").GetInt64());
+            Assert.Equal(["gw-2"], active.GetProperty("nodes").EnumerateArray().Select(n => n.GetString()));
+
+            var audit = await (await second.Client.GetAsync("/api/v1/audit?limit=100")).ReadJsonAsync(HttpStatusCode.OK);
+            var rows = audit.GetProperty("items").EnumerateArray().Where(r => r.GetProperty("group").GetString() == group)
+                .Select(r => (Action: r.GetProperty("action").GetString(), Actor: r.GetProperty("actor").GetString())).ToList();
+            Assert.Contains(("controlSecret.reseal", "system"), rows);
+            Assert.Contains(("gray.reseal", "system"), rows);
+
+            await PullAsync(second, group, "gw-1", "some-other-secret", HttpStatusCode.Unauthorized);
+            versions = await second.VersionCountAsync(group);
             await second.StopAsync();
         }
         catch
@@ -67,11 +81,12 @@ public abstract class ControlSecretRotationAdminTests
             throw;
         }
 
-        // Restarted again on the same secrets: nothing is re-published, the checksum stays.
+        // Restarted again on the same current secret: nothing is re-published, so checksums stay; the old secret is gone.
         await using var third = await StartAsync(directory, store, New);
         await WaitForLogAsync(third, CheckedLog);
-        Assert.Equal(version + 1, await third.VersionCountAsync(group));
-        Assert.Equal(HttpStatusCode.Unauthorized, await PullStatusAsync(third, group, Old));
+        Assert.Equal(versions, await third.VersionCountAsync(group));
+        await PullAsync(third, group, "gw-1", Old, HttpStatusCode.Unauthorized);
+        await PullAsync(third, group, "gw-1", New, HttpStatusCode.OK);
     }
 
     private static Task<AdminHost> StartAsync(string? directory, Dictionary<string, string?> store, string current, params string[] previous)
@@ -89,16 +104,18 @@ public abstract class ControlSecretRotationAdminTests
         return AdminHost.StartAsync(directory: directory, settings: settings);
     }
 
-    private static async Task<HttpStatusCode> PullStatusAsync(AdminHost host, string group, string secret)
+    private static async Task<JsonElement> PullAsync(AdminHost host, string group, string node, string secret, HttpStatusCode expected)
     {
-        using var request = AdminHost.Signed(HttpMethod.Get, $"/api/v1/gateway/config?group={group}&node=gw-1", secret: secret);
+        using var request = AdminHost.Signed(HttpMethod.Get, $"/api/v1/gateway/config?group={group}&node={node}", secret: secret);
         using var response = await host.Anonymous.SendAsync(request);
-        return response.StatusCode;
+        Assert.Equal(expected, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    private static async Task<string?> PublishedKeyIdAsync(AdminHost host, string group, long version)
+    /// <summary>The key id of the first app secret of a pulled snapshot document.</summary>
+    private static string? PublishedKeyId(JsonElement document)
     {
-        var document = await (await host.Client.GetAsync($"/api/v1/groups/{group}/versions/{version}")).ReadJsonAsync(HttpStatusCode.OK);
         Assert.True(SecretEnvelope.TryReadKeyId(document.GetProperty("config").GetProperty("apps")[0].GetProperty("secret").GetString(), out var id));
         return id;
     }
