@@ -27,6 +27,7 @@ public sealed class ControlSecretRotationTests : IAsyncDisposable
     private const string Group = "rot";
     private const int ConfigRejectedEvent = 3002;
     private const int AdminUnreachableEvent = 3313;
+    private const int SignatureRefusedEvent = 3323;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
     private readonly string _dir = Directory.CreateTempSubdirectory("gatehouse-rotation-").FullName;
@@ -85,13 +86,14 @@ public sealed class ControlSecretRotationTests : IAsyncDisposable
         await RestartAdminAsync(New);
         await AssertServingAsync(gateway, backend);
         // (The admin was down for a moment during its restart, so "unreachable" may be logged; a refusal must not be.)
-        Assert.DoesNotContain(gateway.Logs.Entries, e => e.EventId.Id == ConfigRejectedEvent
+        Assert.DoesNotContain(gateway.Logs.Entries, e => e.EventId.Id is ConfigRejectedEvent or SignatureRefusedEvent
             || (e.EventId.Id == AdminUnreachableEvent && e.Message.Contains("401", StringComparison.Ordinal)));
 
-        // The stale gateway is now refused outright, and says why.
-        await GatewayTestHost.WaitUntilAsync(() => Task.FromResult(stale.Logs.Entries.Any(e => e.EventId.Id == AdminUnreachableEvent
-                && e.Message.Contains("401", StringComparison.Ordinal)
-                && e.Message.Contains("signature does not match", StringComparison.Ordinal))), Wait,
+        // The stale gateway is now refused outright, and says why (even though the admin's restart was an outage already
+        // reported as "unreachable").
+        await GatewayTestHost.WaitUntilAsync(() => Task.FromResult(stale.Logs.Entries.Any(e => e.EventId.Id == SignatureRefusedEvent
+                && e.Message.Contains("signature does not match", StringComparison.Ordinal)
+                && e.Message.Contains("Gatehouse:ControlSecret", StringComparison.Ordinal))), Wait,
             "the stale gateway did not log that the admin refuses its signature");
     }
 
