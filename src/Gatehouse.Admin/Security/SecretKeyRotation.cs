@@ -39,7 +39,7 @@ internal sealed partial class SecretKeyRotation(AdminDbContext db, AppSecretVaul
             var changes = new List<(string Group, string AppKey, string Old, string New)>();
             foreach (var row in rows)
             {
-                if (SecretEnvelope(row.SecretCipher!) == keyId)
+                if (KeyIdOf(row.SecretCipher!) == keyId)
                 {
                     continue;
                 }
@@ -118,7 +118,7 @@ internal sealed partial class SecretKeyRotation(AdminDbContext db, AppSecretVaul
         }
     }
 
-    private static string? SecretEnvelope(string stored) =>
+    private static string? KeyIdOf(string stored) =>
         Core.Security.SecretEnvelope.TryReadKeyId(stored, out var id) ? id : null;
 
     private static partial class Log
