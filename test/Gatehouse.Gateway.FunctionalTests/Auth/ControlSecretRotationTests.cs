@@ -97,6 +97,38 @@ public sealed class ControlSecretRotationTests : IAsyncDisposable
             "the stale gateway did not log that the admin refuses its signature");
     }
 
+    [Fact]
+    public async Task GatewayWithPreviousSecret_OpensOldSealsAndAcceptsOldSignedPushes_WithoutItRejectsNamingTheKey()
+    {
+        await using var backend = await EchoBackend.StartAsync("b");
+        await using var snapshots = await SnapshotServer.StartAsync(New);
+        var config = ConfigSync.SyncTestKit.Config(1, backend) with
+        {
+            Apps = [new Core.Config.AppConfig { AppKey = "app-a", Secret = new AppSecretTransport(Old).Seal("app-a", AppSecret), Permissions = ["s"] }],
+            Global = new Core.Config.PolicyConfig { Auth = new Core.Config.AuthConfig { Sign = new Core.Config.SignConfig() } },
+        };
+        snapshots.Serve(config);
+
+        await using var rotating = await GatewayTestHost.StartWithAdminAsync(snapshots.Url, New, null, "--Gatehouse:PreviousControlSecrets:0", Old);
+        await ConfigSync.SyncTestKit.WaitForVersionAsync(rotating, 1, Wait);
+        Assert.Equal(HttpStatusCode.OK, await SignedGetAsync(rotating, AppSecret));
+        using (var byOld = await SnapshotServer.PushAsync(rotating.Control, Old, 1))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, byOld.StatusCode);
+        }
+
+        using (var byOther = await SnapshotServer.PushAsync(rotating.Control, "some-other-secret", 1))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, byOther.StatusCode);
+        }
+
+        await using var withoutOld = await GatewayTestHost.StartWithAdminAsync(snapshots.Url, New);
+        await GatewayTestHost.WaitUntilAsync(() => Task.FromResult(withoutOld.Logs.Entries.Any(e => e.EventId.Id == ConfigRejectedEvent
+                && e.Message.Contains($"key id '{new AppSecretTransport(Old).KeyId}'", StringComparison.Ordinal))), Wait,
+            "the gateway without the previous secret did not reject the snapshot naming the key it lacks");
+        Assert.Null((await withoutOld.GetVersionAsync()).Version);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var item in _running)
