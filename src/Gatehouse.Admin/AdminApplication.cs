@@ -57,6 +57,8 @@ public static class AdminApplication
         builder.Services.AddSingleton<AdminTokens>();
         builder.Services.AddSingleton<UserDirectory>();
         builder.Services.AddSingleton<AppSecretVault>();
+        builder.Services.AddScoped<SecretKeyRotation>();
+        builder.Services.AddHostedService<PublishedSecretResealer>();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<CurrentActor>();
         builder.Services.AddSingleton<ControlSignatureCheck>();
@@ -112,6 +114,7 @@ public static class AdminApplication
         MonitoringEndpoints.Map(api);
         AuthEndpoints.Map(api);
         UserEndpoints.Map(api);
+        SecurityEndpoints.Map(api);
         GatewayEndpoints.Map(app.MapGroup(GatewayPrefix).WithTags("Gateway sync")
             .AllowAdminAnonymous("signed with the control secret; checked by the endpoints"));
         RegistryEndpoints.Map(app.MapGroup(RegistryEndpoints.Prefix).WithTags("Registry")
@@ -128,5 +131,6 @@ public static class AdminApplication
         scope.ServiceProvider.GetRequiredService<AdminTokens>().Initialize(db);
         scope.ServiceProvider.GetRequiredService<UserDirectory>().Bootstrap(db);
         scope.ServiceProvider.GetRequiredService<AppSecretVault>().CheckConfiguredKey();
+        scope.ServiceProvider.GetRequiredService<SecretKeyRotation>().ReportAtStart();
     }
 }

@@ -12,6 +12,12 @@ public sealed class AdminOptions
     /// <summary>Key of the control secret shared with gateways (outside the admin section: both sides read it).</summary>
     public const string ControlSecretKey = "Gatehouse:ControlSecret";
 
+    /// <summary>
+    /// Key of the control secrets still accepted during a rotation (a list, outside the admin section: gateways read it
+    /// too). Gateway calls signed with one are accepted; nothing is signed or sealed with them.
+    /// </summary>
+    public const string PreviousControlSecretsKey = "Gatehouse:PreviousControlSecrets";
+
     /// <summary><c>sqlite</c> (default) or <c>postgres</c>.</summary>
     [Required]
     [AllowedValues("sqlite", "postgres")]
@@ -87,6 +93,13 @@ public sealed class AdminOptions
     /// <c>./data/secret-key</c> on PostgreSQL. Created with mode 0600 when missing.
     /// </summary>
     public string? SecretKeyFile { get; set; }
+
+    /// <summary>
+    /// Master keys that sealed app secrets before <see cref="SecretKey"/> (base64, 32 bytes each): stored secrets under
+    /// them still open, and <c>POST /api/v1/security/rotate-secret-key</c> re-seals them under the current key, after
+    /// which they can be removed. The key file is not rotated: a rotation sets <see cref="SecretKey"/>.
+    /// </summary>
+    public List<string> PreviousSecretKeys { get; set; } = [];
 }
 
 /// <summary>Settings of the ZooKeeper mirror, bound from <c>Gatehouse:Admin:ZooKeeper</c>.</summary>

@@ -164,6 +164,71 @@ internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Stores the active gray config again, sealed under the current control secret, as the group's next version (same
+    /// config and nodes); used after a control secret rotation (<see cref="PublishedSecretResealer"/>).
+    /// <see cref="WriteResult.Unchanged"/> when there is no gray config.
+    /// </summary>
+    public async Task<WriteResult> ResealAsync(string group, CancellationToken cancellationToken)
+    {
+        await gate.Semaphore.WaitAsync(cancellationToken);
+        try
+        {
+            var active = await db.GrayConfigs.FirstOrDefaultAsync(g => g.Group == group, cancellationToken);
+            if (active is null)
+            {
+                return new WriteResult(0, Unchanged: true);
+            }
+
+            var source = await db.ConfigVersions.AsNoTracking().FirstAsync(v => v.Group == group && v.Version == active.Version, cancellationToken);
+            var opened = vault.OpenForImport(ConfigSerializer.Deserialize(source.Snapshot, "store"), "store", out var openErrors);
+            if (openErrors.Count > 0)
+            {
+                return new WriteResult(0, Invalid: Problems.Invalid(openErrors));
+            }
+
+            // A new version number, so the gray nodes (whose pull compares versions) take the re-sealed snapshot.
+            var version = (await db.ConfigVersions.Where(v => v.Group == group).MaxAsync(v => (long?)v.Version, cancellationToken) ?? 0) + 1;
+            var gray = vault.SealForTransport(opened with { Version = version }, out var sealErrors);
+            if (sealErrors.Count > 0)
+            {
+                return new WriteResult(0, Invalid: Problems.Invalid(sealErrors));
+            }
+
+            var snapshot = ConfigSerializer.Serialize(gray);
+            var summary = $"re-sealed gray version {active.Version} under the current control secret";
+            db.ConfigVersions.Add(new ConfigVersionEntity
+            {
+                Group = group,
+                Version = version,
+                Checksum = ConfigChecksum.Compute(gray),
+                Snapshot = snapshot,
+                Actor = actor.Name,
+                CreatedAt = time.GetUtcNow(),
+                Summary = summary,
+                Gray = true,
+            });
+            active.Version = version;
+            db.AuditEntries.Add(writer.NewAuditRow(group, new AuditTarget("gray.reseal", AuditKinds.Group, group, source.Version),
+                source.Snapshot, snapshot, version, summary));
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException)
+            {
+                return new WriteResult(0, Problem: Problems.Conflict($"group '{group}' was changed concurrently; reload and retry"));
+            }
+
+            published.Published(group, version);
+            return new WriteResult(version);
+        }
+        finally
+        {
+            gate.Semaphore.Release();
+        }
+    }
+
     private async Task<WriteResult> NoGrayAsync(string group, CancellationToken cancellationToken) => new(0, Problem: Problems.NotFound(
         await db.Groups.AnyAsync(g => g.Name == group, cancellationToken)
             ? $"group '{group}' has no gray config"

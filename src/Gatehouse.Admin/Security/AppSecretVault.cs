@@ -15,37 +15,96 @@ namespace Gatehouse.Admin.Security;
 /// control secret). Plaintext secrets exist only in memory, while a snapshot is validated and sealed.
 /// </summary>
 /// <remarks>
-/// The master key is <c>Gatehouse:Admin:SecretKey</c> (base64, 32 bytes) or a key file generated at first start
-/// (<see cref="AdminOptions.SecretKeyFile"/>, mode 0600). It is loaded on first use, so an admin without apps never needs one.
+/// <para>The master key is <c>Gatehouse:Admin:SecretKey</c> (base64, 32 bytes) or a key file generated at first start
+/// (<see cref="AdminOptions.SecretKeyFile"/>, mode 0600). It is loaded on first use, so an admin without apps never needs one.</para>
+/// <para>Rotation: <see cref="AdminOptions.PreviousSecretKeys"/> still open what they sealed. Every stored value names
+/// its key (<see cref="SecretEnvelope.KeyId"/>); values stored before key ids existed are tried under the current key,
+/// then the previous ones. <see cref="SecretKeyRotation"/> re-seals them all under the current key.</para>
 /// </remarks>
 internal sealed partial class AppSecretVault(IOptions<AdminOptions> options, IConfiguration configuration, ILogger<AppSecretVault> logger)
 {
     private const string KeyFileName = "secret-key";
 
-    private readonly Lazy<byte[]> _key = new(() => LoadKey(options.Value, logger));
-    private readonly Lazy<AppSecretTransport?> _transport = new(() => AppSecretTransport.For(configuration[AdminOptions.ControlSecretKey]));
+    private readonly Lazy<MasterKey> _key = new(() => new MasterKey(LoadKey(options.Value, logger)));
+    private readonly Lazy<MasterKey[]> _previousKeys = new(() => ParsePrevious(options.Value));
+    private readonly Lazy<AppSecretTransport?> _transport = new(() => AppSecretTransport.For(configuration[AdminOptions.ControlSecretKey],
+        ControlSignatureCheck.ReadList(configuration, AdminOptions.PreviousControlSecretsKey)));
 
-    /// <summary>Checks a configured <see cref="AdminOptions.SecretKey"/> at start, so a malformed one stops the admin rather than its first app write.</summary>
+    /// <summary>Checks a configured <see cref="AdminOptions.SecretKey"/> and the previous keys at start, so a malformed one stops the admin rather than its first app write.</summary>
     public void CheckConfiguredKey()
     {
         if (!string.IsNullOrEmpty(options.Value.SecretKey))
         {
             _ = _key.Value;
         }
+
+        _ = _previousKeys.Value;
     }
+
+    /// <summary>The id of the current master key (<see cref="SecretEnvelope.KeyId"/>); loads (or generates) the key.</summary>
+    public string KeyId => _key.Value.Id;
 
     /// <summary>The transport cipher, or null when the admin has no control secret (then no inline secret can be published).</summary>
     public AppSecretTransport? Transport => _transport.Value;
 
-    /// <summary>The stored (at-rest) form of <paramref name="secret"/> for app <paramref name="appKey"/> of <paramref name="group"/>.</summary>
+    /// <summary>The stored (at-rest) form of <paramref name="secret"/> for app <paramref name="appKey"/> of <paramref name="group"/>, under the current master key.</summary>
     public string Encrypt(string group, string appKey, string secret) =>
-        SecretEnvelope.Seal(_key.Value, RandomNumberGenerator.GetBytes(SecretEnvelope.NonceBytes), secret, AssociatedData(group, appKey));
+        SecretEnvelope.Seal(_key.Value.Key, RandomNumberGenerator.GetBytes(SecretEnvelope.NonceBytes), secret, AssociatedData(group, appKey));
 
-    /// <summary>Decrypts a stored secret; throws <see cref="SecretKeyMismatchException"/> when the master key is not the one it was stored under.</summary>
+    /// <summary>
+    /// Decrypts a stored secret with the key it names (current or previous); throws <see cref="SecretKeyMismatchException"/>
+    /// when none of the configured master keys opens it.
+    /// </summary>
     public string Decrypt(string group, string appKey, string stored) =>
-        SecretEnvelope.TryOpen(_key.Value, stored, AssociatedData(group, appKey), out var secret)
+        TryDecrypt(group, appKey, stored, out var secret, out _)
             ? secret
             : throw new SecretKeyMismatchException(group, appKey);
+
+    /// <summary>Which master key a stored value is under: <see cref="StoredKey.Current"/>, <see cref="StoredKey.Previous"/> or <see cref="StoredKey.Unknown"/>.</summary>
+    public StoredKey Classify(string group, string appKey, string stored)
+    {
+        if (!SecretEnvelope.TryReadKeyId(stored, out var keyId))
+        {
+            return StoredKey.Unknown;
+        }
+
+        if (keyId is not null)
+        {
+            return keyId == _key.Value.Id ? StoredKey.Current
+                : _previousKeys.Value.Any(k => k.Id == keyId) ? StoredKey.Previous
+                : StoredKey.Unknown;
+        }
+
+        return TryDecrypt(group, appKey, stored, out _, out var current) ? (current ? StoredKey.Current : StoredKey.Previous) : StoredKey.Unknown;
+    }
+
+    private bool TryDecrypt(string group, string appKey, string stored, out string secret, out bool underCurrent)
+    {
+        secret = "";
+        underCurrent = false;
+        if (!SecretEnvelope.TryReadKeyId(stored, out var keyId))
+        {
+            return false;
+        }
+
+        var associatedData = AssociatedData(group, appKey);
+        var current = _key.Value;
+        if ((keyId is null || keyId == current.Id) && SecretEnvelope.TryOpen(current.Key, stored, associatedData, out secret))
+        {
+            underCurrent = true;
+            return true;
+        }
+
+        foreach (var previous in _previousKeys.Value)
+        {
+            if ((keyId is null || keyId == previous.Id) && SecretEnvelope.TryOpen(previous.Key, stored, associatedData, out secret))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// <paramref name="config"/> (secrets in plaintext, as built from the store) with every inline secret sealed for
@@ -185,6 +244,17 @@ internal sealed partial class AppSecretVault(IOptions<AdminOptions> options, ICo
         return key;
     }
 
+    private static MasterKey[] ParsePrevious(AdminOptions options)
+    {
+        var keys = new MasterKey[options.PreviousSecretKeys.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = new MasterKey(Parse(options.PreviousSecretKeys[i]?.Trim() ?? "", $"Gatehouse:Admin:PreviousSecretKeys:{i}"));
+        }
+
+        return keys;
+    }
+
     private static byte[] Parse(string base64, string source)
     {
         byte[] key;
@@ -207,10 +277,29 @@ internal sealed partial class AppSecretVault(IOptions<AdminOptions> options, ICo
     private static partial void LogGenerated(ILogger logger, string path);
 }
 
+/// <summary>Which configured master key a stored app secret is sealed under.</summary>
+internal enum StoredKey
+{
+    Current,
+    Previous,
+
+    /// <summary>None of the configured keys (lost key, or a damaged row).</summary>
+    Unknown,
+}
+
+/// <summary>A master key and its id.</summary>
+internal sealed class MasterKey(byte[] key)
+{
+    public byte[] Key { get; } = key;
+
+    public string Id { get; } = SecretEnvelope.KeyId(key);
+}
+
 /// <summary>A stored app secret that does not decrypt with this admin's master key (another key, or a damaged row).</summary>
 internal sealed class SecretKeyMismatchException(string group, string appKey)
     : Exception($"the stored secret of app '{appKey}' in group '{group}' does not decrypt with this admin's secret key "
-        + "(Gatehouse:Admin:SecretKey or the key file); was the key changed or lost? Set the app's secret again to recover")
+        + "(Gatehouse:Admin:SecretKey or the key file) nor any of Gatehouse:Admin:PreviousSecretKeys; was the key changed or lost? "
+        + "Set the app's secret again to recover")
 {
     public string Group { get; } = group;
 

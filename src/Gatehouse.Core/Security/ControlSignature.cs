@@ -21,6 +21,8 @@ public static class ControlSignature
     /// <summary>How far a timestamp may be from the verifier's clock, either way.</summary>
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromMinutes(5);
 
+    private const string Mismatch = "signature does not match";
+
     public static string Sign(string secret, long unixSeconds, string method, string pathAndQuery, ReadOnlySpan<byte> body)
     {
         ArgumentException.ThrowIfNullOrEmpty(secret);
@@ -50,6 +52,43 @@ public static class ControlSignature
 
         var expected = Encoding.ASCII.GetBytes(Sign(secret, seconds, method, pathAndQuery, body));
         var given = Encoding.ASCII.GetBytes(signature.ToLowerInvariant());
-        return CryptographicOperations.FixedTimeEquals(expected, given) ? null : "signature does not match";
+        return CryptographicOperations.FixedTimeEquals(expected, given) ? null : Mismatch;
+    }
+
+    /// <summary>
+    /// Checks a signature against the current secret, then each previous one still accepted during a rotation
+    /// (<c>Gatehouse:PreviousControlSecrets</c>); returns null when one matches, else why not.
+    /// <paramref name="matched"/> is the index of the secret that matched (0 = current), or -1.
+    /// </summary>
+    public static string? VerifyAny(string secret, IReadOnlyList<string> previousSecrets, string? timestamp, string? signature,
+        string method, string pathAndQuery, ReadOnlySpan<byte> body, DateTimeOffset now, out int matched, TimeSpan? window = null)
+    {
+        matched = -1;
+        var failure = Verify(secret, timestamp, signature, method, pathAndQuery, body, now, window);
+        if (failure is null)
+        {
+            matched = 0;
+            return null;
+        }
+
+        if (failure != Mismatch)
+        {
+            // Missing headers or a stale timestamp fail the same way under every secret.
+            return failure;
+        }
+
+        for (var i = 0; i < previousSecrets.Count; i++)
+        {
+            if (!string.IsNullOrEmpty(previousSecrets[i])
+                && Verify(previousSecrets[i], timestamp, signature, method, pathAndQuery, body, now, window) is null)
+            {
+                matched = i + 1;
+                return null;
+            }
+        }
+
+        return previousSecrets.Count == 0
+            ? failure
+            : $"signature does not match the control secret nor any of the {previousSecrets.Count} previous ones";
     }
 }

@@ -69,6 +69,9 @@ internal sealed partial class AdminConfigClient : IDisposable
         };
     }
 
+    /// <summary>How the error of a pull the admin refused with 401 (a signature it does not accept) begins.</summary>
+    public const string RefusedPrefix = "admin answered 401: ";
+
     /// <summary>Asks for the snapshot of this node's group; <paramref name="since"/> null asks for the full snapshot.</summary>
     public async Task<PullResult> PullAsync(long? since, CancellationToken cancellationToken)
     {
@@ -93,7 +96,9 @@ internal sealed partial class AdminConfigClient : IDisposable
             body = await response.Content.ReadAsStringAsync(cancellationToken);
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                return new PullResult(PullOutcome.Unreachable, Error: $"admin answered {(int)response.StatusCode}: {Truncate(body)}");
+                return new PullResult(PullOutcome.Unreachable, Error: response.StatusCode == HttpStatusCode.Unauthorized
+                    ? $"{RefusedPrefix}{Truncate(body)}"
+                    : $"admin answered {(int)response.StatusCode}: {Truncate(body)}");
             }
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)

@@ -44,5 +44,9 @@ internal sealed partial class AdminConfigSync
 
         [LoggerMessage(EventId = 3322, Level = LogLevel.Error, Message = "Config sync iteration failed; retrying")]
         public static partial void IterationFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 3323, Level = LogLevel.Error,
+            Message = "The admin refuses this gateway's signature ({Reason}); this node's {Key} is neither the admin's control secret nor one of its previous ones. Serving version {Version} (0 = none) and retrying")]
+        public static partial void SignatureRefused(ILogger logger, string reason, string key, long version);
     }
 }

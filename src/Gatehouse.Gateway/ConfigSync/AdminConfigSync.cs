@@ -39,6 +39,10 @@ internal sealed partial class AdminConfigSync : BackgroundService
     private TimeSpan _retryDelay = FirstRetryDelay;
     private bool _adminDown;
 
+    // Set while the admin answers 401: a refusal is a configuration error (a control secret it does not accept, as
+    // after a rotation this node missed), logged as such once per episode even inside an outage already reported.
+    private bool _refused;
+
     public AdminConfigSync(AdminConfigClient client, ConfigApplier applier, SnapshotState state, ConfigPullSignal signal,
         IOptions<GatewayOptions> options, ILogger<AdminConfigSync> logger, TimeProvider time, GatewayMetrics? metrics = null)
     {
@@ -268,6 +272,13 @@ internal sealed partial class AdminConfigSync : BackgroundService
 
     private void NoteUnreachable(string reason)
     {
+        var refused = reason.StartsWith(AdminConfigClient.RefusedPrefix, StringComparison.Ordinal);
+        if (refused && !_refused)
+        {
+            Log.SignatureRefused(_logger, reason, GatewayOptions.ControlSecretKey, _state.Current?.Version ?? 0);
+        }
+
+        _refused = refused;
         // Warn once per outage; every retry after that is Debug so an outage does not flood the log.
         if (!_adminDown)
         {
@@ -282,6 +293,7 @@ internal sealed partial class AdminConfigSync : BackgroundService
 
     private void NoteReachable()
     {
+        _refused = false;
         _retryDelay = FirstRetryDelay;
         if (_adminDown)
         {

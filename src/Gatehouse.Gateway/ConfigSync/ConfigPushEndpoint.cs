@@ -53,8 +53,10 @@ internal sealed partial class ConfigPushEndpoint
 
         // The raw request target is what the sender signed; the decoded Path could differ from it.
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path + context.Request.QueryString;
-        var reason = ControlSignature.Verify(_options.ControlSecret, context.Request.Headers[ControlSignature.TimestampHeader],
-            context.Request.Headers[ControlSignature.SignatureHeader], context.Request.Method, target, body, _time.GetUtcNow());
+        // Previous control secrets are accepted too, so an admin still signing with one keeps reaching this node mid-rotation.
+        var reason = ControlSignature.VerifyAny(_options.ControlSecret, _options.PreviousControlSecrets,
+            context.Request.Headers[ControlSignature.TimestampHeader], context.Request.Headers[ControlSignature.SignatureHeader],
+            context.Request.Method, target, body, _time.GetUtcNow(), out _);
         if (reason is not null)
         {
             Log.Refused(_logger, remote, reason);

@@ -8,6 +8,9 @@ public sealed class GatewayOptions
     /// <summary>Configuration key of the control secret shared by admin and gateways.</summary>
     public const string ControlSecretKey = "Gatehouse:ControlSecret";
 
+    /// <summary>Configuration key of the control secrets still accepted during a rotation (a list; admin and gateways read it).</summary>
+    public const string PreviousControlSecretsKey = "Gatehouse:PreviousControlSecrets";
+
     /// <summary>Address the traffic and control ports bind to.</summary>
     public string ListenAddress { get; set; } = "0.0.0.0";
 
@@ -40,6 +43,13 @@ public sealed class GatewayOptions
     /// from this section, because the admin reads the same key; a value under this section is overwritten.
     /// </summary>
     public string? ControlSecret { get; set; }
+
+    /// <summary>
+    /// Control secrets still accepted while the fleet rotates to <see cref="ControlSecret"/>: pushes signed with them
+    /// are verified and app secrets sealed under them open; nothing is signed or sealed with them. Bound from the
+    /// top-level list <see cref="PreviousControlSecretsKey"/> (docs/configuration.md, "Rotating the control secret").
+    /// </summary>
+    public IReadOnlyList<string> PreviousControlSecrets { get; set; } = [];
 
     /// <summary>Local copy of the last applied admin snapshot; default <c>./data/snapshot-{group}-{nodeId}.json</c>.</summary>
     public string? SnapshotPath { get; set; }

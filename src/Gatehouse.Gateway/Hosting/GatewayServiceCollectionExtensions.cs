@@ -25,7 +25,11 @@ public static class GatewayServiceCollectionExtensions
     {
         services.AddOptions<GatewayOptions>()
             .Bind(configuration.GetSection(GatewayOptions.Section))
-            .PostConfigure(o => o.ControlSecret = configuration[GatewayOptions.ControlSecretKey]);
+            .PostConfigure(o =>
+            {
+                o.ControlSecret = configuration[GatewayOptions.ControlSecretKey];
+                o.PreviousControlSecrets = ReadList(configuration, GatewayOptions.PreviousControlSecretsKey);
+            });
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SnapshotState>();
         services.TryAddSingleton<NodeStateRegistry>();
@@ -54,7 +58,8 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse.Gateway.Auth")));
         services.TryAddSingleton(sp => new Filters.Auth.AuthRegistry(
             sp.GetRequiredService<Filters.Auth.INonceStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
-            transport: Core.Security.AppSecretTransport.For(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.ControlSecret)));
+            transport: Core.Security.AppSecretTransport.For(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.ControlSecret,
+                sp.GetRequiredService<IOptions<GatewayOptions>>().Value.PreviousControlSecrets)));
         services.TryAddSingleton(sp => new GatewayMetrics(
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Group,
             sp.GetRequiredService<SnapshotState>(),
@@ -87,5 +92,29 @@ public static class GatewayServiceCollectionExtensions
             services.AddHostedService<AdminConfigSync>();
         }
         return services;
+    }
+
+    /// <summary>
+    /// A list setting: the values of <paramref name="key"/>'s children (<c>Key:0</c>, <c>Key:1</c>, ... as JSON arrays,
+    /// indexed environment variables and command lines give them), or its own value when it is a single string.
+    /// </summary>
+    internal static string[] ReadList(IConfiguration configuration, string key)
+    {
+        var section = configuration.GetSection(key);
+        if (!string.IsNullOrEmpty(section.Value))
+        {
+            return [section.Value];
+        }
+
+        var values = new List<string>();
+        foreach (var child in section.GetChildren())
+        {
+            if (!string.IsNullOrEmpty(child.Value))
+            {
+                values.Add(child.Value);
+            }
+        }
+
+        return [.. values];
     }
 }

@@ -63,6 +63,18 @@ public sealed class PostgresServer : IAsyncLifetime
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>The admin settings of a new, empty database of this server, for tests that restart admins on one store.</summary>
+    internal async Task<Dictionary<string, string?>> NewStoreSettingsAsync()
+    {
+        var database = "admin_" + Guid.NewGuid().ToString("N")[..12];
+        await CreateDatabaseAsync(database);
+        return new Dictionary<string, string?>
+        {
+            ["Gatehouse:Admin:Provider"] = "postgres",
+            ["Gatehouse:Admin:Database"] = ConnectionString(database),
+        };
+    }
+
     /// <summary>Starts an admin on a new, empty database of this server.</summary>
     internal async Task<AdminHost> StartAdminAsync(Action<WebApplicationBuilder>? configure = null)
     {

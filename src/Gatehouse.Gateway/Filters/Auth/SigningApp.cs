@@ -49,11 +49,12 @@ internal sealed class SigningApp
             var secret = app.Secret ?? environment(app.SecretRef!);
             if (SecretEnvelope.IsEnvelope(secret))
             {
-                if (transport is null || !transport.TryOpen(app.AppKey, secret!, out secret))
+                var sealedValue = secret!;
+                if (transport is null || !transport.TryOpen(app.AppKey, sealedValue, out secret))
                 {
                     (errors ??= []).Add(new ConfigError(source, $"apps[{app.AppKey}].secret", transport is null
                         ? "the secret is encrypted for transport (enc:v1:) but this gateway has no control secret to decrypt it"
-                        : "the secret is encrypted for transport (enc:v1:) but does not decrypt with this gateway's control secret; is it the admin's?"));
+                        : $"the secret is encrypted for transport (enc:v1:) but does not decrypt here: {transport.DescribeFailure(sealedValue)}"));
                     continue;
                 }
             }
