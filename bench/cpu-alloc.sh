@@ -123,6 +123,6 @@ EOF
 echo "scenario $SCENARIO, $ROUNDS round(s), ${DURATION}s each; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for ((round = 1; round <= ROUNDS; round++)); do
     for i in "${!DLLS[@]}"; do
-        measure "${DLLS[$i]}" "round $round  build $((i + 1)) ${DLLS[$i]##*/..}"
+        measure "${DLLS[$i]}" "round $round  build $((i + 1)) ${DLLS[$i]}"
     done
 done
