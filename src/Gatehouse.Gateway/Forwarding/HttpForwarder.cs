@@ -162,7 +162,9 @@ internal sealed partial class HttpForwarder
             // :: Step 4: body. HEAD, 1xx, 204, 205 and 304 responses have none (RFC 9110 §6.4.1).
             if (ResponseCanHaveBody(request.Method, (int)upstreamResponse.StatusCode))
             {
-                var upstreamBody = await upstreamResponse.Content.ReadAsStreamAsync(activity.Token).ConfigureAwait(false);
+                // Synchronous on purpose: SocketsHttpHandler's response content already holds its stream and hands
+                // it over without I/O either way, but the async variant wraps it in a new Task<Stream> per request.
+                var upstreamBody = upstreamResponse.Content.ReadAsStream(activity.Token);
                 // Flushing early sends the headers of a response whose body is slow to start (event streams,
                 // long polls); a body that is already here goes out with the headers.
                 var outcome = await StreamCopier.CopyAsync(upstreamBody, context.Response.BodyWriter, activity,

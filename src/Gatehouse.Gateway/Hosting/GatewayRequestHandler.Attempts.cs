@@ -1,6 +1,7 @@
 using System.Globalization;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Observability;
 using Gatehouse.Gateway.Resilience;
 using Gatehouse.Gateway.Routing;
 using Microsoft.AspNetCore.Http;
@@ -72,9 +73,22 @@ internal sealed partial class GatewayRequestHandler
             }
 
             var started = breaker is null ? 0 : _time.GetTimestamp();
+
+            // The attempt is inlined here rather than awaited as a method of its own: every request completes it
+            // asynchronously, so a separate async method cost a state-machine box (about 240 bytes) per request.
             try
             {
-                result = await ForwardToAsync(context, api, current, upstreamPath, options, deadline?.Token ?? default);
+                var attempt = _observer.BeginAttempt(context, current);
+                result = new ForwardResult(ForwarderError.UpstreamFailed, null, false);
+                current.State.Enter();
+                try
+                {
+                    result = await _forwarder.ForwardAsync(context, current, upstreamPath, options, api.Invoker, deadline?.Token ?? default);
+                }
+                finally
+                {
+                    EndAttempt(context, api, current, attempt, result);
+                }
             }
             catch when (breaker is not null)
             {
@@ -112,24 +126,13 @@ internal sealed partial class GatewayRequestHandler
         await ReportAsync(context, result);
     }
 
-    private async ValueTask<ForwardResult> ForwardToAsync(HttpContext context, ApiModel api, NodeModel node, PathString upstreamPath,
-        ForwardOptions options, CancellationToken deadline)
+    /// <summary>After each attempt, however it ended: the node's in-flight count, metrics and span, passive health.</summary>
+    private void EndAttempt(HttpContext context, ApiModel api, NodeModel node, in AttemptScope attempt, in ForwardResult result)
     {
-        var attempt = _observer.BeginAttempt(context, node);
-        var result = new ForwardResult(ForwarderError.UpstreamFailed, null, false);
-        node.State.Enter();
-        try
-        {
-            result = await _forwarder.ForwardAsync(context, node, upstreamPath, options, api.Invoker, deadline);
-            return result;
-        }
-        finally
-        {
-            node.State.Leave();
-            _observer.EndAttempt(context, attempt, api, node, result.Error);
-            Health.PassiveHealth.Record(_state, _time, node, result.Error,
-                result.Error == ForwarderError.RetryableStatus ? result.DiscardedStatus : context.Response.StatusCode);
-        }
+        node.State.Leave();
+        _observer.EndAttempt(context, attempt, api, node, result.Error);
+        Health.PassiveHealth.Record(_state, _time, node, result.Error,
+            result.Error == ForwarderError.RetryableStatus ? result.DiscardedStatus : context.Response.StatusCode);
     }
 
     /// <summary>Failures a retry is allowed for; none of them leaves part of the request body at a node.</summary>
