@@ -68,19 +68,6 @@ internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter
             }
 
             var normal = await GroupEndpoints.LatestAsync(db, group, cancellationToken);
-            var snapshot = ConfigSerializer.Serialize(gray);
-            var summary = $"gray config for {string.Join(", ", nodes)}";
-            db.ConfigVersions.Add(new ConfigVersionEntity
-            {
-                Group = group,
-                Version = version,
-                Checksum = ConfigChecksum.Compute(gray),
-                Snapshot = snapshot,
-                Actor = actor.Name,
-                CreatedAt = time.GetUtcNow(),
-                Summary = summary,
-                Gray = true,
-            });
             db.GrayConfigs.Add(new GrayConfigEntity
             {
                 Group = group,
@@ -88,22 +75,8 @@ internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter
                 NodesJson = JsonSerializer.Serialize(nodes),
                 CreatedAt = time.GetUtcNow(),
             });
-            db.AuditEntries.Add(writer.NewAuditRow(group, new AuditTarget("gray.create", AuditKinds.Group, group), normal?.Snapshot,
-                snapshot, version, summary));
-
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-            }
-            catch (DbUpdateException)
-            {
-                // Another admin took the version number or created a gray config first (both keys guard it).
-                return new WriteResult(0, Problem: Problems.Conflict($"group '{group}' was changed concurrently; reload and retry"));
-            }
-
-            // Pushed like every version: each live node of the group pulls, and only the listed ones get the gray snapshot.
-            published.Published(group, version);
-            return new WriteResult(version);
+            return await CommitGrayVersionAsync(group, gray, new AuditTarget("gray.create", AuditKinds.Group, group), normal?.Snapshot,
+                $"gray config for {string.Join(", ", nodes)}", cancellationToken);
         }
         finally
         {
@@ -189,44 +162,55 @@ internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter
 
             // A new version number, so the gray nodes (whose pull compares versions) take the re-sealed snapshot.
             var version = (await db.ConfigVersions.Where(v => v.Group == group).MaxAsync(v => (long?)v.Version, cancellationToken) ?? 0) + 1;
-            var gray = vault.SealForTransport(opened with { Version = version }, out var sealErrors);
+            var gray = vault.SealForTransport(opened with { Version = version, Group = group }, out var sealErrors);
             if (sealErrors.Count > 0)
             {
                 return new WriteResult(0, Invalid: Problems.Invalid(sealErrors));
             }
 
-            var snapshot = ConfigSerializer.Serialize(gray);
-            var summary = $"re-sealed gray version {active.Version} under the current control secret";
-            db.ConfigVersions.Add(new ConfigVersionEntity
-            {
-                Group = group,
-                Version = version,
-                Checksum = ConfigChecksum.Compute(gray),
-                Snapshot = snapshot,
-                Actor = actor.Name,
-                CreatedAt = time.GetUtcNow(),
-                Summary = summary,
-                Gray = true,
-            });
             active.Version = version;
-            db.AuditEntries.Add(writer.NewAuditRow(group, new AuditTarget("gray.reseal", AuditKinds.Group, group, source.Version),
-                source.Snapshot, snapshot, version, summary));
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-            }
-            catch (DbUpdateException)
-            {
-                return new WriteResult(0, Problem: Problems.Conflict($"group '{group}' was changed concurrently; reload and retry"));
-            }
-
-            published.Published(group, version);
-            return new WriteResult(version);
+            return await CommitGrayVersionAsync(group, gray, new AuditTarget("gray.reseal", AuditKinds.Group, group, source.Version),
+                source.Snapshot, $"re-sealed gray version {source.Version} under the current control secret", cancellationToken);
         }
         finally
         {
             gate.Semaphore.Release();
         }
+    }
+
+    /// <summary>
+    /// Saves <paramref name="gray"/> (sealed for transport, its version set) as a gray version row with its audit row,
+    /// together with whatever the caller already changed, then pushes it. Called with the write gate held.
+    /// </summary>
+    private async Task<WriteResult> CommitGrayVersionAsync(string group, GatewayConfig gray, AuditTarget audit, string? before, string summary,
+        CancellationToken cancellationToken)
+    {
+        var snapshot = ConfigSerializer.Serialize(gray);
+        db.ConfigVersions.Add(new ConfigVersionEntity
+        {
+            Group = group,
+            Version = gray.Version,
+            Checksum = ConfigChecksum.Compute(gray),
+            Snapshot = snapshot,
+            Actor = actor.Name,
+            CreatedAt = time.GetUtcNow(),
+            Summary = summary,
+            Gray = true,
+        });
+        db.AuditEntries.Add(writer.NewAuditRow(group, audit, before, snapshot, gray.Version, summary));
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Another admin took the version number or created a gray config first (both keys guard it).
+            return new WriteResult(0, Problem: Problems.Conflict($"group '{group}' was changed concurrently; reload and retry"));
+        }
+
+        // Pushed like every version: each live node of the group pulls, and only the listed ones get the gray snapshot.
+        published.Published(group, gray.Version);
+        return new WriteResult(gray.Version);
     }
 
     private async Task<WriteResult> NoGrayAsync(string group, CancellationToken cancellationToken) => new(0, Problem: Problems.NotFound(

@@ -305,23 +305,9 @@ public sealed class TlsTerminationTests : IAsyncLifetime
         return tls.RemoteCertificate!.GetCertHashString();
     }
 
-    /// <summary>Replaces a file by rename, as deploy tools and secret mounts do, so it is never read half-written.</summary>
-    private static void Replace(string source, string target)
-    {
-        var temp = target + ".tmp";
-        File.Copy(source, temp, overwrite: true);
-        File.Move(temp, target, overwrite: true);
-    }
+    private static void Replace(string source, string target) => TlsGatewayHarness.Replace(source, target);
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, string what) => TlsGatewayHarness.WaitUntilAsync(condition, what);
 
     private static HttpRequestMessage Get(int port) =>
         new(HttpMethod.Get, $"https://localhost:{port}/x") { Headers = { { "serviceName", "s" } } };
