@@ -31,21 +31,24 @@ internal sealed class TlsGatewayHarness : IAsyncDisposable
 
     public string ConfigPath => Path.Combine(Directory, "gatehouse.yaml");
 
-    /// <summary>Starts the backend and writes a config with one service <c>s</c>; <paramref name="apiYaml"/> replaces its API list.</summary>
-    public static async Task<TlsGatewayHarness> StartAsync(string? apiYaml = null)
+    /// <summary>
+    /// Starts the backend and writes a config with one service <c>s</c>; <paramref name="apiYaml"/> replaces its API list,
+    /// <paramref name="backend"/> the backend's answer (by default it echoes the client-certificate headers it got).
+    /// </summary>
+    public static async Task<TlsGatewayHarness> StartAsync(string? apiYaml = null, RequestDelegate? backend = null)
     {
         var harness = new TlsGatewayHarness(System.IO.Directory.CreateTempSubdirectory("gatehouse-tlsx-").FullName);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         harness._backend = builder.Build();
-        harness._backend.Run(context =>
+        harness._backend.Run(backend ?? (context =>
         {
             // "subject=<..>;sha256=<..>" of what the gateway forwarded, or "-" where a header did not arrive.
             var subject = context.Request.Headers["X-Gatehouse-Client-Cert-Subject"];
             var sha = context.Request.Headers["X-Gatehouse-Client-Cert-Sha256"];
             return context.Response.WriteAsync($"subject={(subject.Count == 0 ? "-" : subject.ToString())};sha256={(sha.Count == 0 ? "-" : sha.ToString())}");
-        });
+        }));
         await harness._backend.StartAsync();
         var backendPort = new Uri(harness._backend.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
         apiYaml ??= """
@@ -65,24 +68,39 @@ internal sealed class TlsGatewayHarness : IAsyncDisposable
     /// <summary>Builds a gateway on free loopback ports; <paramref name="args"/> come last and win.</summary>
     public (WebApplication App, int TlsPort) Create(LogSink logs, params string[] args)
     {
+        var (app, ports) = CreateOnPorts(logs, args);
+        return (app, ports.Tls);
+    }
+
+    /// <summary>As <see cref="Create"/>, also naming the plain traffic port.</summary>
+    public (WebApplication App, (int Plain, int Tls) Ports) CreateOnPorts(LogSink logs, params string[] args)
+    {
+        var port = Gatehouse.Testing.LoopbackPorts.Next();
         var tlsPort = Gatehouse.Testing.LoopbackPorts.Next();
         string[] all =
         [
-            "--config", ConfigPath, "--port", Gatehouse.Testing.LoopbackPorts.Next().ToString(),
+            "--config", ConfigPath, "--port", port.ToString(),
             "--control-port", Gatehouse.Testing.LoopbackPorts.Next().ToString(), "--listen", "127.0.0.1",
-            "--node-id", "gw-tlsx", "--tls-port", tlsPort.ToString(), .. args,
+            "--node-id", "gw-tls", "--tls-port", tlsPort.ToString(), .. args,
         ];
-        return (GatewayApplication.Create(all, builder => builder.Logging.AddProvider(logs)), tlsPort);
+        return (GatewayApplication.Create(all, builder => builder.Logging.AddProvider(logs)), (port, tlsPort));
     }
 
     /// <summary>Builds and starts a gateway; stopped on dispose.</summary>
     public async Task<(int TlsPort, LogSink Logs)> StartGatewayAsync(params string[] args)
     {
+        var (_, tlsPort, logs) = await StartGatewayOnPortsAsync(args);
+        return (tlsPort, logs);
+    }
+
+    /// <summary>As <see cref="StartGatewayAsync"/>, also naming the plain traffic port.</summary>
+    public async Task<(int Port, int TlsPort, LogSink Logs)> StartGatewayOnPortsAsync(params string[] args)
+    {
         var logs = new LogSink();
-        var (app, port) = Create(logs, args);
+        var (app, ports) = CreateOnPorts(logs, args);
         _started.Add(app);
         await app.StartAsync();
-        return (port, logs);
+        return (ports.Plain, ports.Tls, logs);
     }
 
     /// <summary>

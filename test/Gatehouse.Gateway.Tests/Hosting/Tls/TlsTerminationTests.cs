@@ -4,15 +4,10 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.Hosting.Tls;
 using Gatehouse.Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -27,46 +22,22 @@ public sealed class TlsTerminationTests : IAsyncLifetime
 {
     private const string IntermediateSubject = "CN=Gatehouse Tls Intermediate CA";
     private readonly TestPki _pki = TestPki.Create("Gatehouse Tls");
-    private readonly string _dir = Directory.CreateTempSubdirectory("gatehouse-tls-").FullName;
-    private readonly List<WebApplication> _started = [];
-    private WebApplication _backend = null!;
-    private string _configPath = null!;
+    private TlsGatewayHarness _harness = null!;
+    private string _dir = null!;
     private string _rootPath = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        _backend = builder.Build();
-        _backend.Run(context => context.Response.WriteAsync($"backend saw proto={context.Request.Headers["X-Forwarded-Proto"]}"));
-        await _backend.StartAsync();
-        var backendPort = new Uri(_backend.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
-
+        _harness = await TlsGatewayHarness.StartAsync(backend: context =>
+            context.Response.WriteAsync($"backend saw proto={context.Request.Headers["X-Forwarded-Proto"]}"));
+        _dir = _harness.Directory;
         _rootPath = _pki.WriteRootPem(_dir);
-        _configPath = Path.Combine(_dir, "gatehouse.yaml");
-        await File.WriteAllTextAsync(_configPath, $$"""
-            services:
-              - name: s
-                nodes: [ { address: "http://127.0.0.1:{{backendPort}}" } ]
-                apis:
-                  - id: all
-                    path: "/**"
-            """);
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var app in _started)
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
-
-        await _backend.StopAsync();
-        await _backend.DisposeAsync();
+        await _harness.DisposeAsync();
         _pki.Dispose();
-        Directory.Delete(_dir, recursive: true);
     }
 
     [Fact]
@@ -322,28 +293,12 @@ public sealed class TlsTerminationTests : IAsyncLifetime
             Timeout = TimeSpan.FromSeconds(30),
         };
 
-    private async Task<(int Port, int TlsPort, LogSink Logs)> StartAsync(params string[] tlsArgs)
-    {
-        var logs = new LogSink();
-        var (app, ports) = Create(logs, tlsArgs);
-        _started.Add(app);
-        await app.StartAsync();
-        return (ports.Plain, ports.Tls, logs);
-    }
-
     /// <summary>A gateway on free loopback ports trusting the test root; <paramref name="tlsArgs"/> come last and win.</summary>
-    private (WebApplication App, (int Plain, int Tls) Ports) Create(LogSink logs, params string[] tlsArgs)
-    {
-        var port = FreePort();
-        var tlsPort = FreePort();
-        string[] args =
-        [
-            "--config", _configPath, "--port", port.ToString(), "--control-port", FreePort().ToString(), "--listen", "127.0.0.1",
-            "--node-id", "gw-tls", "--tls-port", tlsPort.ToString(), "--Gatehouse:Gateway:Tls:TrustedRootsPath", _rootPath, .. tlsArgs,
-        ];
-        var app = GatewayApplication.Create(args, builder => builder.Logging.AddProvider(logs));
-        return (app, (port, tlsPort));
-    }
+    private Task<(int Port, int TlsPort, LogSink Logs)> StartAsync(params string[] tlsArgs) =>
+        _harness.StartGatewayOnPortsAsync(["--Gatehouse:Gateway:Tls:TrustedRootsPath", _rootPath, .. tlsArgs]);
+
+    private (WebApplication App, (int Plain, int Tls) Ports) Create(LogSink logs, params string[] tlsArgs) =>
+        _harness.CreateOnPorts(logs, ["--Gatehouse:Gateway:Tls:TrustedRootsPath", _rootPath, .. tlsArgs]);
 
     /// <summary>
     /// The node must refuse with the TLS problem itself as the exception, so the process prints it and exits non-zero.
