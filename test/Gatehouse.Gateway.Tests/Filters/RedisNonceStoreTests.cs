@@ -2,6 +2,7 @@ using Gatehouse.Gateway.Filters.Auth;
 using Gatehouse.Gateway.Hosting;
 using Gatehouse.Redis;
 using Gatehouse.Redis.Tests.Infrastructure;
+using static Gatehouse.Testing.Eventually;
 
 namespace Gatehouse.Gateway.Tests.Filters;
 
@@ -66,7 +67,7 @@ public sealed class RedisNonceStoreTests(RedisServer server)
 
         // Redis expires the key (b never recorded it locally, so only Redis decides on b).
         var key = a.Store.Key("app", nonce);
-        await NonceStores.WaitUntilAsync(async () => (await a.Client.ExecuteAsync("EXISTS", key)).Integer == 0, "key expired");
+        await WaitUntilAsync(async () => (await a.Client.ExecuteAsync("EXISTS", key)).Integer == 0, "key expired");
         Assert.Equal(NonceUse.Fresh, await b.Store.TryUseAsync("app", nonce, ttl));
     }
 
@@ -153,7 +154,7 @@ public sealed class RedisNonceStoreOutageTests : IAsyncLifetime
         Assert.Equal(NonceUse.Fresh, await gw.Store.TryUseAsync("app", "during", Ttl));
 
         await _server.StartAsync();
-        await NonceStores.WaitUntilAsync(() => Task.FromResult(gw.Store.IsAvailable), "store recovered");
+        await WaitUntilAsync(() => Task.FromResult(gw.Store.IsAvailable), "store recovered");
 
         Assert.Equal(2, gw.Logger.Count(Available));
         Assert.Contains("recovered", gw.Logger.Entries.Last(e => e.EventId == Available).Message);
@@ -171,10 +172,10 @@ public sealed class RedisNonceStoreOutageTests : IAsyncLifetime
 
         Assert.Equal(NonceUse.Fresh, await gw.Store.TryUseAsync("app", "n1", Ttl));
         Assert.Equal(NonceUse.Replayed, await gw.Store.TryUseAsync("app", "n1", Ttl));
-        await NonceStores.WaitUntilAsync(() => Task.FromResult(gw.Logger.Count(Unavailable) == 1), "unreachable logged");
+        await WaitUntilAsync(() => Task.FromResult(gw.Logger.Count(Unavailable) == 1), "unreachable logged");
 
         await _server.StartAsync();
-        await NonceStores.WaitUntilAsync(() => Task.FromResult(gw.Store.IsAvailable), "store connected");
+        await WaitUntilAsync(() => Task.FromResult(gw.Store.IsAvailable), "store connected");
         Assert.Equal(NonceUse.Fresh, await gw.Store.TryUseAsync("app", "n2", Ttl));
         Assert.Equal(1, (await gw.Client.ExecuteAsync("EXISTS", gw.Store.Key("app", "n2"))).Integer);
     }
@@ -218,16 +219,6 @@ internal sealed class NonceStores : IAsyncDisposable
         }
 
         return new NonceStores(client, store, logger);
-    }
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting: {what}");
-            await Task.Delay(20);
-        }
     }
 
     public async ValueTask DisposeAsync()

@@ -3,6 +3,7 @@ using Gatehouse.Gateway.Filters.RateLimiting;
 using Gatehouse.Gateway.Filters.RateLimiting.Distributed;
 using Gatehouse.Redis.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
+using static Gatehouse.Testing.Eventually;
 
 namespace Gatehouse.Gateway.Tests.Filters;
 
@@ -90,7 +91,7 @@ public sealed class RedisRateLimiterFallbackTests : IAsyncLifetime
         Assert.Equal(1, gw.Logger.Count(Unavailable));
 
         await _server.StartAsync();
-        await RedisBackends.WaitUntilAsync(() => gw.Backend.IsAvailable, "backend recovered");
+        await WaitUntilAsync(() => gw.Backend.IsAvailable, "backend recovered");
         Assert.Equal(2, gw.Logger.Count(Available));
         Assert.Contains("recovered", gw.Logger.Entries.Last(e => e.EventId == Available).Message);
 
@@ -109,10 +110,10 @@ public sealed class RedisRateLimiterFallbackTests : IAsyncLifetime
         var limiter = new RedisRateLimiter("global", Limit(RateLimitFallback.Local, limit: 6), gw.Backend, TimeProvider.System);
 
         Assert.Equal(3, (await DriveAsync(limiter, 10)).Admitted);
-        await RedisBackends.WaitUntilAsync(() => gw.Logger.Count(Unavailable) == 1, "unreachable logged");
+        await WaitUntilAsync(() => gw.Logger.Count(Unavailable) == 1, "unreachable logged");
 
         await _server.StartAsync();
-        await RedisBackends.WaitUntilAsync(() => gw.Backend.IsAvailable, "backend connected");
+        await WaitUntilAsync(() => gw.Backend.IsAvailable, "backend connected");
         Assert.Equal(6, (await DriveAsync(limiter, 10, "fresh")).Admitted);
         Assert.Equal(1, gw.Logger.Count(Unavailable));
     }

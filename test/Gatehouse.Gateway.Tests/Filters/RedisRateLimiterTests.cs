@@ -5,6 +5,7 @@ using Gatehouse.Gateway.Filters.RateLimiting.Distributed;
 using Gatehouse.Redis;
 using Gatehouse.Redis.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
+using static Gatehouse.Testing.Eventually;
 
 namespace Gatehouse.Gateway.Tests.Filters;
 
@@ -131,16 +132,6 @@ internal sealed class RedisBackends : IAsyncDisposable
         }
 
         return new RedisBackends(client, backend, logger);
-    }
-
-    public static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting: {what}");
-            await Task.Delay(20);
-        }
     }
 
     public ValueTask DisposeAsync() => Backend.DisposeAsync();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gatehouse.Redis.Tests.Infrastructure;
+using static Gatehouse.Testing.Eventually;
 
 namespace Gatehouse.Redis.Tests.Integration;
 
@@ -109,13 +110,4 @@ public sealed class RedisAvailabilityTests : IAsyncLifetime
         Assert.False(availableDuringHook);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting: {what}");
-            await Task.Delay(20);
-        }
-    }
 }

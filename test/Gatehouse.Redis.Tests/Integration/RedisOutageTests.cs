@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Gatehouse.Redis.Tests.Infrastructure;
+using static Gatehouse.Testing.Eventually;
 
 namespace Gatehouse.Redis.Tests.Integration;
 
@@ -123,13 +124,4 @@ public sealed class RedisOutageTests : IAsyncLifetime
         await client.PingAsync();
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting: {what}");
-            await Task.Delay(20);
-        }
-    }
 }

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Gatehouse.Gateway.Hosting.Tls;
 using Gatehouse.Gateway.Tests.Infrastructure;
+using static Gatehouse.Testing.Eventually;
 
 namespace Gatehouse.Gateway.Tests.Hosting.Tls;
 
@@ -189,7 +190,7 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         File.WriteAllText(replacement, _foreign.Root.ExportCertificatePem() + "\n");
         TlsGatewayHarness.Replace(replacement, bundle);
 
-        await TlsGatewayHarness.WaitUntilAsync(() => AcceptedAsync(gw, _foreign), "the client of the new CA is accepted");
+        await WaitUntilAsync(() => AcceptedAsync(gw, _foreign), "the client of the new CA is accepted");
         Assert.False(await AcceptedAsync(gw, _pki), "the client of the replaced CA is still accepted");
     }
 

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Gatehouse.Gateway.Hosting.Tls;
 using Gatehouse.Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
+using static Gatehouse.Testing.Eventually;
 
 namespace Gatehouse.Gateway.Tests.Hosting.Tls;
 
@@ -154,7 +155,7 @@ public sealed class SniTests : IAsyncLifetime
         TlsGatewayHarness.Replace(key, aArgs[3]);
         TlsGatewayHarness.Replace(cert, aArgs[1]);
 
-        await TlsGatewayHarness.WaitUntilAsync(async () => (await TlsGatewayHarness.HandshakeAsync(gw, "a.example.test", _pki)).Leaf == renewed.Thumbprint,
+        await WaitUntilAsync(async () => (await TlsGatewayHarness.HandshakeAsync(gw, "a.example.test", _pki)).Leaf == renewed.Thumbprint,
             "the renewed certificate of a.example.test is served");
         var seenA = await TlsGatewayHarness.HandshakeAsync(gw, "a.example.test", _pki);
         Assert.True(seenA.StrictlyTrusted);
@@ -178,7 +179,7 @@ public sealed class SniTests : IAsyncLifetime
         TlsGatewayHarness.Replace(key, aArgs[3]);
         TlsGatewayHarness.Replace(leafOnly, aArgs[1]);
 
-        await TlsGatewayHarness.WaitUntilAsync(() => Task.FromResult(logs.Entries.Any(e => e.Level == LogLevel.Error
+        await WaitUntilAsync(() => Task.FromResult(logs.Entries.Any(e => e.Level == LogLevel.Error
             && e.Message.Contains("TLS certificate files of Gatehouse:Gateway:Tls:Certificates:0 changed", StringComparison.Ordinal)
             && e.Message.Contains("still serving the previous one", StringComparison.Ordinal))), "the leaf-only renewal is refused");
         Assert.Equal(a.Thumbprint, (await TlsGatewayHarness.HandshakeAsync(gw, "a.example.test", _pki)).Leaf);

@@ -168,17 +168,6 @@ internal sealed class TlsGatewayHarness : IAsyncDisposable
         File.Move(temp, target, overwrite: true);
     }
 
-    /// <summary>Polls <paramref name="condition"/> until true, failing after a generous deadline (the box may be loaded).</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
-            await Task.Delay(50);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         foreach (var app in _started)

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using static Gatehouse.Testing.Eventually;
 
 namespace Gatehouse.Gateway.Tests.Hosting.Tls;
 
@@ -278,7 +279,6 @@ public sealed class TlsTerminationTests : IAsyncLifetime
 
     private static void Replace(string source, string target) => TlsGatewayHarness.Replace(source, target);
 
-    private static Task WaitUntilAsync(Func<Task<bool>> condition, string what) => TlsGatewayHarness.WaitUntilAsync(condition, what);
 
     private static HttpRequestMessage Get(int port) =>
         new(HttpMethod.Get, $"https://localhost:{port}/x") { Headers = { { "serviceName", "s" } } };
