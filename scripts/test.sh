@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 # prometheus: the gateway metrics tests have a real Prometheus scrape /metrics and query it.
 # redis-server: the RESP client, the distributed rate limiter and the shared nonce store are tested against a real Redis.
 # curl, openssl: the signing example of docs/signing.md is run as written against a real gateway.
-APT_PACKAGES=(postgresql redis-server zookeeper prometheus curl openssl)
+# chromium: the console's browser tests drive Debian's Chromium through Playwright (no browser download).
+APT_PACKAGES=(postgresql redis-server zookeeper prometheus curl openssl chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -6,6 +6,7 @@ using Gatehouse.Admin.Publishing;
 using Gatehouse.Admin.Registry;
 using Gatehouse.Admin.Security;
 using Gatehouse.Admin.Storage;
+using Gatehouse.Console;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Hosting;
@@ -69,6 +70,11 @@ public static class AdminApplication
         builder.Services.AddSingleton<RegistrySweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RegistrySweeper>());
         builder.Services.AddMonitoring();
+        builder.Services.AddGatehouseConsole(console =>
+        {
+            console.SessionCookie = AdminAuthentication.SessionCookie;
+            console.CsrfHeader = AdminAuthentication.CsrfHeader;
+        });
         builder.Services.AddSingleton<ZooKeeperMirror>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ZooKeeperMirror>());
         configure?.Invoke(builder);
@@ -90,10 +96,12 @@ public static class AdminApplication
             throw;
         }
 
+        app.UseConsoleClientAddress();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseAdminAuthentication();
+        app.UseAntiforgery();
 
         app.MapOpenApi().AllowAdminAnonymous("the API description; it holds no data");
 
@@ -119,6 +127,10 @@ public static class AdminApplication
             .AllowAdminAnonymous("signed with the control secret; checked by the endpoints"));
         RegistryEndpoints.Map(app.MapGroup(RegistryEndpoints.Prefix).WithTags("Registry")
             .RequireAdminRole(AdminRole.Operator).AcceptRegistryToken());
+
+        // The web console at /: its pages hold no data of their own; everything they show or change goes through the
+        // API above with the logged-in user's session, so the API's roles and validation are the console's too.
+        app.MapGatehouseConsole(console => console.AllowAdminAnonymous("the console's pages and hub; their data comes from /api/v1 as the user"));
         return app;
     }
 

@@ -33,11 +33,16 @@ internal static class AuthEndpoints
     private static async Task<IResult> LoginAsync(LoginRequest body, HttpContext context, AdminDbContext db, UserDirectory users,
         CancellationToken ct)
     {
-        var user = await users.LoginAsync(db, body.User, body.Password, context.Connection.RemoteIpAddress?.ToString(), ct);
+        var (user, lockedUntil) = await users.LoginAsync(db, body.User, body.Password, context.Connection.RemoteIpAddress?.ToString(), ct);
+        if (lockedUntil is { } until)
+        {
+            return Problems.Locked(body.User?.Trim().ToLowerInvariant() ?? "", until);
+        }
+
         if (user is null)
         {
-            // One answer for unknown user, wrong password, locked and disabled: none of them tells an attacker more.
-            return Problems.Unauthorized("invalid user name or password, or the user is locked or disabled");
+            // One answer for unknown user, wrong password and disabled: none of them tells an attacker more.
+            return Problems.Unauthorized("invalid user name or password, or the user is disabled");
         }
 
         var (id, csrf, expires) = await users.StartSessionAsync(db, user, ct);

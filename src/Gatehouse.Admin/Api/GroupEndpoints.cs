@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Gatehouse.Admin.Api;
 
@@ -23,6 +24,7 @@ internal static class GroupEndpoints
         groups.MapGet("/{group}/versions", ListVersionsAsync).WithTags("Versions");
         groups.MapGet("/{group}/versions/{version:long}", GetVersionAsync).WithTags("Versions");
         groups.MapGet("/{group}/gateways", ListGatewaysAsync).WithTags("Gateways");
+        groups.MapPost("/{group}/gateways/{nodeId}/push", PushAsync).WithTags("Gateways");
         groups.MapGet("/{group}/export", ExportAsync)
             .Produces<GatewayConfig>(StatusCodes.Status200OK, "application/json").WithTags("Import and export");
         groups.MapPost("/{group}/import", ImportAsync)
@@ -77,7 +79,7 @@ internal static class GroupEndpoints
     }
 
     private static async Task<Results<Ok<IReadOnlyList<GatewayNodeResource>>, ProblemHttpResult>> ListGatewaysAsync(
-        string group, AdminDbContext db, CancellationToken ct)
+        string group, AdminDbContext db, GatewayNotifier notifier, TimeProvider time, IOptions<AdminOptions> options, CancellationToken ct)
     {
         if (!await db.Groups.AnyAsync(g => g.Name == group, ct))
         {
@@ -88,10 +90,44 @@ internal static class GroupEndpoints
         var current = await db.ConfigVersions.Where(v => v.Group == group && !v.Gray).MaxAsync(v => (long?)v.Version, ct) ?? 0;
         var gray = await GrayWriter.FindAsync(db, group, ct);
         var nodes = await db.GatewayNodes.AsNoTracking().Where(n => n.Group == group).OrderBy(n => n.Id).ToListAsync(ct);
+        var liveSince = time.GetUtcNow() - options.Value.GatewayLiveWindow;
         return TypedResults.Ok<IReadOnlyList<GatewayNodeResource>>(nodes
-            .Select(n => new GatewayNodeResource(n.Id, n.Loc, n.ControlAddress, n.Version, n.Checksum, n.LastSeen,
-                n.Version == (gray is not null && gray.Nodes.Contains(n.Id) ? gray.Version : current)))
+            .Select(n =>
+            {
+                var expected = gray is not null && gray.Nodes.Contains(n.Id) ? gray.Version : current;
+                return new GatewayNodeResource(n.Id, n.Loc, n.ControlAddress, n.Version, n.Checksum, n.LastSeen, n.Version == expected,
+                    n.LastSeen >= liveSince, expected, notifier.LastPush(group, n.Id));
+            })
             .ToList());
+    }
+
+    /// <summary>
+    /// Re-push: notifies one gateway of the version it should run now, rather than waiting for its next pull. 200 when the
+    /// node accepted the notice (it then pulls), 502 naming why not, 404/409 for an unknown node or one with no address.
+    /// </summary>
+    private static async Task<Results<Ok<PushResult>, ProblemHttpResult>> PushAsync(string group, string nodeId, AdminDbContext db,
+        GatewayNotifier notifier, CancellationToken ct)
+    {
+        var node = await db.GatewayNodes.AsNoTracking().FirstOrDefaultAsync(n => n.Group == group && n.Id == nodeId, ct);
+        if (node is null)
+        {
+            return Problems.NotFound($"gateway '{nodeId}' has never reported to group '{group}'");
+        }
+
+        if (string.IsNullOrEmpty(node.ControlAddress))
+        {
+            return Problems.Conflict($"gateway '{nodeId}' reported no control address, so it cannot be pushed to; it pulls on its timer");
+        }
+
+        var gray = await GrayWriter.FindAsync(db, group, ct);
+        var version = gray is not null && gray.Nodes.Contains(nodeId)
+            ? gray.Version
+            : await db.ConfigVersions.Where(v => v.Group == group && !v.Gray).MaxAsync(v => (long?)v.Version, ct) ?? 0;
+        var failure = await notifier.PushOneAsync(group, version, nodeId, node.ControlAddress, ct);
+        return failure is null
+            ? TypedResults.Ok(new PushResult(nodeId, version))
+            : TypedResults.Problem(detail: $"push of version {version} to gateway '{nodeId}' at {node.ControlAddress} failed: {failure}",
+                statusCode: StatusCodes.Status502BadGateway, title: "Push failed");
     }
 
     /// <summary>

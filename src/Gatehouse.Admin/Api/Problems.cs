@@ -23,6 +23,35 @@ internal static class Problems
     /// <summary>403: the caller is known but its role (or a missing CSRF header) does not allow this.</summary>
     public static ProblemHttpResult Forbidden(string detail) => Create(StatusCodes.Status403Forbidden, "Forbidden", detail);
 
+    /// <summary>401 with <c>code: locked</c>: the user is locked out after repeated failed logins until <paramref name="until"/>.</summary>
+    public static ProblemHttpResult Locked(string user, DateTimeOffset until) => TypedResults.Problem(
+        detail: $"user '{user}' is locked after too many failed logins until {until:yyyy-MM-dd HH:mm:ss} UTC; "
+            + "wait until then, or ask an admin to unlock it (POST /api/v1/users/{name}/unlock)",
+        statusCode: StatusCodes.Status401Unauthorized, title: "Locked",
+        extensions: new Dictionary<string, object?> { ["code"] = "locked", ["lockedUntil"] = until });
+
+    /// <summary>
+    /// 409 with <c>code: stale_revision</c>: the entry is at <paramref name="current"/>, the change was based on
+    /// <paramref name="given"/>. <see cref="Publishing.ConfigWriter"/> adds who changed it meanwhile.
+    /// </summary>
+    public static ProblemHttpResult Stale(string what, long current, long given, string? changedBy = null, DateTimeOffset? changedAt = null)
+    {
+        var by = changedBy is null ? "" : $" by {changedBy}{(changedAt is { } at ? $" at {at:yyyy-MM-dd HH:mm:ss} UTC" : "")}";
+        var extensions = new Dictionary<string, object?> { ["code"] = StaleCode, ["what"] = what, ["currentRevision"] = current, ["givenRevision"] = given };
+        if (changedBy is not null)
+        {
+            extensions["changedBy"] = changedBy;
+            extensions["changedAt"] = changedAt;
+        }
+
+        return TypedResults.Problem(
+            detail: $"{what} was changed meanwhile{by}: it is at revision {current}, the change was based on revision {given}; reload and retry",
+            statusCode: StatusCodes.Status409Conflict, title: "Conflict", extensions: extensions);
+    }
+
+    /// <summary>The <c>code</c> of a stale-revision conflict.</summary>
+    public const string StaleCode = "stale_revision";
+
     /// <summary>One validation problem whose <c>errors</c> map is keyed by config entry path, every message kept.</summary>
     public static ValidationProblem Invalid(IEnumerable<ConfigError> errors) =>
         TypedResults.ValidationProblem(

@@ -202,8 +202,7 @@ internal static class RequestBodies
     {
         null => Problems.PreconditionRequired(
             $"updating {what} requires its revision (If-Match: \"{current}\" header or \"revision\" in the body)"),
-        _ when given.Value != current => Problems.Conflict(
-            $"{what} is at revision {current}, the change was based on revision {given.Value}; reload and retry"),
+        _ when given.Value != current => Problems.Stale(what, current, given.Value),
         _ => null,
     };
 

@@ -42,9 +42,15 @@ internal sealed record SnapshotDocument(string Group, long Version, string Check
 internal sealed record HeartbeatRequest(string? NodeId, string? Group, string? Loc, string? ControlAddress, long Version, string? Checksum,
     Monitoring.StatsReport? Stats = null);
 
-/// <summary>A gateway node of a group as its last heartbeat reported it; <c>current</c> when it applied the latest version.</summary>
+/// <summary>
+/// A gateway node of a group as its last heartbeat reported it; <c>current</c> when it applied the version it is served,
+/// <c>live</c> when it heartbeated within the live window, <c>lastPush</c> the outcome of this admin's last push to it.
+/// </summary>
 internal sealed record GatewayNodeResource(string NodeId, string? Loc, string? ControlAddress, long Version, string? Checksum,
-    DateTimeOffset LastSeen, bool Current);
+    DateTimeOffset LastSeen, bool Current, bool Live = true, long? Expected = null, Publishing.PushStatus? LastPush = null);
+
+/// <summary>The answer of a re-push: the node accepted the notice of <c>version</c> and pulls what it lacks.</summary>
+internal sealed record PushResult(string NodeId, long Version);
 
 /// <summary>One audit log row; <c>before</c>/<c>after</c> are the changed entry's JSON (null where not applicable).</summary>
 internal sealed record AuditEntryResource(

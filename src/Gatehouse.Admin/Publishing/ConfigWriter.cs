@@ -56,7 +56,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
             var problem = change(draft);
             if (problem is not null)
             {
-                return new WriteResult(0, Problem: problem);
+                return new WriteResult(0, Problem: await NameWhoChangedAsync(group, audit, problem, cancellationToken));
             }
 
             if (draft.Unchanged)
@@ -159,6 +159,32 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         SourceVersion = audit.SourceVersion,
         Summary = summary,
     };
+
+    /// <summary>
+    /// For a stale-revision conflict, the same problem naming who last changed the entry and when (from the audit log), so
+    /// the caller can tell "changed meanwhile by X"; any other problem as it is.
+    /// </summary>
+    private async Task<ProblemHttpResult> NameWhoChangedAsync(string group, AuditTarget audit, ProblemHttpResult problem,
+        CancellationToken cancellationToken)
+    {
+        var extensions = problem.ProblemDetails.Extensions;
+        if (!Equals(Extension(extensions, "code"), Problems.StaleCode)
+            || Extension(extensions, "currentRevision") is not long current
+            || Extension(extensions, "givenRevision") is not long given
+            || Extension(extensions, "what") is not string what)
+        {
+            return problem;
+        }
+
+        // Audit rows of config writes carry the version they published; login and user rows do not.
+        var last = await db.AuditEntries.AsNoTracking()
+            .Where(a => a.Group == group && a.EntityKind == audit.EntityKind && a.EntityId == audit.EntityId && a.Version != null)
+            .OrderByDescending(a => a.Id).Select(a => new { a.Actor, a.CreatedAt }).FirstOrDefaultAsync(cancellationToken);
+        return last is null ? problem : Problems.Stale(what, current, given, last.Actor, last.CreatedAt);
+    }
+
+    private static object? Extension(IDictionary<string, object?> extensions, string key) =>
+        extensions.TryGetValue(key, out var value) ? value : null;
 
     private async Task<GroupDraft?> LoadAsync(string group, CancellationToken cancellationToken)
     {

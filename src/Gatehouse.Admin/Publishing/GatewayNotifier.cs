@@ -24,6 +24,9 @@ namespace Gatehouse.Admin.Publishing;
 /// of it are folded into one follow-up push with the latest. Groups are pushed independently, so a slow node of one
 /// group does not hold back another. A lost push costs nothing but time: the gateway's timed pull catches up.
 /// </remarks>
+/// <summary>The outcome of the last push to a gateway node: the version, when, and why it failed (null: accepted).</summary>
+internal sealed record PushStatus(long Version, DateTimeOffset At, string? Error);
+
 internal sealed partial class GatewayNotifier : BackgroundService, IConfigPublished
 {
     private const string PushPath = "/control/config";
@@ -38,6 +41,9 @@ internal sealed partial class GatewayNotifier : BackgroundService, IConfigPublis
 
     // Nodes whose last push failed, so an outage is logged once when it starts and once when it ends.
     private readonly ConcurrentDictionary<(string Group, string Node), bool> _failing = new();
+
+    // The outcome of the last push to each node, for the sync status the console and the gateway list show.
+    private readonly ConcurrentDictionary<(string Group, string Node), PushStatus> _lastPush = new();
 
     private readonly IServiceScopeFactory _scopes;
     private readonly IConfiguration _configuration;
@@ -75,6 +81,24 @@ internal sealed partial class GatewayNotifier : BackgroundService, IConfigPublis
     {
         // An unbounded channel only refuses writes after completion, i.e. while the admin stops; the pull heals that.
         _notices.Writer.TryWrite((group, version));
+    }
+
+    /// <summary>The last push this admin process made to the node, or null when it made none since it started.</summary>
+    public PushStatus? LastPush(string group, string nodeId) => _lastPush.TryGetValue((group, nodeId), out var status) ? status : null;
+
+    /// <summary>
+    /// Pushes <paramref name="version"/> to one gateway now (the operator's re-push): the node then pulls what it lacks.
+    /// Returns null when the node accepted the notice, else why not.
+    /// </summary>
+    public Task<string?> PushOneAsync(string group, long version, string nodeId, string address, CancellationToken cancellationToken)
+    {
+        var secret = _configuration[AdminOptions.ControlSecretKey];
+        if (string.IsNullOrEmpty(secret))
+        {
+            return Task.FromResult<string?>("no control secret is configured (Gatehouse:ControlSecret), so gateways refuse pushes");
+        }
+
+        return PushNodeAsync(group, version, nodeId, address, secret, NoticeBody(group, version), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -179,12 +203,14 @@ internal sealed partial class GatewayNotifier : BackgroundService, IConfigPublis
             return;
         }
 
-        var body = Encoding.UTF8.GetBytes(
-            string.Create(CultureInfo.InvariantCulture, $$"""{"group":{{System.Text.Json.JsonSerializer.Serialize(group)}},"version":{{version}}}"""));
+        var body = NoticeBody(group, version);
         await Task.WhenAll(nodes.Select(n => PushNodeAsync(group, version, n.Id, n.Address, secret, body, stoppingToken)));
     }
 
-    private async Task PushNodeAsync(string group, long version, string nodeId, string address, string secret, byte[] body,
+    private static byte[] NoticeBody(string group, long version) => Encoding.UTF8.GetBytes(
+        string.Create(CultureInfo.InvariantCulture, $$"""{"group":{{System.Text.Json.JsonSerializer.Serialize(group)}},"version":{{version}}}"""));
+
+    private async Task<string?> PushNodeAsync(string group, long version, string nodeId, string address, string secret, byte[] body,
         CancellationToken stoppingToken)
     {
         string? failure;
@@ -218,6 +244,7 @@ internal sealed partial class GatewayNotifier : BackgroundService, IConfigPublis
             failure = ex.Message;
         }
 
+        _lastPush[(group, nodeId)] = new PushStatus(version, _time.GetUtcNow(), failure);
         if (failure is null)
         {
             if (_failing.TryRemove((group, nodeId), out _))
@@ -235,6 +262,8 @@ internal sealed partial class GatewayNotifier : BackgroundService, IConfigPublis
         {
             Log.NodeStillFailing(_logger, nodeId, group, version, failure);
         }
+
+        return failure;
     }
 
     private static partial class Log

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Gatehouse.Admin.Api;
 using Gatehouse.Admin.Storage;
+using Gatehouse.Console.Backend;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -64,6 +65,13 @@ internal static class AdminAuthentication
         }
         else if (metadata!.GetMetadata<AdminAnonymous>() is not null)
         {
+            // The console's pages and hub are open to all, but a live session makes the user known to them: the console
+            // then calls the API as that user (and the API decides what they may do).
+            if (!context.Request.Path.StartsWithSegments(ApiPrefix) && context.Request.Cookies[SessionCookie] is { Length: > 0 } cookie)
+            {
+                await AttachSessionAsync(context, cookie);
+            }
+
             return null;
         }
 
@@ -131,11 +139,33 @@ internal static class AdminAuthentication
         return null;
     }
 
-    private static void SetUser(HttpContext context, AdminPrincipal principal)
+    private static async Task AttachSessionAsync(HttpContext context, string session)
+    {
+        var services = context.RequestServices;
+        var principal = await services.GetRequiredService<UserDirectory>()
+            .SessionAsync(services.GetRequiredService<AdminDbContext>(), session, context.RequestAborted);
+        if (principal is not null)
+        {
+            SetUser(context, principal, session);
+        }
+    }
+
+    private static void SetUser(HttpContext context, AdminPrincipal principal, string? session = null)
     {
         context.Items[PrincipalKey] = principal;
-        context.User = new ClaimsPrincipal(new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, principal.Name), new Claim(ClaimTypes.Role, principal.Role.Name())], "gatehouse"));
+        List<Claim> claims = [new(ClaimTypes.Name, principal.Name), new(ClaimTypes.Role, principal.Role.Name())];
+        if (session is not null && principal.CsrfToken is not null)
+        {
+            // Server memory only: the console's circuit calls the API with the user's own session (see ConsoleLink).
+            claims.Add(new Claim(ConsoleClaims.Session, session));
+            claims.Add(new Claim(ConsoleClaims.Csrf, principal.CsrfToken));
+            if (context.Connection.RemoteIpAddress is { } ip)
+            {
+                claims.Add(new Claim(ConsoleClaims.ClientIp, ip.ToString()));
+            }
+        }
+
+        context.User = new ClaimsPrincipal(new ClaimsIdentity(claims, "gatehouse"));
     }
 
     private static string? BearerToken(HttpRequest request)

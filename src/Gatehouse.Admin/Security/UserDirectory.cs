@@ -16,6 +16,13 @@ namespace Gatehouse.Admin.Security;
 /// <param name="CsrfToken">For a cookie session, the token unsafe requests must echo; null for bearer tokens.</param>
 internal sealed record AdminPrincipal(string Name, AdminRole Role, string? CsrfToken = null);
 
+/// <summary>What a password login ended in: the user, or null with <see cref="LockedUntil"/> set when the account is locked.</summary>
+/// <remarks>
+/// A locked account is told apart from the other failures on purpose: an operator locked out needs to know to wait or
+/// to ask an admin, not to keep guessing. It tells an attacker only that the name exists after they locked it.
+/// </remarks>
+internal sealed record LoginOutcome(UserEntity? User, DateTimeOffset? LockedUntil = null);
+
 /// <summary>
 /// Users, their password logins (with lockout), console sessions and API tokens. Passwords are hashed with ASP.NET Core
 /// Identity's <see cref="PasswordHasher{TUser}"/> (PBKDF2, versioned format, re-hashed when the format moves on);
@@ -89,14 +96,14 @@ internal sealed partial class UserDirectory(IOptions<AdminOptions> options, Time
     }
 
     /// <summary>
-    /// Checks a password login. Null for every kind of failure (unknown user, wrong password, locked, disabled), so
-    /// the answer does not reveal which; each costs one password-hash verification.
+    /// Checks a password login. No user for every kind of failure (unknown user, wrong password, locked, disabled); only
+    /// a lock is told apart (<see cref="LoginOutcome"/>); each costs one password-hash verification.
     /// </summary>
     /// <remarks>
     /// Every attempt leaves an audit row (<see cref="LoginAudit"/>) naming the user and <paramref name="clientIp"/>, saved
     /// with the attempt's own changes (failure count, lock): the log tells which outcome it was, the caller does not.
     /// </remarks>
-    public async Task<UserEntity?> LoginAsync(AdminDbContext db, string? name, string? password, string? clientIp, CancellationToken ct)
+    public async Task<LoginOutcome> LoginAsync(AdminDbContext db, string? name, string? password, string? clientIp, CancellationToken ct)
     {
         name = name?.Trim().ToLowerInvariant() ?? "";
         password ??= "";
@@ -108,7 +115,7 @@ internal sealed partial class UserDirectory(IOptions<AdminOptions> options, Time
             LogLoginFailed(logger, name);
             db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Failure, clientIp, "unknown user"));
             await db.SaveChangesAsync(ct);
-            return null;
+            return new LoginOutcome(null);
         }
 
         var locked = user.LockedUntil is { } until && until > now;
@@ -119,7 +126,7 @@ internal sealed partial class UserDirectory(IOptions<AdminOptions> options, Time
             LogLoginRefused(logger, name, locked ? "locked" : "disabled");
             db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Refused, clientIp, locked ? "locked" : "disabled"));
             await db.SaveChangesAsync(ct);
-            return null;
+            return new LoginOutcome(null, locked ? user.LockedUntil : null);
         }
 
         if (result == PasswordVerificationResult.Failed)
@@ -139,7 +146,7 @@ internal sealed partial class UserDirectory(IOptions<AdminOptions> options, Time
 
             await db.SaveChangesAsync(ct);
             LogLoginFailed(logger, name);
-            return null;
+            return new LoginOutcome(null, user.LockedUntil);
         }
 
         user.FailedLogins = 0;
@@ -151,7 +158,7 @@ internal sealed partial class UserDirectory(IOptions<AdminOptions> options, Time
 
         db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Success, clientIp, null));
         await db.SaveChangesAsync(ct);
-        return user;
+        return new LoginOutcome(user);
     }
 
     /// <summary>Starts a session for <paramref name="user"/>: returns the cookie value (only its hash is stored) and the CSRF token.</summary>
