@@ -13,7 +13,7 @@ namespace Gatehouse.Console.Tests.Infrastructure;
 /// <c>default</c> (gw-1, gw-2), real backend nodes on loopback, users of each role, and Debian's Chromium through
 /// Playwright. Started once for the test collection; each test opens its own browser context (its own cookies).
 /// </summary>
-public sealed class ConsoleCluster : IAsyncLifetime
+public sealed partial class ConsoleCluster : IAsyncLifetime
 {
     public const string Token = "console-test-admin-token";
     public const string AdminPassword = "first-admin-password";
