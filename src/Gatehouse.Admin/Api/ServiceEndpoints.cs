@@ -27,10 +27,19 @@ internal static class ServiceEndpoints
             ConfigWriter writer, CancellationToken ct) => SetOnlineAsync(group, name, nodeId, true, request, writer, ct));
     }
 
+    /// <summary>A page of the group's services in their order; <paramref name="q"/> keeps those whose name contains it (any case).</summary>
     private static Task<Results<Ok<Page<ServiceResource>>, ProblemHttpResult, ValidationProblem>> ListAsync(
-        string group, int? offset, int? limit, AdminDbContext db, CancellationToken ct) =>
-        GroupEntries.ListAsync(db, group, offset, limit, db.Services.AsNoTracking().Where(s => s.Group == group),
-            q => q.OrderBy(s => s.Position), ToResource, ct);
+        string group, int? offset, int? limit, string? q, AdminDbContext db, CancellationToken ct)
+    {
+        var rows = db.Services.AsNoTracking().Where(s => s.Group == group);
+        if (!string.IsNullOrWhiteSpace(q))
+        {
+            var term = q.Trim().ToLowerInvariant();
+            rows = rows.Where(s => s.Name.ToLower().Contains(term));
+        }
+
+        return GroupEntries.ListAsync(db, group, offset, limit, rows, r => r.OrderBy(s => s.Position), ToResource, ct);
+    }
 
     private static async Task<Results<Ok<ServiceResource>, ProblemHttpResult>> GetAsync(
         string group, string name, HttpResponse response, AdminDbContext db, CancellationToken ct)

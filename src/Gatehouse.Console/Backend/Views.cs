@@ -10,3 +10,17 @@ public sealed record PageView<T>(IReadOnlyList<T> Items, int Total);
 
 /// <summary>A service with the revision a write quotes.</summary>
 public sealed record ServiceView(string Name, long Revision, ServiceConfig Service);
+
+/// <summary>A gateway node of a group as <c>GET .../gateways</c> lists it.</summary>
+public sealed record GatewayView(string NodeId, string? Loc, string? ControlAddress, long Version, string? Checksum, DateTimeOffset LastSeen,
+    bool Current, bool Live, long? Expected, PushView? LastPush);
+
+/// <summary>The admin's last push to a gateway.</summary>
+public sealed record PushView(long Version, DateTimeOffset At, string? Error);
+
+/// <summary>The answer of a re-push.</summary>
+public sealed record PushResultView(string NodeId, long Version);
+
+/// <summary>The effective policy of one API as the admin computes it.</summary>
+public sealed record ApiPolicyView(string? Group, long Version, string Service, string Api, string? ActiveVersion,
+    IReadOnlyList<Gatehouse.Core.Config.EffectivePolicyMember> Members);
