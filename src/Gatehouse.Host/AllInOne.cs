@@ -93,9 +93,9 @@ internal static class AllInOne
         Console.WriteLine($"""
             Gatehouse all-in-one (state in {dataDir})
               gateway   http://127.0.0.1:8080   (control http://127.0.0.1:8081)
+              console   {AdminUrl}/   log in as user admin, first password in data/admin-password (change it on the Account page)
               admin     {AdminUrl}/api/v1   OpenAPI {AdminUrl}/openapi/v1.json
               admin token (also in data/admin-token): {token}
-              console login: user admin, first password in data/admin-password (change it: PUT /api/v1/auth/password)
               demo services: orders on :5101 and :5102, users on :5201 (registered through the SDK{(zooKeeper is null ? "" : $" in {zooKeeper}")})
             Try:
               curl -H 'serviceName: orders' http://127.0.0.1:8080/orders/42
