@@ -24,7 +24,8 @@ internal static class GroupDocumentEndpoints
         group.MapPost("/service-sets", CreateSetAsync).Accepts<ServiceSetConfig>("application/json").WithTags("Service sets");
         group.MapDelete("/service-sets/{tag}", DeleteSetAsync).WithTags("Service sets");
         group.MapGet("/global-policy", GetPolicyAsync).WithTags("Global policy");
-        group.MapPut("/global-policy", PutPolicyAsync).Accepts<PolicyConfig>("application/json").WithTags("Global policy");
+        group.MapPut("/global-policy", PutPolicyAsync).Accepts<PolicyConfig>("application/json", "application/yaml", "text/yaml")
+            .WithTags("Global policy");
     }
 
     private static async Task<Results<Ok<IReadOnlyList<OriginMappingResource>>, ProblemHttpResult>> ListMappingsAsync(
@@ -158,7 +159,9 @@ internal static class GroupDocumentEndpoints
     private static async Task<Results<Ok<GlobalPolicyResource>, ProblemHttpResult, ValidationProblem>> PutPolicyAsync(
         string group, HttpRequest request, ConfigWriter writer, CancellationToken ct)
     {
-        var body = await RequestBodies.ReadEntryAsync(request, "global", list: false, c => c.Global, ct);
+        var body = IsYaml(request)
+            ? await ReadYamlPolicyAsync(request, ct)
+            : await RequestBodies.ReadEntryAsync(request, "global", list: false, c => c.Global, ct);
         if (body.Invalid is not null)
         {
             return body.Invalid;
@@ -189,6 +192,31 @@ internal static class GroupDocumentEndpoints
             { Invalid: { } invalid } => invalid,
             _ => TypedResults.Ok(ToPolicy(updated!)),
         };
+    }
+
+    private static bool IsYaml(HttpRequest request) =>
+        request.ContentType?.Split(';')[0].Trim().Contains("yaml", StringComparison.OrdinalIgnoreCase) == true;
+
+    /// <summary>
+    /// A policy written as YAML (the console's editor, or a file kept in a repository): read and validated on its own
+    /// first, so each error names the line and column of the text sent; the revision comes from <c>If-Match</c> only.
+    /// </summary>
+    private static async Task<ParsedBody<PolicyConfig>> ReadYamlPolicyAsync(HttpRequest request, CancellationToken ct)
+    {
+        var text = await RequestBodies.ReadTextAsync(request, ct);
+        if (text is null)
+        {
+            return new ParsedBody<PolicyConfig>(null, null, Problems.InvalidField("body", "the body is too large"));
+        }
+
+        try
+        {
+            return new ParsedBody<PolicyConfig>(ConfigLoader.ParsePolicy(text, "policy", ConfigFormat.Yaml), null, null);
+        }
+        catch (ConfigException ex)
+        {
+            return new ParsedBody<PolicyConfig>(null, null, Problems.Invalid(ex.Errors));
+        }
     }
 
     private static Results<NoContent, ProblemHttpResult, ValidationProblem> ToNoContent(WriteResult result) => result switch

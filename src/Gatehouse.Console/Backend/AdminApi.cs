@@ -22,7 +22,9 @@ public sealed class AdminApi(ConsoleLink link, ConsoleSession session, Navigatio
     /// <summary>GET <paramref name="path"/> (relative to the admin, e.g. <c>api/v1/groups</c>).</summary>
     public Task<ApiResult<T>> GetAsync<T>(string path, CancellationToken ct = default) => SendAsync<T>(HttpMethod.Get, path, null, null, ct);
 
-    /// <summary>Sends <paramref name="body"/> as JSON; <paramref name="revision"/> goes in <c>If-Match</c>.</summary>
+    /// <summary>
+    /// Sends <paramref name="body"/> as JSON (a <see cref="YamlBody"/> as YAML); <paramref name="revision"/> goes in <c>If-Match</c>.
+    /// </summary>
     public async Task<ApiResult<T>> SendAsync<T>(HttpMethod method, string path, object? body, long? revision = null,
         CancellationToken ct = default)
     {
@@ -30,8 +32,9 @@ public sealed class AdminApi(ConsoleLink link, ConsoleSession session, Navigatio
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
         {
-            request.Content = new StringContent(body as string ?? JsonSerializer.Serialize(body, body.GetType(), Json), Encoding.UTF8,
-                "application/json");
+            request.Content = body is YamlBody yaml
+                ? new StringContent(yaml.Text, Encoding.UTF8, "application/yaml")
+                : new StringContent(body as string ?? JsonSerializer.Serialize(body, body.GetType(), Json), Encoding.UTF8, "application/json");
         }
 
         if (revision is { } r)

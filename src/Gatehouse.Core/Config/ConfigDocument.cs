@@ -65,6 +65,18 @@ internal sealed class ConfigDocument
         }
     }
 
+    /// <summary>
+    /// The same document moved under one top-level <paramref name="property"/> (e.g. a policy file read as
+    /// <c>global</c>), keeping every value's line and column, so a single entry can be checked as the whole config is.
+    /// </summary>
+    public ConfigDocument WrapUnder(string property)
+    {
+        var prefix = ChildPointer("", property);
+        var positions = _positions.ToDictionary(p => prefix + p.Key, p => p.Value, StringComparer.Ordinal);
+        var problems = Problems.Select(p => (prefix + p.Pointer, p.Message)).ToList();
+        return new ConfigDocument(new JsonObject { [property] = Root }, positions, problems);
+    }
+
     /// <summary>Remembers which value an entry name stands for, so a validation error can be given a line too.</summary>
     public void MapEntry(string entry, string pointer)
     {

@@ -56,6 +56,33 @@ public static class ConfigLoader
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown config format."),
         };
 
+        return Check(document, sourceName, errors);
+    }
+
+    /// <summary>
+    /// Parses and validates the text of one policy (the <c>global</c> entry of a config, on its own), e.g. the body of
+    /// an admin API write. Errors are those the same policy would get inside a whole file: keyed <c>global.…</c>,
+    /// with the line and column of the policy text.
+    /// </summary>
+    /// <exception cref="ConfigException">The text is not a valid policy; <see cref="ConfigException.Errors"/> lists every problem.</exception>
+    public static PolicyConfig ParsePolicy(string text, string sourceName, ConfigFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        var errors = new List<ConfigError>();
+        var document = format switch
+        {
+            ConfigFormat.Yaml => YamlSourceReader.Read(text, sourceName, errors),
+            ConfigFormat.Json => JsonSourceReader.Read(text, sourceName, errors),
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown config format."),
+        };
+
+        return Check(document?.WrapUnder("global"), sourceName, errors).Global
+            ?? throw new ConfigException([new ConfigError(sourceName, "global", "the policy is empty")]);
+    }
+
+    private static GatewayConfig Check(ConfigDocument? document, string sourceName, List<ConfigError> errors)
+    {
         var config = document is null ? null : ConfigSerializer.Read(document, sourceName, errors);
         if (config is null)
         {

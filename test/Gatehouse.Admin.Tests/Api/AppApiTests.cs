@@ -218,6 +218,40 @@ public abstract class AppApiTests(AdminFixture fixture)
         Assert.Equal(versions, await Host.VersionCountAsync(group));
     }
 
+    [Fact]
+    public async Task RotateSecret_AnswersANewSecretOnce_PublishesIt_AndAuditsWithoutIt()
+    {
+        var group = await GroupWithServiceAsync();
+        await PutAsync(group, "app-a", $$"""{"secret":"{{SecretA}}","permissions":["orders"]}""", null, HttpStatusCode.Created);
+        var versions = await Host.VersionCountAsync(group);
+
+        var rotated = await (await Host.Client.PostAsync($"/api/v1/groups/{group}/apps/app-a/rotate-secret", null))
+            .ReadJsonAsync(HttpStatusCode.OK);
+        var secret = rotated.GetProperty("secret").GetString()!;
+        Assert.Equal(2, rotated.GetProperty("revision").GetInt64());
+        Assert.True(secret.Length >= 40, secret);
+        Assert.NotEqual(SecretA, secret);
+        Assert.Equal(secret, await PublishedSecretAsync(group, "app-a"));
+        Assert.Equal(versions + 1, await Host.VersionCountAsync(group));
+
+        // Shown once: neither the app nor its audit row carries it, and no stored row holds it in plaintext.
+        var got = await (await Host.Client.GetAsync($"/api/v1/groups/{group}/apps/app-a")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain(secret, got, StringComparison.Ordinal);
+        var audit = await (await Host.Client.GetAsync($"/api/v1/audit?group={group}&entity=app-a&limit=10")).ReadJsonAsync(HttpStatusCode.OK);
+        var row = audit.GetProperty("items")[0];
+        Assert.Equal("app.rotateSecret", row.GetProperty("action").GetString());
+        Assert.Equal("app-a", row.GetProperty("entityId").GetString());
+        Assert.DoesNotContain(secret, audit.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(await QueryAsync("SELECT secret_cipher FROM apps"), r => r[0].Contains(secret, StringComparison.Ordinal));
+
+        // A quoted revision must be current; an unknown app is a 404; a secretRef app keeps its secret where it lives.
+        var stale = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/groups/{group}/apps/app-a/rotate-secret").WithRevision(1);
+        await (await Host.Client.SendAsync(stale)).ReadProblemAsync(HttpStatusCode.Conflict);
+        await (await Host.Client.PostAsync($"/api/v1/groups/{group}/apps/nope/rotate-secret", null)).ReadProblemAsync(HttpStatusCode.NotFound);
+        await PutAsync(group, "app-ref", """{"secretRef":"APP_REF_SECRET","permissions":["orders"]}""", null, HttpStatusCode.Created);
+        await (await Host.Client.PostAsync($"/api/v1/groups/{group}/apps/app-ref/rotate-secret", null)).ReadProblemAsync(HttpStatusCode.Conflict);
+    }
+
     private async Task<string> GroupWithServiceAsync()
     {
         var group = await Host.CreateGroupAsync();

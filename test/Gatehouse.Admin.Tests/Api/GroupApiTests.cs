@@ -94,6 +94,35 @@ public abstract class GroupApiTests(AdminFixture fixture)
     }
 
     [Fact]
+    public async Task GlobalPolicy_PutAsYaml_PublishesIt_AndErrorsNameTheLine()
+    {
+        var group = await Host.CreateGroupAsync();
+        var versions = await Host.VersionCountAsync(group);
+        static HttpRequestMessage Put(string group, string yaml, long revision) =>
+            new HttpRequestMessage(HttpMethod.Put, $"/api/v1/groups/{group}/global-policy")
+            {
+                Content = new StringContent(yaml, System.Text.Encoding.UTF8, "application/yaml"),
+            }.WithRevision(revision);
+
+        // A value out of range on line 3 and an unknown key on line 4: both reported, each with its line.
+        var bad = await (await Host.Client.SendAsync(Put(group, "timeouts:\n  idleMs: 1000\n  connectMs: -5\n  colour: red\n", 1)))
+            .ReadProblemAsync(HttpStatusCode.BadRequest);
+        var errors = bad.GetProperty("errors");
+        Assert.Contains("line 3", errors.GetProperty("global.timeouts.connectMs")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("line 4", errors.GetProperty("global.timeouts.colour")[0].GetString(), StringComparison.Ordinal);
+        var syntax = await (await Host.Client.SendAsync(Put(group, "timeouts:\n  connectMs: [1\n", 1))).ReadProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("line", syntax.GetProperty("errors").EnumerateObject().Single().Value[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(versions, await Host.VersionCountAsync(group));
+
+        var updated = await (await Host.Client.SendAsync(Put(group, "loadBalancer:\n  kind: leastInFlight\ntimeouts:\n  connectMs: 700\n", 1)))
+            .ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(2, updated.GetProperty("revision").GetInt64());
+        Assert.Equal(700, updated.GetProperty("policy").GetProperty("timeouts").GetProperty("connectMs").GetInt32());
+        Assert.Equal(versions + 1, await Host.VersionCountAsync(group));
+        await (await Host.Client.SendAsync(Put(group, "timeouts:\n  connectMs: 800\n", 1))).ReadProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
     public async Task AdminApi_WithoutOrWithWrongToken_Is401Problem()
     {
         await (await Host.Anonymous.GetAsync("/api/v1/groups")).ReadProblemAsync(HttpStatusCode.Unauthorized);

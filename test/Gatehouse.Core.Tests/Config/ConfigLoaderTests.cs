@@ -39,6 +39,19 @@ public sealed class ConfigLoaderTests : IDisposable
             "expected a whole number, found the text \"abc\" (line 5, column 20)"), error);
     }
 
+    [Fact]
+    public void ParsePolicy_Yaml_ReadsThePolicy_AndErrorsAreGlobalEntriesWithTheLinesOfTheText()
+    {
+        var policy = ConfigLoader.ParsePolicy("loadBalancer:\n  kind: leastInFlight\ntimeouts:\n  connectMs: 700\n", "policy", ConfigFormat.Yaml);
+        Assert.Equal(LoadBalancerKind.LeastInFlight, policy.LoadBalancer?.Kind);
+        Assert.Equal(700, policy.Timeouts?.ConnectMs);
+
+        var ex = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.ParsePolicy("timeouts:\n  connectMs: -5\n  colour: red\n", "policy", ConfigFormat.Yaml));
+        Assert.Contains(ex.Errors, e => e.Entry == "global.timeouts.connectMs" && e.Message.EndsWith("(line 2, column 3)", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.Entry == "global.timeouts.colour" && e.Message.Contains("line 3", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(ConfigFormat.Yaml, "")]
     [InlineData(ConfigFormat.Yaml, "  \n\n")]
