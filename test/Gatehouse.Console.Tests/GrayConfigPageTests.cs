@@ -36,6 +36,7 @@ public sealed class GrayConfigPageTests(ConsoleCluster cluster)
             await Expect(page.GetByTestId("gray-review-title")).ToContainTextAsync($"Changes against version {normal} for gw-1");
             await Expect(page.Locator($"[data-testid=diff-row][data-entry='services[{name}]']")).ToContainTextAsync("added");
             await Expect(page.GetByTestId("diff-row")).ToHaveCountAsync(1);
+            await ConsoleCluster.ScreenshotAsync(page, "gray-config-review");
             await page.GetByTestId("gray-create").ClickAsync();
 
             await Expect(page.GetByTestId("gray-nodes")).ToHaveTextAsync("gw-1");
@@ -50,10 +51,15 @@ public sealed class GrayConfigPageTests(ConsoleCluster cluster)
             Assert.NotEqual(HttpStatusCode.OK, await cluster.ServiceStatusAsync(gw2.Port, name));
             Assert.Equal(normal, await cluster.AdminVersionAsync());
 
+            // The page, refreshed, shows each gateway on the version it is served.
+            await page.GetByRole(AriaRole.Button, new() { Name = "Refresh" }).ClickAsync();
+            await Expect(page.GetByTestId("gray-gateway-gw-1")).ToContainTextAsync($"{grayVersion}");
+            await Expect(page.GetByTestId("gray-gateway-gw-1")).ToContainTextAsync("current");
+            await Expect(page.GetByTestId("gray-gateway-gw-2")).ToContainTextAsync($"{normal}");
+            await ConsoleCluster.ScreenshotAsync(page, "gray-config");
             await page.GetByTestId("gray-promote").ClickAsync();
             var dialog = page.GetByRole(AriaRole.Dialog);
             await Expect(dialog).ToContainTextAsync("every gateway of the group applies it");
-            await ConsoleCluster.ScreenshotAsync(page, "gray-config");
             await dialog.GetByRole(AriaRole.Button, new() { Name = "Promote" }).ClickAsync();
             await Expect(page.GetByTestId("gray-notice")).ToContainTextAsync("Promoted: published version");
             await Expect(page.GetByTestId("active-gray")).ToHaveCountAsync(0);
@@ -76,6 +82,53 @@ public sealed class GrayConfigPageTests(ConsoleCluster cluster)
                 await page.Context.CloseAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task GrayForGw2_Dropped_Gw2ReturnsToTheNormalConfig()
+    {
+        var name = "drop-" + Guid.NewGuid().ToString("N")[..8];
+        var gw2 = cluster.Gateways.Single(g => g.NodeId == "gw-2");
+        var config = await cluster.ExportAsync();
+        config["services"]!.AsArray().Add(cluster.ExtraService(name));
+        var page = await cluster.LoginAsync(ConsoleCluster.OperatorUser, ConsoleCluster.UserPassword, "/gray?group=default");
+        try
+        {
+            await page.GetByTestId("gray-node-gw-2").CheckAsync();
+            await page.GetByLabel("Config (JSON or YAML", new() { Exact = false }).FillAsync(config.ToJsonString());
+            await page.GetByTestId("gray-review").ClickAsync();
+            await page.GetByTestId("gray-create").ClickAsync();
+            var grayVersion = long.Parse(await page.GetByTestId("gray-version").InnerTextAsync());
+            await cluster.WaitAsync(async () => await cluster.GatewayVersionAsync(gw2.ControlPort) == grayVersion, "gw-2 applied the gray version");
+            Assert.Equal(HttpStatusCode.OK, await cluster.ServiceStatusAsync(gw2.Port, name));
+
+            await page.GetByTestId("gray-drop").ClickAsync();
+            var dialog = page.GetByRole(AriaRole.Dialog);
+            await Expect(dialog).ToContainTextAsync("gw-2 go back to the group's current config");
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Drop" }).ClickAsync();
+            await Expect(page.GetByTestId("gray-notice")).ToContainTextAsync("Dropped: published version");
+
+            var dropped = await cluster.AdminVersionAsync();
+            Assert.True(dropped > grayVersion);
+            await cluster.WaitForAllGatewaysAsync(dropped);
+            Assert.NotEqual(HttpStatusCode.OK, await cluster.ServiceStatusAsync(gw2.Port, name));
+            Assert.Equal(HttpStatusCode.OK, await cluster.ServiceStatusAsync(gw2.Port, "stock"));
+        }
+        finally
+        {
+            await cluster.DropGrayIfActiveAsync();
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Viewer_SeesNoGrayEditorOrButtons()
+    {
+        var page = await cluster.LoginAsync(ConsoleCluster.ViewerUser, ConsoleCluster.UserPassword, "/gray?group=default");
+        await Expect(page.GetByText("Operators can create one here")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Textbox)).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("gray-review")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
     }
 
     [Fact]
