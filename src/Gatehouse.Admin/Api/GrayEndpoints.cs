@@ -14,7 +14,7 @@ namespace Gatehouse.Admin.Api;
 /// <summary>The gray config of a group: a whole alternative config served only to the listed gateway node ids.</summary>
 internal static class GrayEndpoints
 {
-    /// <summary>Maps <c>/groups/{group}/gray</c> (get, create, drop) and <c>/groups/{group}/gray/promote</c>.</summary>
+    /// <summary>Maps <c>/groups/{group}/gray</c> (get, create, drop), <c>/gray/promote</c> and <c>/gray/preview</c>.</summary>
     public static void Map(RouteGroupBuilder api)
     {
         var gray = api.MapGroup("/groups/{group}/gray").WithTags("Gray config");
@@ -22,6 +22,7 @@ internal static class GrayEndpoints
         gray.MapPost("", CreateAsync).Accepts<GrayConfigRequest>("application/json");
         gray.MapDelete("", DropAsync);
         gray.MapPost("/promote", PromoteAsync);
+        gray.MapPost("/preview", PreviewAsync).Accepts<GrayConfigRequest>("application/json");
     }
 
     private static async Task<Results<Ok<GrayConfigResource>, ProblemHttpResult>> GetAsync(string group, AdminDbContext db, CancellationToken ct)
@@ -41,67 +42,13 @@ internal static class GrayEndpoints
     private static async Task<Results<Created<GrayConfigResource>, ProblemHttpResult, ValidationProblem>> CreateAsync(
         string group, HttpRequest request, GrayWriter writer, AdminDbContext db, CancellationToken ct)
     {
-        var text = await RequestBodies.ReadTextAsync(request, ct);
-        if (text is null)
+        var (nodes, config, invalid) = await ReadRequestAsync(group, request, ct);
+        if (invalid is not null)
         {
-            return Problems.InvalidField("body", "the body is too large");
+            return invalid;
         }
 
-        JsonObject? body;
-        try
-        {
-            body = JsonNode.Parse(text) as JsonObject;
-        }
-        catch (JsonException ex)
-        {
-            return Problems.InvalidField("body", $"not valid JSON: {ex.Message}");
-        }
-
-        if (body is null)
-        {
-            return Problems.InvalidField("body", "expected a JSON object with 'nodes' and 'config'");
-        }
-
-        if (body.Select(p => p.Key).FirstOrDefault(k => k is not ("nodes" or "config")) is { } unknown)
-        {
-            return Problems.InvalidField(unknown, "unknown field; expected 'nodes' and 'config'");
-        }
-
-        if (ReadNodes(body["nodes"], out var nodes) is { } badNodes)
-        {
-            return Problems.InvalidField("nodes", badNodes);
-        }
-
-        if (body["config"] is not JsonObject configNode)
-        {
-            return Problems.InvalidField("config", "a GatewayConfig object is required");
-        }
-
-        GatewayConfig config;
-        try
-        {
-            config = ConfigSerializer.Deserialize(configNode.ToJsonString(), "request");
-        }
-        catch (ConfigException ex)
-        {
-            return Problems.Invalid(ex.Errors);
-        }
-
-        // A config written for another group would be served under this group's name without the author noticing.
-        var mismatches = new List<ConfigError>();
-        if (config.Group is not null && config.Group != group)
-        {
-            mismatches.Add(new ConfigError("request", "group", $"the config is for group '{config.Group}', not '{group}'"));
-        }
-
-        mismatches.AddRange(config.Services.Where(s => s.Group is not null && s.Group != group)
-            .Select(s => new ConfigError("request", $"services[{s.Name}].group", $"the service is for group '{s.Group}', not '{group}'")));
-        if (mismatches.Count > 0)
-        {
-            return Problems.Invalid(mismatches);
-        }
-
-        var result = await writer.CreateAsync(group, nodes, config, ct);
+        var result = await writer.CreateAsync(group, nodes, config!, ct);
         if (result.Problem is not null)
         {
             return result.Problem;
@@ -116,6 +63,111 @@ internal static class GrayEndpoints
         var created = await GrayWriter.FindAsync(db, group, ct);
         return TypedResults.Created($"/api/v1/groups/{group}/gray",
             new GrayConfigResource(nodes, row.Version, row.Checksum, created?.CreatedAt ?? row.CreatedAt, JsonNode.Parse(row.Snapshot)!));
+    }
+
+    /// <summary>
+    /// Checks a would-be gray config exactly as create does and lists what it changes against the group's current normal
+    /// version, storing nothing: the review step before a create.
+    /// </summary>
+    private static async Task<Results<Ok<GrayPreview>, ProblemHttpResult, ValidationProblem>> PreviewAsync(
+        string group, HttpRequest request, AdminDbContext db, Security.AppSecretVault vault, CancellationToken ct)
+    {
+        var (nodes, config, invalid) = await ReadRequestAsync(group, request, ct);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        var latest = await GroupEndpoints.LatestAsync(db, group, ct);
+        if (latest is null)
+        {
+            return Problems.NotFound($"group '{group}' does not exist");
+        }
+
+        // The same checks as GrayWriter.CreateAsync: secrets opened, then the whole config validated.
+        var proposed = config! with { Version = latest.Version, Group = group };
+        var opened = vault.OpenForImport(proposed, "request", out var openErrors);
+        var errors = openErrors.Count > 0 ? openErrors : ConfigValidator.Validate(opened, null);
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        // Compared as given: an exported (sealed) secret left alone shows no change, a new one shows its app as changed.
+        var changes = ConfigDiff.Compare(ConfigSerializer.Deserialize(latest.Snapshot, "store"), proposed);
+        return TypedResults.Ok(new GrayPreview(group, latest.Version, latest.Checksum, nodes, changes));
+    }
+
+    /// <summary>
+    /// Reads <c>{ nodes, config }</c>; <c>config</c> is a GatewayConfig object, or a string holding one as YAML or JSON
+    /// text (parsed like an import, so errors carry line numbers). Checks that it names no other group.
+    /// </summary>
+    private static async Task<(List<string> Nodes, GatewayConfig? Config, ValidationProblem? Invalid)> ReadRequestAsync(
+        string group, HttpRequest request, CancellationToken ct)
+    {
+        var text = await RequestBodies.ReadTextAsync(request, ct);
+        if (text is null)
+        {
+            return ([], null, Problems.InvalidField("body", "the body is too large"));
+        }
+
+        JsonObject? body;
+        try
+        {
+            body = JsonNode.Parse(text) as JsonObject;
+        }
+        catch (JsonException ex)
+        {
+            return ([], null, Problems.InvalidField("body", $"not valid JSON: {ex.Message}"));
+        }
+
+        if (body is null)
+        {
+            return ([], null, Problems.InvalidField("body", "expected a JSON object with 'nodes' and 'config'"));
+        }
+
+        if (body.Select(p => p.Key).FirstOrDefault(k => k is not ("nodes" or "config")) is { } unknown)
+        {
+            return ([], null, Problems.InvalidField(unknown, "unknown field; expected 'nodes' and 'config'"));
+        }
+
+        if (ReadNodes(body["nodes"], out var nodes) is { } badNodes)
+        {
+            return ([], null, Problems.InvalidField("nodes", badNodes));
+        }
+
+        GatewayConfig config;
+        try
+        {
+            switch (body["config"])
+            {
+                case JsonObject configNode:
+                    config = ConfigSerializer.Deserialize(configNode.ToJsonString(), "request");
+                    break;
+                case JsonValue value when value.TryGetValue<string>(out var document) && !string.IsNullOrWhiteSpace(document):
+                    // JSON text starts with '{'; anything else is read as YAML, the format operators edit by hand.
+                    var format = document.TrimStart().StartsWith('{') ? ConfigFormat.Json : ConfigFormat.Yaml;
+                    config = ConfigLoader.Parse(document, "config", format);
+                    break;
+                default:
+                    return (nodes, null, Problems.InvalidField("config", "a GatewayConfig object, or its YAML or JSON text, is required"));
+            }
+        }
+        catch (ConfigException ex)
+        {
+            return (nodes, null, Problems.Invalid(ex.Errors));
+        }
+
+        // A config written for another group would be served under this group's name without the author noticing.
+        var mismatches = new List<ConfigError>();
+        if (config.Group is not null && config.Group != group)
+        {
+            mismatches.Add(new ConfigError("request", "group", $"the config is for group '{config.Group}', not '{group}'"));
+        }
+
+        mismatches.AddRange(config.Services.Where(s => s.Group is not null && s.Group != group)
+            .Select(s => new ConfigError("request", $"services[{s.Name}].group", $"the service is for group '{s.Group}', not '{group}'")));
+        return mismatches.Count > 0 ? (nodes, null, Problems.Invalid(mismatches)) : (nodes, config, null);
     }
 
     private static async Task<Results<Ok<VersionSummary>, ProblemHttpResult, ValidationProblem>> PromoteAsync(

@@ -35,6 +35,12 @@ internal sealed record GrayConfigRequest(IReadOnlyList<string> Nodes, GatewayCon
 /// <summary>The active gray config of a group: the node ids it is served to and its snapshot.</summary>
 internal sealed record GrayConfigResource(IReadOnlyList<string> Nodes, long Version, string Checksum, DateTimeOffset CreatedAt, JsonNode Config);
 
+/// <summary>
+/// What a would-be gray config changes: <c>changes</c> turn the group's current normal version <c>from</c> into it, for
+/// the listed <c>nodes</c>.
+/// </summary>
+internal sealed record GrayPreview(string Group, long From, string FromChecksum, IReadOnlyList<string> Nodes, IReadOnlyList<DiffEntry> Changes);
+
 /// <summary>The snapshot document of docs/sync-protocol.md: <c>config</c> is the <c>ConfigSerializer</c> JSON as stored.</summary>
 internal sealed record SnapshotDocument(string Group, long Version, string Checksum, JsonNode Config);
 

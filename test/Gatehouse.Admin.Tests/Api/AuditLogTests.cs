@@ -137,6 +137,37 @@ public abstract class AuditLogTests(AdminFixture fixture)
         Assert.Equal(JsonValueKind.Null, rows[0].GetProperty("after").ValueKind);
     }
 
+    [Fact]
+    public async Task Filters_EntityKindActorAndTimeRange_NarrowTheLog()
+    {
+        var group = await Host.CreateGroupAsync();
+        await (await Host.Client.PostAsync($"/api/v1/groups/{group}/services", AdminHost.Json(Http.Service("orders"))))
+            .ReadJsonAsync(HttpStatusCode.Created);
+        await Task.Delay(50);
+        var middle = DateTimeOffset.UtcNow;
+        await Task.Delay(50);
+        await (await Host.Client.PostAsync($"/api/v1/groups/{group}/services", AdminHost.Json(Http.Service("billing", path: "/billing"))))
+            .ReadJsonAsync(HttpStatusCode.Created);
+
+        Assert.Equal(["service.create", "service.create"],
+            (await AuditAsync($"group={group}&entityKind=service")).Select(r => r.GetProperty("action").GetString()));
+        Assert.Equal(3, (await AuditAsync($"group={group}&actor=admin")).Length);
+        Assert.Empty(await AuditAsync($"group={group}&actor=nobody"));
+
+        var stamp = Uri.EscapeDataString(middle.ToString("O"));
+        Assert.Equal(["billing"], (await AuditAsync($"group={group}&since={stamp}")).Select(r => r.GetProperty("entityId").GetString()));
+        var before = await AuditAsync($"group={group}&until={stamp}");
+        Assert.Equal(["service.create", "group.create"], before.Select(r => r.GetProperty("action").GetString()));
+
+        // Paging applies after the time range: the total counts only the rows in range.
+        var page = await (await Host.Client.GetAsync($"/api/v1/audit?group={group}&until={stamp}&limit=1&offset=1")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(2, page.GetProperty("total").GetInt32());
+        Assert.Equal("group.create", page.GetProperty("items")[0].GetProperty("action").GetString());
+
+        var bad = await (await Host.Client.GetAsync("/api/v1/audit?since=yesterday")).ReadProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("since", out _), bad.ToString());
+    }
+
     private async Task<JsonElement[]> AuditAsync(string query)
     {
         var page = await (await Host.Client.GetAsync($"/api/v1/audit?{query}&limit=500")).ReadJsonAsync(HttpStatusCode.OK);

@@ -80,6 +80,64 @@ public abstract class GrayConfigTests(AdminFixture fixture)
         Assert.Equal(2, audit.GetProperty("total").GetInt32());
         await (await Host.Client.PostAsync("/api/v1/groups/no-such-group/gray", Gray.Body("gw-2", weight: 5))).ReadProblemAsync(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task Create_ConfigAsYamlText_IsServedToTheListedNode()
+    {
+        var group = await Gray.GroupWithOrdersAsync(Host);
+        const string yaml = """
+            services:
+              - name: orders
+                nodes:
+                  - id: orders-1
+                    address: http://127.0.0.1:5101
+                    weight: 7
+                apis:
+                  - id: list
+                    methods: [GET]
+                    path: /orders
+            """;
+        var body = JsonSerializer.Serialize(new { nodes = new[] { "gw-2" }, config = yaml });
+        var created = await (await Host.Client.PostAsync($"/api/v1/groups/{group}/gray", AdminHost.Json(body))).ReadJsonAsync(HttpStatusCode.Created);
+        Assert.Equal(3, created.GetProperty("version").GetInt64());
+        Assert.Equal(7, Gray.Config(await Gray.PullAsync(Host, group, "gw-2", null, HttpStatusCode.OK)).Services[0].Nodes[0].Weight);
+    }
+
+    [Fact]
+    public async Task Create_InvalidYamlText_Is400WithTheLineAndStoresNothing()
+    {
+        var group = await Gray.GroupWithOrdersAsync(Host);
+        const string yaml = "services:\n  - name: orders\n    nodes:\n      - id: orders-1\n        address: http://127.0.0.1:5101\n        weight: 999999\n";
+        var body = JsonSerializer.Serialize(new { nodes = new[] { "gw-2" }, config = yaml });
+
+        var problem = await (await Host.Client.PostAsync($"/api/v1/groups/{group}/gray", AdminHost.Json(body))).ReadProblemAsync(HttpStatusCode.BadRequest);
+        var weight = problem.GetProperty("errors").GetProperty("services[orders].nodes[orders-1].weight")[0].GetString();
+        Assert.Contains("line 6", weight);
+        Assert.Equal(2, await Host.VersionCountAsync(group));
+    }
+
+    [Fact]
+    public async Task Preview_ListsChangesAgainstTheCurrentVersion_AndStoresNothing()
+    {
+        var group = await Gray.GroupWithOrdersAsync(Host);
+        var body = $$$"""{"nodes":["gw-2"],"config":{"services":[{{{Http.Service("orders", weight: 5)}}},{{{Http.Service("billing", path: "/billing")}}}]}}""";
+
+        var preview = await (await Host.Client.PostAsync($"/api/v1/groups/{group}/gray/preview", AdminHost.Json(body))).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(2, preview.GetProperty("from").GetInt64());
+        Assert.Equal(["gw-2"], preview.GetProperty("nodes").EnumerateArray().Select(n => n.GetString()));
+        var changes = preview.GetProperty("changes").EnumerateArray()
+            .Select(c => (c.GetProperty("entry").GetString(), c.GetProperty("change").GetString())).ToList();
+        Assert.Equal([("services[orders].nodes[orders-1]", "changed"), ("services[billing]", "added")], changes);
+
+        var invalid = await (await Host.Client.PostAsync($"/api/v1/groups/{group}/gray/preview", Gray.Body("gw-2", weight: 999999)))
+            .ReadProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(invalid.GetProperty("errors").TryGetProperty("services[orders].nodes[orders-1].weight", out _), invalid.ToString());
+        await (await Host.Client.PostAsync("/api/v1/groups/no-such-group/gray/preview", Gray.Body("gw-2", weight: 5)))
+            .ReadProblemAsync(HttpStatusCode.NotFound);
+
+        Assert.Equal(2, await Host.VersionCountAsync(group));
+        await (await Host.Client.GetAsync($"/api/v1/groups/{group}/gray")).ReadProblemAsync(HttpStatusCode.NotFound);
+    }
 }
 
 /// <summary>The gray scenario and helpers, shared with the PostgreSQL run.</summary>
