@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Gatehouse.Admin.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gatehouse.Admin.Tests.Monitoring;
 
@@ -64,6 +65,57 @@ public abstract class StatsApiTests(AdminFixture fixture)
         var filtered = await (await Host.Client.GetAsync($"/api/v1/groups/{group}/stats?window=1m&node=gw-2&service=ORDERS")).ReadJsonAsync(HttpStatusCode.OK);
         Assert.Equal(100, filtered.GetProperty("total").GetProperty("requests").GetInt64());
         Assert.Equal("60s", filtered.GetProperty("window").GetString());
+    }
+
+    [Fact]
+    public async Task Stats_WithStep_SeriesOfCompleteSlotsAndPerServiceFigures()
+    {
+        var clock = new ManualClock();
+        await using var host = await fixture.StartAdminAsync(builder => builder.Services.AddSingleton<TimeProvider>(clock));
+        var group = await host.CreateGroupAsync();
+        var t0 = clock.GetUtcNow();
+
+        await SendAsync(host, Heartbeat(group, "gw-1", "a", ("orders", "list", [0, 0, 0, 0, 0], [0, 0, 0, 0, 0])), clock.GetUtcNow());
+        clock.Advance(TimeSpan.FromSeconds(10));
+        await SendAsync(host, Heartbeat(group, "gw-1", "a", ("orders", "list", [0, 30, 0, 0, 0], [30, 0, 0, 0, 0]),
+            ("stock", "all", [0, 10, 0, 0, 0], [10, 0, 0, 0, 0])), clock.GetUtcNow());
+        clock.Advance(TimeSpan.FromSeconds(20));
+        await SendAsync(host, Heartbeat(group, "gw-1", "a", ("orders", "list", [0, 84, 0, 0, 6], [90, 0, 0, 0, 0]),
+            ("stock", "all", [0, 10, 0, 0, 0], [10, 0, 0, 0, 0])), clock.GetUtcNow());
+
+        // The slot being filled now is in the totals, never in the series.
+        clock.Advance(TimeSpan.FromSeconds(10));
+        await SendAsync(host, Heartbeat(group, "gw-1", "a", ("orders", "list", [0, 184, 0, 0, 6], [190, 0, 0, 0, 0]),
+            ("stock", "all", [0, 10, 0, 0, 0], [10, 0, 0, 0, 0])), clock.GetUtcNow());
+
+        var stats = await (await host.Client.GetAsync($"/api/v1/groups/{group}/stats?window=1m&step=20s&service=orders"))
+            .ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(190, stats.GetProperty("total").GetProperty("requests").GetInt64());
+        var series = stats.GetProperty("series").EnumerateArray().ToList();
+        Assert.Equal(3, series.Count);
+        Assert.Equal(t0 - TimeSpan.FromSeconds(20), series[0].GetProperty("from").GetDateTimeOffset());
+        Assert.Equal(t0 + TimeSpan.FromSeconds(20), series[2].GetProperty("from").GetDateTimeOffset());
+        Assert.Equal(t0 + TimeSpan.FromSeconds(40), series[2].GetProperty("to").GetDateTimeOffset());
+        Assert.Equal([0L, 30L, 60L], series.Select(p => p.GetProperty("stats").GetProperty("requests").GetInt64()));
+        Assert.Equal(1.5, series[1].GetProperty("stats").GetProperty("qps").GetDouble());
+        Assert.Equal(10, series[2].GetProperty("stats").GetProperty("errorRate5xx").GetDouble());
+        Assert.False(series[0].GetProperty("stats").TryGetProperty("p99Ms", out _));
+
+        var all = await (await host.Client.GetAsync($"/api/v1/groups/{group}/stats?window=1m")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.False(all.TryGetProperty("series", out _));
+        var services = all.GetProperty("services").EnumerateArray().ToList();
+        Assert.Equal(["orders", "stock"], services.Select(s => s.GetProperty("service").GetString()));
+        Assert.Equal(10, services[1].GetProperty("stats").GetProperty("requests").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("5x")]
+    [InlineData("2m")]
+    public async Task Stats_BadStep_Is400NamingIt(string step)
+    {
+        var group = await Host.CreateGroupAsync();
+        var problem = await (await Host.Client.GetAsync($"/api/v1/groups/{group}/stats?window=1m&step={step}")).ReadProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("step", out _));
     }
 
     [Theory]
