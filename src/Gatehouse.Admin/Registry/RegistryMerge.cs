@@ -51,7 +51,8 @@ internal static class RegistryMerge
     /// already has widens that API's methods (its id and policy stay); a new one is added under an id made from its
     /// path. Nothing is removed: an API a service stopped serving is the operator's to delete.
     /// </summary>
-    public static List<ApiConfig> Apis(IReadOnlyList<ApiConfig> current, IReadOnlyList<ReportedApi> reported)
+    /// <param name="source">Recorded on the APIs this adds: which registry reported them.</param>
+    public static List<ApiConfig> Apis(IReadOnlyList<ApiConfig> current, IReadOnlyList<ReportedApi> reported, NodeSource source = NodeSource.Sdk)
     {
         var apis = current.ToList();
         foreach (var group in reported.GroupBy(r => (r.Path!, Kind: ApiPathSyntax.Resolve(r.MatchKind ?? MatchKind.Auto, r.Path!))))
@@ -62,7 +63,10 @@ internal static class RegistryMerge
             var same = apis.Where(a => a.Path == path && ApiPathSyntax.Resolve(a.Match, a.Path) == kind).ToList();
             if (same.Count == 0)
             {
-                apis.Add(new ApiConfig { Id = NewId(apis, path), Methods = methods, Path = path, Match = group.First().MatchKind ?? MatchKind.Auto });
+                apis.Add(new ApiConfig
+                {
+                    Id = NewId(apis, path), Methods = methods, Path = path, Match = group.First().MatchKind ?? MatchKind.Auto, Source = source,
+                });
                 continue;
             }
 

@@ -68,7 +68,7 @@ internal sealed partial class RegistryService
 
                         if (index < 0 || node.ReportApis)
                         {
-                            apis = RegistryMerge.Apis(apis, node.Request.Apis ?? []);
+                            apis = RegistryMerge.Apis(apis, node.Request.Apis ?? [], NodeSource.ZooKeeper);
                         }
                     }
 

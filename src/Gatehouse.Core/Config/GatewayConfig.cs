@@ -109,6 +109,13 @@ public sealed record ApiConfig
     public MatchKind Match { get; init; } = MatchKind.Auto;
 
     public PolicyConfig? Policy { get; init; }
+
+    /// <summary>
+    /// Who declared the API: <c>sdk</c> or <c>zooKeeper</c> when the registry added it from a node's report; null (shown as
+    /// manual) when it was written by hand, through the admin API, the console or a config file. Informational: gateways
+    /// route every API alike.
+    /// </summary>
+    public NodeSource? Source { get; init; }
 }
 
 /// <summary>Maps a domain prefix or a path prefix to a service.</summary>

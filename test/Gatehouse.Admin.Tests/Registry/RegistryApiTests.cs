@@ -294,6 +294,11 @@ public abstract class RegistryApiTests(AdminFixture fixture) : IAsyncLifetime
             .Select(a => $"{a.GetProperty("id").GetString()} {string.Join(',', a.GetProperty("methods").EnumerateArray().Select(m => m.GetString()))} {a.GetProperty("path").GetString()}")
             .ToList();
         Assert.Equal(["list GET,PUT /orders", "create POST /orders", "files-rest  /files/**"], apis);
+
+        // The API the registry added says it came from the SDK; the operator's keep no source (written by hand).
+        var sources = (await ServiceAsync(group)).GetProperty("apis").EnumerateArray()
+            .Select(a => a.TryGetProperty("source", out var source) ? source.GetString() : null).ToList();
+        Assert.Equal([null, null, "sdk"], sources);
     }
 
     [Fact]

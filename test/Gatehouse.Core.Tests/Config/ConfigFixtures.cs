@@ -207,7 +207,7 @@ internal static class ConfigFixtures
                     ],
                     Apis =
                     [
-                        new ApiConfig { Id = "a1", Methods = ["PUT", "PATCH"], Path = "/x/[0-9]+", Match = MatchKind.Regex, Policy = policy },
+                        new ApiConfig { Id = "a1", Methods = ["PUT", "PATCH"], Path = "/x/[0-9]+", Match = MatchKind.Regex, Policy = policy, Source = NodeSource.Sdk },
                     ],
                 },
             ],
