@@ -127,19 +127,74 @@ internal static class ProcStat
 {
     private static readonly double TicksPerSecond = 100; // CLK_TCK on Linux x64 (getconf CLK_TCK).
 
-    public static TimeSpan ProcessCpu(int pid)
+    /// <summary>utime + stime of <paramref name="pid"/> (all its threads).</summary>
+    public static TimeSpan ProcessCpu(int pid) => Read(pid) is { } s ? Seconds(s.UTime + s.STime) : TimeSpan.Zero;
+
+    /// <summary>
+    /// CPU time of every process below this one except <paramref name="excluded"/> and its own children: Playwright's
+    /// driver and Chromium's processes. Children's time includes that of their exited children (cutime, cstime), so a
+    /// renderer that ends within the window is still counted.
+    /// </summary>
+    public static TimeSpan DescendantsCpu(int excluded)
+    {
+        var all = Processes();
+        var below = Below(all, excluded);
+        return Seconds(all.Where(p => below.Contains(p.Pid)).Sum(p => p.Stat.UTime + p.Stat.STime + p.Stat.CUTime + p.Stat.CSTime));
+    }
+
+    /// <summary>The processes below this one, except <paramref name="excluded"/> and its own children.</summary>
+    public static IReadOnlyCollection<int> Descendants(int excluded) => Below(Processes(), excluded);
+
+    private static List<(int Pid, Stat Stat)> Processes()
+    {
+        var all = new List<(int Pid, Stat Stat)>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && Read(pid) is { } stat)
+            {
+                all.Add((pid, stat));
+            }
+        }
+
+        return all;
+    }
+
+    private static HashSet<int> Below(List<(int Pid, Stat Stat)> all, int excluded)
+    {
+        var below = new HashSet<int> { Environment.ProcessId };
+        for (var added = true; added;)
+        {
+            added = false;
+            foreach (var (pid, stat) in all)
+            {
+                if (pid != excluded && !below.Contains(pid) && below.Contains(stat.PPid))
+                {
+                    added = below.Add(pid);
+                }
+            }
+        }
+
+        below.Remove(Environment.ProcessId);
+        return below;
+    }
+
+    private readonly record struct Stat(int PPid, long UTime, long STime, long CUTime, long CSTime);
+
+    private static TimeSpan Seconds(long ticks) => TimeSpan.FromSeconds(ticks / TicksPerSecond);
+
+    private static Stat? Read(int pid)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            // Fields after the command name (which is in parentheses and may hold spaces): state is field 3, utime 14, stime 15.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            return TimeSpan.FromSeconds(ticks / TicksPerSecond);
+            // Fields after the command name (in parentheses, may hold spaces): ppid is field 4, utime 14, stime 15, cutime 16, cstime 17.
+            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            long L(int field) => long.Parse(f[field - 3], CultureInfo.InvariantCulture);
+            return new Stat((int)L(4), L(14), L(15), L(16), L(17));
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return TimeSpan.Zero;
+            return null; // Gone meanwhile.
         }
     }
 
@@ -154,4 +209,47 @@ internal static class ProcStat
     }
 
     public static int Cores => Environment.ProcessorCount;
+}
+
+/// <summary>
+/// Scheduling priority. When the script starts the harness with <c>--nice</c>, the admin (started by the harness)
+/// inherits the raised priority, and Playwright's driver and Chromium are put back to 0: the browsers stand in for
+/// operators' own machines, so on this shared box they should not take CPU from the server being measured.
+/// </summary>
+internal static class Priority
+{
+    /// <summary>This process's nice value (field 19 of <c>/proc/self/stat</c>).</summary>
+    public static int Own()
+    {
+        var stat = File.ReadAllText("/proc/self/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19 - 3], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Sets every thread of every process below this one, except <paramref name="excluded"/>'s, to nice 0.</summary>
+    public static void ResetDescendants(int excluded)
+    {
+        if (Own() >= 0)
+        {
+            return;
+        }
+
+        foreach (var pid in ProcStat.Descendants(excluded))
+        {
+            try
+            {
+                foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+                {
+                    // nice is per thread on Linux; new threads and children inherit it from the thread that creates them.
+                    _ = SetPriority(0, int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture), 0);
+                }
+            }
+            catch (IOException)
+            {
+                // Gone meanwhile.
+            }
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    private static extern int SetPriority(int which, int who, int prio);
 }

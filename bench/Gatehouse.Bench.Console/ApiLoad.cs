@@ -22,7 +22,7 @@ internal enum Sessions
 
 /// <summary>One measured phase: REST latencies, errors, and the CPU the admin and the whole box used meanwhile.</summary>
 internal sealed record PhaseResult(int Round, Sessions Sessions, Stats All, Stats Lists, Stats Gets, int Errors, double Seconds,
-    double AdminCores, double BoxBusy, int SessionSteps);
+    double AdminCores, double BrowserCores, double HarnessCores, double BoxBusy, int SessionSteps);
 
 /// <summary>
 /// Part (b): REST API latency at a fixed offered rate (open loop) with no console session, then with N sessions open
@@ -48,11 +48,14 @@ internal sealed class ApiLoad(AdminProcess admin, ConsoleBrowser browser, IReadO
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
         // Warm-up at the same rate: JIT tiering, connection pool, SQLite page cache.
-        await LoadAsync(http, TimeSpan.FromSeconds(5), ct);
+        await LoadAsync(http, TimeSpan.FromSeconds(10), ct);
 
+        Sessions[] order = [Sessions.None, Sessions.Idle, Sessions.Active];
         for (var round = 1; round <= rounds; round++)
         {
-            foreach (var mode in new[] { Sessions.None, Sessions.Idle, Sessions.Active })
+            // The order rotates per round (none-idle-active, idle-active-none, active-none-idle), so no kind of phase is
+            // always the first after the warm-up or always follows the busiest one.
+            foreach (var mode in order.Skip((round - 1) % 3).Concat(order.Take((round - 1) % 3)))
             {
                 var result = await PhaseAsync(http, round, mode, ct);
                 Results.Add(result);
@@ -78,6 +81,7 @@ internal sealed class ApiLoad(AdminProcess admin, ConsoleBrowser browser, IReadO
                     pages.Add(page);
                 }
 
+                Priority.ResetDescendants(admin.Pid);
                 if (mode == Sessions.Active)
                 {
                     loops.AddRange(pages.Select((p, i) => WorkAsync(p, i, stop.Token)));
@@ -88,9 +92,13 @@ internal sealed class ApiLoad(AdminProcess admin, ConsoleBrowser browser, IReadO
             }
 
             var adminBefore = admin.CpuTime();
+            var browserBefore = ProcStat.DescendantsCpu(admin.Pid);
+            var harnessBefore = ProcStat.ProcessCpu(Environment.ProcessId);
             var boxBefore = ProcStat.Box();
             var (all, lists, gets, errors, seconds) = await LoadAsync(http, phase, ct);
             var adminCpu = (admin.CpuTime() - adminBefore).TotalSeconds;
+            var browserCpu = (ProcStat.DescendantsCpu(admin.Pid) - browserBefore).TotalSeconds;
+            var harnessCpu = (ProcStat.ProcessCpu(Environment.ProcessId) - harnessBefore).TotalSeconds;
             var boxAfter = ProcStat.Box();
             stop.Cancel();
             var steps = 0;
@@ -99,7 +107,7 @@ internal sealed class ApiLoad(AdminProcess admin, ConsoleBrowser browser, IReadO
                 steps += await loop;
             }
 
-            return new PhaseResult(round, mode, all, lists, gets, errors, seconds, adminCpu / seconds,
+            return new PhaseResult(round, mode, all, lists, gets, errors, seconds, adminCpu / seconds, browserCpu / seconds, harnessCpu / seconds,
                 (double)(boxAfter.Busy - boxBefore.Busy) / Math.Max(1, boxAfter.Total - boxBefore.Total), steps);
         }
         finally

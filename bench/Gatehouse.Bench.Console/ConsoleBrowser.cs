@@ -22,9 +22,11 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
 
     public IBrowser Browser { get; }
 
-    public static async Task<ConsoleBrowser> LaunchAsync(string adminUrl)
+    public static async Task<ConsoleBrowser> LaunchAsync(string adminUrl, int adminPid)
     {
         var playwright = await Playwright.CreateAsync();
+        // Before Chromium starts, so that it inherits nice 0 from the driver.
+        Priority.ResetDescendants(adminPid);
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = "/usr/bin/chromium",
@@ -35,6 +37,7 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
                 "--disable-component-update", "--disable-sync",
             ],
         });
+        Priority.ResetDescendants(adminPid);
         return new ConsoleBrowser(playwright, browser, adminUrl);
     }
 

@@ -64,10 +64,10 @@ namespace Gatehouse.Bench.ConsoleLoad
 
             var seeding = System.Diagnostics.Stopwatch.StartNew();
             await Seeder.SeedAsync(http, o.Group, o.Services, o.Apis, ct);
-            Console.WriteLine($"admin {admin.Url} (pid {admin.Pid}); group '{o.Group}': {o.Services} services, {o.Services * o.Apis} APIs, " +
+            Console.WriteLine($"admin {admin.Url} (pid {admin.Pid}, nice {Priority.Own()}; browsers at nice 0); group '{o.Group}': {o.Services} services, {o.Services * o.Apis} APIs, " +
                               $"{o.Services * 2} nodes, imported in {seeding.Elapsed.TotalSeconds:0.0} s");
 
-            await using var browser = await ConsoleBrowser.LaunchAsync(admin.Url);
+            await using var browser = await ConsoleBrowser.LaunchAsync(admin.Url, admin.Pid);
             var verdicts = new List<bool>();
             if (!o.SkipPages)
             {
@@ -135,7 +135,7 @@ namespace Gatehouse.Bench.ConsoleLoad
             // The invariant culture is the process's (InvariantGlobalization), so plain interpolation formats with '.'.
             Console.WriteLine(
                 $"  round {r.Round} {r.Sessions.ToString().ToLowerInvariant(),-6} n={r.All.Count} err={r.Errors} p50={r.All.P(50):0.0} p99={r.All.P(99):0.0} max={r.All.Max:0.0} ms" +
-                $" | list p99={r.Lists.P(99):0.0} get p99={r.Gets.P(99):0.0} | admin {r.AdminCores:0.00} cores, box {r.BoxBusy * 100:0} % busy" +
+                $" | list p99={r.Lists.P(99):0.0} get p99={r.Gets.P(99):0.0} | cores used: admin {r.AdminCores:0.00}, browser {r.BrowserCores:0.00}, harness {r.HarnessCores:0.00}; box {r.BoxBusy * 100:0} % busy" +
                 (r.Sessions == Sessions.Active ? $", {r.SessionSteps} console steps" : ""));
 
         private static async Task UntilAsync(Func<Task<bool>> condition, CancellationToken ct)
