@@ -22,7 +22,7 @@ internal enum Sessions
 
 /// <summary>One measured phase: REST latencies, errors, and the CPU the admin and the whole box used meanwhile.</summary>
 internal sealed record PhaseResult(int Round, Sessions Sessions, Stats All, Stats Lists, Stats Gets, int Errors, double Seconds,
-    double AdminCores, double BrowserCores, double HarnessCores, double BoxBusy, int SessionSteps);
+    double AdminCores, double BrowserCores, double HarnessCores, double BoxBusy, int SessionSteps, GcFigures Gc, double HarnessPausedMs);
 
 /// <summary>
 /// Part (b): REST API latency at a fixed offered rate (open loop) with no console session, then with N sessions open
@@ -33,7 +33,7 @@ internal sealed record PhaseResult(int Round, Sessions Sessions, Stats All, Stat
 /// (including Chromium's own rendering) shows up one-for-one in latency; at a fixed rate below saturation the p99 shows
 /// whether console circuits get in the way of API requests (thread pool, GC, SQLite, timers).
 /// </remarks>
-internal sealed class ApiLoad(AdminProcess admin, ConsoleBrowser browser, IReadOnlyList<string> sessionStates, string token, string group,
+internal sealed class ApiLoad(AdminProcess admin, GcWatch gc, ConsoleBrowser browser, IReadOnlyList<string> sessionStates, string token, string group,
     int services, double rate, TimeSpan phase, TimeSpan think)
 {
     public List<PhaseResult> Results { get; } = [];
@@ -95,7 +95,11 @@ internal sealed class ApiLoad(AdminProcess admin, ConsoleBrowser browser, IReadO
             var browserBefore = ProcStat.DescendantsCpu(admin.Pid);
             var harnessBefore = ProcStat.ProcessCpu(Environment.ProcessId);
             var boxBefore = ProcStat.Box();
+            var from = DateTime.Now;
+            var harnessPaused = GC.GetTotalPauseDuration();
             var (all, lists, gets, errors, seconds) = await LoadAsync(http, phase, ct);
+            var to = DateTime.Now;
+            harnessPaused = GC.GetTotalPauseDuration() - harnessPaused;
             var adminCpu = (admin.CpuTime() - adminBefore).TotalSeconds;
             var browserCpu = (ProcStat.DescendantsCpu(admin.Pid) - browserBefore).TotalSeconds;
             var harnessCpu = (ProcStat.ProcessCpu(Environment.ProcessId) - harnessBefore).TotalSeconds;
@@ -107,8 +111,11 @@ internal sealed class ApiLoad(AdminProcess admin, ConsoleBrowser browser, IReadO
                 steps += await loop;
             }
 
+            // EventPipe delivers in buffered batches: give the last events of the window time to arrive.
+            await Task.Delay(TimeSpan.FromSeconds(1.5), ct);
             return new PhaseResult(round, mode, all, lists, gets, errors, seconds, adminCpu / seconds, browserCpu / seconds, harnessCpu / seconds,
-                (double)(boxAfter.Busy - boxBefore.Busy) / Math.Max(1, boxAfter.Total - boxBefore.Total), steps);
+                (double)(boxAfter.Busy - boxBefore.Busy) / Math.Max(1, boxAfter.Total - boxBefore.Total), steps, gc.Between(from, to),
+                harnessPaused.TotalMilliseconds);
         }
         finally
         {

@@ -97,7 +97,8 @@ namespace Gatehouse.Bench.ConsoleLoad
                     await ConsoleBrowser.CloseAsync(page);
                 }
 
-                var load = new ApiLoad(admin, browser, states, Token, o.Group, o.Services, o.Rate, TimeSpan.FromSeconds(o.Seconds),
+                using var gc = new GcWatch(admin.Pid);
+                var load = new ApiLoad(admin, gc, browser, states, Token, o.Group, o.Services, o.Rate, TimeSpan.FromSeconds(o.Seconds),
                     TimeSpan.FromMilliseconds(o.ThinkMs));
                 await load.RunAsync(o.Rounds, ct);
                 verdicts.Add(Summarize(load.Results));
@@ -136,7 +137,8 @@ namespace Gatehouse.Bench.ConsoleLoad
             Console.WriteLine(
                 $"  round {r.Round} {r.Sessions.ToString().ToLowerInvariant(),-6} n={r.All.Count} err={r.Errors} p50={r.All.P(50):0.0} p99={r.All.P(99):0.0} max={r.All.Max:0.0} ms" +
                 $" | list p99={r.Lists.P(99):0.0} get p99={r.Gets.P(99):0.0} | cores used: admin {r.AdminCores:0.00}, browser {r.BrowserCores:0.00}, harness {r.HarnessCores:0.00}; box {r.BoxBusy * 100:0} % busy" +
-                (r.Sessions == Sessions.Active ? $", {r.SessionSteps} console steps" : ""));
+                (r.Sessions == Sessions.Active ? $", {r.SessionSteps} console steps" : "") +
+                $"\n           admin GCs gen0/1/2 {r.Gc.Gen0}/{r.Gc.Gen1}/{r.Gc.Gen2}, paused {r.Gc.PausedMs:0} ms in all, longest {r.Gc.MaxPauseMs:0.0} ms; harness GC paused {r.HarnessPausedMs:0} ms");
 
         private static async Task UntilAsync(Func<Task<bool>> condition, CancellationToken ct)
         {
