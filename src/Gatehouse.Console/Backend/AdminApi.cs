@@ -61,10 +61,9 @@ public sealed class AdminApi(ConsoleLink link, ConsoleSession session, Navigatio
 
         using (response)
         {
-            var text = await response.Content.ReadAsStringAsync(ct);
             if (!response.IsSuccessStatusCode)
             {
-                var problem = ReadProblem(response.StatusCode, text);
+                var problem = ReadProblem(response.StatusCode, await response.Content.ReadAsStringAsync(ct));
                 if (problem.Status == 401 && user is not null)
                 {
                     navigation.NavigateTo($"login?ended=1&returnUrl={Uri.EscapeDataString(navigation.ToBaseRelativePath(navigation.Uri))}",
@@ -75,12 +74,16 @@ public sealed class AdminApi(ConsoleLink link, ConsoleSession session, Navigatio
             }
 
             long? etag = response.Headers.ETag is { } tag && long.TryParse(tag.Tag.Trim('"'), out var value) ? value : null;
-            if (typeof(T) == typeof(NoBody) || text.Length == 0)
+            if (typeof(T) == typeof(NoBody))
             {
                 return new ApiResult<T>(default, null, etag);
             }
 
-            return new ApiResult<T>(JsonSerializer.Deserialize<T>(text, Json), null, etag);
+            // Read as UTF-8 bytes, not as a string: a page of 50 services is about 56 KB of JSON, which as a string
+            // (UTF-16) is over the large object heap threshold; every such page would then count towards a full
+            // collection of the admin process, whose pauses the REST API's own requests would wait out.
+            var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+            return new ApiResult<T>(bytes.Length == 0 ? default : JsonSerializer.Deserialize<T>(bytes, Json), null, etag);
         }
     }
 
