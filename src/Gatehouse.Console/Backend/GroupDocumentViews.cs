@@ -12,8 +12,9 @@ public sealed record ServiceSetView(string Tag, ServiceSetConfig Set);
 public sealed record GlobalPolicyView(long Revision, PolicyConfig? Policy);
 
 /// <summary>An app as the API shows it: never its secret, only whether one is stored.</summary>
+/// <remarks><c>Secret</c> is set only in the answer of a create that gave none: the admin generated it.</remarks>
 public sealed record AppView(string AppKey, long Revision, IReadOnlyList<string> Permissions, bool Enabled, string? Description,
-    string? SecretRef, bool SecretSet);
+    string? SecretRef, bool SecretSet, string? Secret = null);
 
 /// <summary>The answer of <c>POST .../apps/{appKey}/rotate-secret</c>: the one time the API shows a secret.</summary>
 public sealed record RotatedSecretView(string AppKey, long Revision, string Secret);

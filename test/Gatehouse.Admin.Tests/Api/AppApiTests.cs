@@ -78,7 +78,6 @@ public abstract class AppApiTests(AdminFixture fixture)
         var versions = await Host.VersionCountAsync(group);
 
         Assert.Contains("apps[app-a].secret", await ErrorKeysAsync(group, "app-a", """{"secret":"short","permissions":["orders"]}"""));
-        Assert.Contains("apps[app-a].secret", await ErrorKeysAsync(group, "app-a", """{"permissions":["orders"]}"""));
         Assert.Contains("apps[app-a].permissions[0]", await ErrorKeysAsync(group, "app-a", $$"""{"secret":"{{SecretA}}","permissions":["nope"]}"""));
         Assert.Contains("apps[app-a].secretRef", await ErrorKeysAsync(group, "app-a", """{"secretRef":"not a name","permissions":["orders"]}"""));
         Assert.Contains("apps[app-a].colour", await ErrorKeysAsync(group, "app-a", $$"""{"appKey":"app-a","secret":"{{SecretA}}","colour":"red"}"""));
@@ -250,6 +249,31 @@ public abstract class AppApiTests(AdminFixture fixture)
         await (await Host.Client.PostAsync($"/api/v1/groups/{group}/apps/nope/rotate-secret", null)).ReadProblemAsync(HttpStatusCode.NotFound);
         await PutAsync(group, "app-ref", """{"secretRef":"APP_REF_SECRET","permissions":["orders"]}""", null, HttpStatusCode.Created);
         await (await Host.Client.PostAsync($"/api/v1/groups/{group}/apps/app-ref/rotate-secret", null)).ReadProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Create_WithoutSecret_GeneratesOne_AnsweredOnlyInThe201()
+    {
+        var group = await GroupWithServiceAsync();
+        var created = await (await Host.Client.PutAsync($"/api/v1/groups/{group}/apps/app-gen", AdminHost.Json("""{"permissions":["orders"]}""")))
+            .ReadJsonAsync(HttpStatusCode.Created);
+        var secret = created.GetProperty("secret").GetString()!;
+        Assert.True(secret.Length >= 40, secret);
+        Assert.True(created.GetProperty("secretSet").GetBoolean());
+        Assert.Equal(secret, await PublishedSecretAsync(group, "app-gen"));
+
+        var got = await (await Host.Client.GetAsync($"/api/v1/groups/{group}/apps/app-gen")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain(secret, got, StringComparison.Ordinal);
+        var audit = await (await Host.Client.GetAsync($"/api/v1/audit?group={group}&entity=app-gen&limit=10")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain(secret, audit, StringComparison.Ordinal);
+
+        // A replace that names no secret keeps the generated one and answers none.
+        var replaced = await (await Host.Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/api/v1/groups/{group}/apps/app-gen")
+        {
+            Content = AdminHost.Json("""{"permissions":["orders"],"description":"d"}"""),
+        }.WithRevision(1))).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.False(replaced.TryGetProperty("secret", out _));
+        Assert.Equal(secret, await PublishedSecretAsync(group, "app-gen"));
     }
 
     private async Task<string> GroupWithServiceAsync()
