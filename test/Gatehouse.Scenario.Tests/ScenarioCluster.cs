@@ -18,7 +18,7 @@ internal sealed class ScenarioCluster : IAsyncDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private readonly string _dir = Directory.CreateTempSubdirectory("gatehouse-push-").FullName;
-    private readonly List<GatehouseProcess> _processes = [];
+    private readonly ProcessSet _processes = new();
     private readonly int _adminPort = GatehouseProcess.FreePort();
 
     private ScenarioCluster()
@@ -39,13 +39,13 @@ internal sealed class ScenarioCluster : IAsyncDisposable
     /// <summary>For gateway ports.</summary>
     public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromSeconds(5) };
 
-    public GatehouseProcess AdminProcess => _processes.First(p => p.Name == "admin");
+    public GatehouseProcess AdminProcess => _processes.All.First(p => p.Name == "admin");
 
     /// <summary>Starts the admin (with <paramref name="adminArgs"/> appended) and waits until it answers.</summary>
     public static async Task<ScenarioCluster> StartAsync(params string[] adminArgs)
     {
         var cluster = new ScenarioCluster();
-        cluster._processes.Add(GatehouseProcess.Start("admin",
+        cluster._processes.Start("admin",
         [
             "admin",
             "--urls", $"http://127.0.0.1:{cluster._adminPort}",
@@ -54,7 +54,7 @@ internal sealed class ScenarioCluster : IAsyncDisposable
             "--Gatehouse:Admin:RegistryToken", RegistryToken,
             "--Gatehouse:ControlSecret", Secret,
             .. adminArgs,
-        ]));
+        ]);
         await cluster.WaitAsync(async () => await cluster.StatusAsync(cluster.Admin, "/healthz") == HttpStatusCode.OK, "admin up");
         return cluster;
     }
@@ -75,18 +75,12 @@ internal sealed class ScenarioCluster : IAsyncDisposable
             "--Gatehouse:Gateway:HeartbeatInterval", "00:00:00.500",
             .. extra,
         ];
-        gateway.Process = GatehouseProcess.Start(nodeId, args);
-        _processes.Add(gateway.Process);
+        gateway.Process = _processes.Start(nodeId, args);
         return gateway;
     }
 
     /// <summary>Starts another process of the host (e.g. a demo backend), stopped with the cluster.</summary>
-    public GatehouseProcess StartProcess(string name, params string[] args)
-    {
-        var process = GatehouseProcess.Start(name, args);
-        _processes.Add(process);
-        return process;
-    }
+    public GatehouseProcess StartProcess(string name, params string[] args) => _processes.Start(name, args);
 
     /// <summary>Creates a group (version 1).</summary>
     public async Task CreateGroupAsync(string group)
@@ -111,18 +105,7 @@ internal sealed class ScenarioCluster : IAsyncDisposable
     }
 
     /// <summary>The version the gateway reports on its control port; null while it has none or is not up.</summary>
-    public async Task<long?> GatewayVersionAsync(ScenarioGateway gateway)
-    {
-        try
-        {
-            var body = await Client.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{gateway.ControlPort}/control/config/version");
-            return body.GetProperty("version").ValueKind == JsonValueKind.Number ? body.GetProperty("version").GetInt64() : null;
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            return null;
-        }
-    }
+    public Task<long?> GatewayVersionAsync(ScenarioGateway gateway) => ProcessSet.GatewayVersionAsync(Client, gateway.ControlPort);
 
     /// <summary>Waits until the gateway applied <paramref name="version"/> and the admin lists it as live and current.</summary>
     public async Task WaitReadyAsync(string group, ScenarioGateway gateway, long version)
@@ -151,43 +134,15 @@ internal sealed class ScenarioCluster : IAsyncDisposable
         return DateTime.UtcNow - since;
     }
 
-    public async Task WaitAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline || _processes.Any(p => p.HasExited))
-            {
-                throw new TimeoutException($"Timed out waiting for: {what}\n{Logs()}");
-            }
+    public Task WaitAsync(Func<Task<bool>> condition, string what) => _processes.WaitAsync(condition, what, Patience);
 
-            await Task.Delay(50);
-        }
-    }
+    public string Logs() => _processes.Logs();
 
-    public string Logs() => string.Join("\n", _processes.Select(p => $"--- {p.Name} ---\n{p.Output}"));
-
-    public async Task<HttpStatusCode> StatusAsync(HttpClient client, string url)
-    {
-        try
-        {
-            using var response = await client.GetAsync(url);
-            return response.StatusCode;
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            // A refused connection or a client timeout on a loaded machine both mean "not yet".
-            return 0;
-        }
-    }
+    public Task<HttpStatusCode> StatusAsync(HttpClient client, string url) => ProcessSet.StatusAsync(client, url);
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var process in _processes)
-        {
-            await process.DisposeAsync();
-        }
-
+        await _processes.DisposeAsync();
         Admin.Dispose();
         Client.Dispose();
         try

@@ -46,17 +46,8 @@ public static class ConfigLoader
     /// <exception cref="ConfigException">The text is not a valid config; <see cref="ConfigException.Errors"/> lists every problem.</exception>
     public static GatewayConfig Parse(string text, string sourceName, ConfigFormat format)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        ArgumentNullException.ThrowIfNull(sourceName);
         var errors = new List<ConfigError>();
-        var document = format switch
-        {
-            ConfigFormat.Yaml => YamlSourceReader.Read(text, sourceName, errors),
-            ConfigFormat.Json => JsonSourceReader.Read(text, sourceName, errors),
-            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown config format."),
-        };
-
-        return Check(document, sourceName, errors);
+        return Check(Read(text, sourceName, format, errors), sourceName, errors);
     }
 
     /// <summary>
@@ -67,18 +58,21 @@ public static class ConfigLoader
     /// <exception cref="ConfigException">The text is not a valid policy; <see cref="ConfigException.Errors"/> lists every problem.</exception>
     public static PolicyConfig ParsePolicy(string text, string sourceName, ConfigFormat format)
     {
+        var errors = new List<ConfigError>();
+        return Check(Read(text, sourceName, format, errors)?.WrapUnder("global"), sourceName, errors).Global
+            ?? throw new ConfigException([new ConfigError(sourceName, "global", "the policy is empty")]);
+    }
+
+    private static ConfigDocument? Read(string text, string sourceName, ConfigFormat format, List<ConfigError> errors)
+    {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(sourceName);
-        var errors = new List<ConfigError>();
-        var document = format switch
+        return format switch
         {
             ConfigFormat.Yaml => YamlSourceReader.Read(text, sourceName, errors),
             ConfigFormat.Json => JsonSourceReader.Read(text, sourceName, errors),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown config format."),
         };
-
-        return Check(document?.WrapUnder("global"), sourceName, errors).Global
-            ?? throw new ConfigException([new ConfigError(sourceName, "global", "the policy is empty")]);
     }
 
     private static GatewayConfig Check(ConfigDocument? document, string sourceName, List<ConfigError> errors)

@@ -25,7 +25,7 @@ public sealed partial class ConsoleCluster : IAsyncLifetime
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private readonly string _dir = Directory.CreateTempSubdirectory("gatehouse-console-").FullName;
-    private readonly List<GatehouseProcess> _processes = [];
+    private readonly ProcessSet _processes = new();
     private readonly Dictionary<string, CountingBackend> _backends = new();
     private IPlaywright? _playwright;
 
@@ -68,7 +68,7 @@ public sealed partial class ConsoleCluster : IAsyncLifetime
     {
         Admin = new HttpClient { BaseAddress = new Uri(AdminUrl), Timeout = TimeSpan.FromSeconds(15) };
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-        _processes.Add(GatehouseProcess.Start("admin",
+        _processes.Start("admin",
         [
             "admin",
             "--urls", AdminUrl,
@@ -77,8 +77,8 @@ public sealed partial class ConsoleCluster : IAsyncLifetime
             "--Gatehouse:Admin:BootstrapPassword", AdminPassword,
             "--Gatehouse:Admin:LockoutThreshold", "3",
             "--Gatehouse:ControlSecret", Secret,
-        ]));
-        await WaitAsync(async () => await StatusAsync(AdminUrl + "/healthz") == HttpStatusCode.OK, "admin up");
+        ]);
+        await WaitAsync(async () => await ProcessSet.StatusAsync(Client, AdminUrl + "/healthz") == HttpStatusCode.OK, "admin up");
 
         foreach (var id in new[] { "orders-1", "orders-2", "pay-1", "pay-canary", "stock-1" })
         {
@@ -106,7 +106,7 @@ public sealed partial class ConsoleCluster : IAsyncLifetime
         foreach (var nodeId in new[] { "gw-1", "gw-2" })
         {
             var (port, control) = (GatehouseProcess.FreePort(), GatehouseProcess.FreePort());
-            _processes.Add(GatehouseProcess.Start(nodeId,
+            _processes.Start(nodeId,
             [
                 "gateway", "--admin", AdminUrl, "--group", Group,
                 "--port", port.ToString(), "--control-port", control.ToString(),
@@ -115,7 +115,7 @@ public sealed partial class ConsoleCluster : IAsyncLifetime
                 "--Gatehouse:Gateway:SnapshotPath", Path.Combine(_dir, $"snapshot-{nodeId}.json"),
                 "--Gatehouse:Gateway:PullInterval", "00:00:05",
                 "--Gatehouse:Gateway:HeartbeatInterval", "00:00:00.500",
-            ]));
+            ]);
             Gateways.Add((nodeId, port, control));
         }
 
@@ -172,18 +172,7 @@ public sealed partial class ConsoleCluster : IAsyncLifetime
         return groups.EnumerateArray().Single(g => g.GetProperty("name").GetString() == Group).GetProperty("version").GetInt64();
     }
 
-    public async Task<long?> GatewayVersionAsync(int controlPort)
-    {
-        try
-        {
-            var body = await Client.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{controlPort}/control/config/version");
-            return body.GetProperty("version").ValueKind == JsonValueKind.Number ? body.GetProperty("version").GetInt64() : null;
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            return null;
-        }
-    }
+    public Task<long?> GatewayVersionAsync(int controlPort) => ProcessSet.GatewayVersionAsync(Client, controlPort);
 
     /// <summary>The service as the API returns it.</summary>
     public Task<JsonElement> ServiceAsync(string name) => Admin.GetFromJsonAsync<JsonElement>($"/api/v1/groups/{Group}/services/{name}");
@@ -196,34 +185,9 @@ public sealed partial class ConsoleCluster : IAsyncLifetime
 
     public static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
 
-    public async Task WaitAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline || _processes.Any(p => p.HasExited))
-            {
-                throw new TimeoutException($"Timed out waiting for: {what}\n{Logs()}");
-            }
+    public Task WaitAsync(Func<Task<bool>> condition, string what) => _processes.WaitAsync(condition, what, Patience);
 
-            await Task.Delay(50);
-        }
-    }
-
-    public string Logs() => string.Join("\n", _processes.Select(p => $"--- {p.Name} ---\n{p.Output}"));
-
-    private async Task<HttpStatusCode> StatusAsync(string url)
-    {
-        try
-        {
-            using var response = await Client.GetAsync(url);
-            return response.StatusCode;
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            return 0;
-        }
-    }
+    public string Logs() => _processes.Logs();
 
     private object Node(string id, string? gray = null) => gray is null
         ? new { id, address = _backends[id].Address, loc = "dc1" }
@@ -240,11 +204,7 @@ public sealed partial class ConsoleCluster : IAsyncLifetime
         }
 
         _playwright?.Dispose();
-        foreach (var process in _processes)
-        {
-            await process.DisposeAsync();
-        }
-
+        await _processes.DisposeAsync();
         foreach (var backend in _backends.Values)
         {
             await backend.DisposeAsync();
