@@ -17,6 +17,13 @@ internal sealed record CreateGroupRequest(string? Name);
 /// <summary>A service with the revision an update must quote.</summary>
 internal sealed record ServiceResource(string Name, long Revision, ServiceConfig Service);
 
+/// <summary>
+/// A service as a list shows it (<c>?view=summary</c>): its nodes, those that take traffic (online and not expired in the
+/// registry), its APIs, its own balancer, blue-green version and canary.
+/// </summary>
+internal sealed record ServiceSummaryResource(string Name, long Revision, int Nodes, int NodesTakingTraffic, int Apis,
+    LoadBalancerKind? LoadBalancer, string? ActiveVersion, CanaryConfig? Canary);
+
 /// <summary>An origin mapping under its generated id.</summary>
 internal sealed record OriginMappingResource(string Id, OriginMappingConfig Mapping);
 

@@ -16,7 +16,9 @@ internal static class ServiceEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var services = api.MapGroup("/groups/{group}/services").WithTags("Services");
-        services.MapGet("", ListAsync);
+        services.MapGet("", ListAsync)
+            .Produces<Page<ServiceResource>>().Produces<Page<ServiceSummaryResource>>()
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem();
         services.MapGet("/{name}", GetAsync);
         services.MapPost("", CreateAsync).Accepts<ServiceConfig>("application/json");
         services.MapPut("/{name}", ReplaceAsync).Accepts<ServiceConfig>("application/json");
@@ -27,10 +29,18 @@ internal static class ServiceEndpoints
             ConfigWriter writer, CancellationToken ct) => SetOnlineAsync(group, name, nodeId, true, request, writer, ct));
     }
 
-    /// <summary>A page of the group's services in their order; <paramref name="q"/> keeps those whose name contains it (any case).</summary>
-    private static Task<Results<Ok<Page<ServiceResource>>, ProblemHttpResult, ValidationProblem>> ListAsync(
-        string group, int? offset, int? limit, string? q, AdminDbContext db, CancellationToken ct)
+    /// <summary>
+    /// A page of the group's services in their order; <paramref name="q"/> keeps those whose name contains it (any case).
+    /// <paramref name="view"/> <c>summary</c> answers counts instead of whole services: what a list shows, a fraction of the bytes.
+    /// </summary>
+    private static async Task<IResult> ListAsync(string group, int? offset, int? limit, string? q, string? view, AdminDbContext db,
+        CancellationToken ct)
     {
+        if (view is not (null or "full" or "summary"))
+        {
+            return Problems.InvalidField("view", "full (the default: whole services) or summary (counts per service)");
+        }
+
         var rows = db.Services.AsNoTracking().Where(s => s.Group == group);
         if (!string.IsNullOrWhiteSpace(q))
         {
@@ -38,7 +48,9 @@ internal static class ServiceEndpoints
             rows = rows.Where(s => s.Name.ToLower().Contains(term));
         }
 
-        return GroupEntries.ListAsync(db, group, offset, limit, rows, r => r.OrderBy(s => s.Position), ToResource, ct);
+        return view == "summary"
+            ? (await GroupEntries.ListAsync(db, group, offset, limit, rows, r => r.OrderBy(s => s.Position), ToSummary, ct)).Result
+            : (await GroupEntries.ListAsync(db, group, offset, limit, rows, r => r.OrderBy(s => s.Position), ToResource, ct)).Result;
     }
 
     private static async Task<Results<Ok<ServiceResource>, ProblemHttpResult>> GetAsync(
@@ -147,6 +159,22 @@ internal static class ServiceEndpoints
                 nodes[index] = nodes[index] with { Online = online };
                 return (service with { Nodes = nodes }, null);
             });
+    }
+
+    private static ServiceSummaryResource ToSummary(ServiceEntity entity)
+    {
+        var service = GroupDraft.ReadService(entity.Json);
+        var taking = 0;
+        foreach (var node in service.Nodes)
+        {
+            if (node.Online && !RegistryMetadata.IsExpired(node))
+            {
+                taking++;
+            }
+        }
+
+        return new ServiceSummaryResource(entity.Name, entity.Revision, service.Nodes.Count, taking, service.Apis.Count,
+            service.Policy?.LoadBalancer?.Kind, service.ActiveVersion, service.Policy?.Canary);
     }
 
     private static ServiceResource ToResource(ServiceEntity entity) =>

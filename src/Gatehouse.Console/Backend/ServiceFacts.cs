@@ -26,15 +26,18 @@ public static class ServiceFacts
     }
 
     /// <summary>A short line: the blue-green version and the canary share, or "all nodes".</summary>
-    public static string SplitSummary(ServiceConfig service)
+    public static string SplitSummary(ServiceConfig service) => SplitSummary(service.ActiveVersion, service.Policy?.Canary);
+
+    /// <summary>The same line from a service's blue-green version and canary.</summary>
+    public static string SplitSummary(string? activeVersion, CanaryConfig? canaryConfig)
     {
         var parts = new List<string>();
-        if (service.ActiveVersion is { } active)
+        if (activeVersion is { } active)
         {
             parts.Add($"blue-green: {active}");
         }
 
-        if (service.Policy?.Canary is { } canary)
+        if (canaryConfig is { } canary)
         {
             parts.Add($"canary {(canary.Gray is not null ? "gray " + canary.Gray : "version " + canary.Version)}: {canary.Percent:0.##} %");
         }

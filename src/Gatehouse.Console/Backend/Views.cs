@@ -24,3 +24,7 @@ public sealed record PushResultView(string NodeId, long Version);
 /// <summary>The effective policy of one API as the admin computes it.</summary>
 public sealed record ApiPolicyView(string? Group, long Version, string Service, string Api, string? ActiveVersion,
     IReadOnlyList<Gatehouse.Core.Config.EffectivePolicyMember> Members);
+
+/// <summary>A service as <c>GET .../services?view=summary</c> lists it.</summary>
+public sealed record ServiceSummaryView(string Name, long Revision, int Nodes, int NodesTakingTraffic, int Apis,
+    Gatehouse.Core.Config.LoadBalancerKind? LoadBalancer, string? ActiveVersion, Gatehouse.Core.Config.CanaryConfig? Canary);

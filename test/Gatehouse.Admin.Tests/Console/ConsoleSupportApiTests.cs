@@ -96,6 +96,23 @@ public abstract class ConsoleSupportApiTests(AdminFixture fixture)
         var page = await (await Host.Client.GetAsync($"/api/v1/groups/{group}/services?q=ORDER&limit=1")).ReadJsonAsync(HttpStatusCode.OK);
         Assert.Equal(2, page.GetProperty("total").GetInt32());
         Assert.Equal("orders", Assert.Single(page.GetProperty("items").EnumerateArray()).GetProperty("name").GetString());
+
+        // The summary view counts instead of listing; an unknown view names the parameter.
+        await (await Host.Client.PostAsync($"/api/v1/groups/{group}/services/users/nodes/users-1/offline", null)).ReadProblemAsync(
+            HttpStatusCode.PreconditionRequired);
+        var summary = await (await Host.Client.GetAsync($"/api/v1/groups/{group}/services?view=summary&q=users")).ReadJsonAsync(HttpStatusCode.OK);
+        var users = Assert.Single(summary.GetProperty("items").EnumerateArray());
+        Assert.Equal(1, users.GetProperty("nodes").GetInt32());
+        Assert.Equal(1, users.GetProperty("nodesTakingTraffic").GetInt32());
+        Assert.Equal(1, users.GetProperty("apis").GetInt32());
+        Assert.False(users.TryGetProperty("service", out _));
+        var offline = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/groups/{group}/services/users/nodes/users-1/offline");
+        offline.Headers.IfMatch.Add(new EntityTagHeaderValue("\"1\""));
+        await (await Host.Client.SendAsync(offline)).ReadJsonAsync(HttpStatusCode.OK);
+        summary = await (await Host.Client.GetAsync($"/api/v1/groups/{group}/services?view=summary&q=users")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(0, summary.GetProperty("items")[0].GetProperty("nodesTakingTraffic").GetInt32());
+        var bad = await (await Host.Client.GetAsync($"/api/v1/groups/{group}/services?view=brief")).ReadProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("view", out _));
     }
 
     private static HttpRequestMessage WithRevision(HttpMethod method, string path, long revision)
