@@ -53,7 +53,19 @@ internal sealed record SnapshotDocument(string Group, long Version, string Check
 
 /// <summary>Body of <c>POST /api/v1/gateway/heartbeat</c>, as docs/sync-protocol.md defines it.</summary>
 internal sealed record HeartbeatRequest(string? NodeId, string? Group, string? Loc, string? ControlAddress, long Version, string? Checksum,
-    Monitoring.StatsReport? Stats = null);
+    Monitoring.StatsReport? Stats = null, IReadOnlyList<Monitoring.UnhealthyNodeReport>? Unhealthy = null);
+
+/// <summary>
+/// The health of a service's nodes as the group's live gateways report it: the gateways that reported, and per node each
+/// one's word (<c>healthy</c>, <c>unhealthy</c>, <c>ejected</c>).
+/// </summary>
+internal sealed record ServiceHealthResource(string Service, IReadOnlyList<string> Gateways, IReadOnlyList<NodeHealthResource> Nodes);
+
+/// <summary>One node's health per reporting gateway.</summary>
+internal sealed record NodeHealthResource(string NodeId, int HealthyOn, IReadOnlyList<GatewayHealthWord> Reports);
+
+/// <summary>What one gateway says of one node.</summary>
+internal sealed record GatewayHealthWord(string Gateway, string State);
 
 /// <summary>
 /// A gateway node of a group as its last heartbeat reported it; <c>current</c> when it applied the version it is served,

@@ -23,6 +23,7 @@ internal static class ServiceEndpoints
         services.MapPost("", CreateAsync).Accepts<ServiceConfig>("application/json");
         services.MapPut("/{name}", ReplaceAsync).Accepts<ServiceConfig>("application/json");
         services.MapDelete("/{name}", DeleteAsync);
+        services.MapGet("/{name}/health", HealthAsync);
         services.MapPost("/{name}/nodes/{nodeId}/offline", (string group, string name, string nodeId, HttpRequest request,
             ConfigWriter writer, CancellationToken ct) => SetOnlineAsync(group, name, nodeId, false, request, writer, ct));
         services.MapPost("/{name}/nodes/{nodeId}/online", (string group, string name, string nodeId, HttpRequest request,
@@ -134,6 +135,29 @@ internal static class ServiceEndpoints
         GroupEntries.DeleteAsync(request, writer, group, new AuditTarget("service.delete", AuditKinds.Service, name),
             $"delete service {name}", $"service '{name}'", draft => draft.FindService(name), s => s.Revision,
             (draft, s) => draft.RemoveService(s), ct);
+
+    /// <summary>
+    /// The service's nodes' health as each live gateway of the group reported it with its last heartbeat. A node a gateway
+    /// does not list as unhealthy is healthy on it; gateways that report no health are left out.
+    /// </summary>
+    private static async Task<Results<Ok<ServiceHealthResource>, ProblemHttpResult>> HealthAsync(string group, string name, AdminDbContext db,
+        Monitoring.NodeHealthStore health, CancellationToken ct)
+    {
+        var entity = await db.Services.AsNoTracking().FirstOrDefaultAsync(s => s.Group == group && s.Name == name, ct);
+        if (entity is null)
+        {
+            return Problems.NotFound($"service '{name}' does not exist in group '{group}'");
+        }
+
+        var reports = health.Reports(group, name);
+        var nodes = GroupDraft.ReadService(entity.Json).Nodes.Select(n =>
+        {
+            var id = NodeIdentity.EffectiveId(n) ?? n.Address;
+            var words = reports.Select(r => new GatewayHealthWord(r.Gateway, r.Unhealthy.GetValueOrDefault(id) ?? "healthy")).ToList();
+            return new NodeHealthResource(id, words.Count(w => w.State == "healthy"), words);
+        }).ToList();
+        return TypedResults.Ok(new ServiceHealthResource(name, reports.Select(r => r.Gateway).ToList(), nodes));
+    }
 
     /// <summary>Takes a node out of traffic or restores it, leaving the rest of the service as it is.</summary>
     private static async Task<Results<Ok<ServiceResource>, ProblemHttpResult, ValidationProblem>> SetOnlineAsync(

@@ -10,6 +10,7 @@ internal static class MonitoringExtensions
     public static IServiceCollection AddMonitoring(this IServiceCollection services)
     {
         services.TryAddSingleton<StatsStore>();
+        services.TryAddSingleton<NodeHealthStore>();
         services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<AlertOptions>, AlertOptionsValidator>());
         services.TryAddSingleton<AlertConditions>();

@@ -28,3 +28,12 @@ public sealed record ApiPolicyView(string? Group, long Version, string Service, 
 /// <summary>A service as <c>GET .../services?view=summary</c> lists it.</summary>
 public sealed record ServiceSummaryView(string Name, long Revision, int Nodes, int NodesTakingTraffic, int Apis,
     Gatehouse.Core.Config.LoadBalancerKind? LoadBalancer, string? ActiveVersion, Gatehouse.Core.Config.CanaryConfig? Canary);
+
+/// <summary>A service's nodes' health as the group's live gateways report it.</summary>
+public sealed record ServiceHealthView(string Service, IReadOnlyList<string> Gateways, IReadOnlyList<NodeHealthView> Nodes);
+
+/// <summary>One node's health: on how many reporting gateways it is healthy, and each gateway's word.</summary>
+public sealed record NodeHealthView(string NodeId, int HealthyOn, IReadOnlyList<GatewayHealthWordView> Reports);
+
+/// <summary>What one gateway says of one node: healthy, unhealthy or ejected.</summary>
+public sealed record GatewayHealthWordView(string Gateway, string State);

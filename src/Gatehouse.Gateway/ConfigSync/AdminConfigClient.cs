@@ -28,9 +28,12 @@ internal enum PullOutcome
 /// <summary>Result of <see cref="AdminConfigClient.PullAsync"/>; <see cref="Error"/> says why when it failed.</summary>
 internal readonly record struct PullResult(PullOutcome Outcome, SnapshotDocument? Document = null, string? Error = null);
 
-/// <summary>What a node reports in its heartbeat (docs/sync-protocol.md); <paramref name="Stats"/> is left out when metrics are off.</summary>
+/// <summary>
+/// What a node reports in its heartbeat (docs/sync-protocol.md); <paramref name="Stats"/> is left out when metrics are off;
+/// <paramref name="Unhealthy"/> lists the nodes it holds unhealthy (empty: all healthy).
+/// </summary>
 internal sealed record GatewayHeartbeat(string NodeId, string Group, string? Loc, string ControlAddress, long Version, string Checksum,
-    HeartbeatStats? Stats = null);
+    HeartbeatStats? Stats = null, IReadOnlyList<UnhealthyNode>? Unhealthy = null);
 
 /// <summary>
 /// Signed calls from a gateway node to the admin: <c>GET /api/v1/gateway/config</c> and

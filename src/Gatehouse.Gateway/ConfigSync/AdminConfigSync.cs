@@ -259,7 +259,7 @@ internal sealed partial class AdminConfigSync : BackgroundService
         // Read here, on the heartbeat timer, so statistics cost the request path nothing beyond the cells it already writes.
         var stats = _metrics is null ? null : HeartbeatStats.Read(_metrics, _startId);
         return new GatewayHeartbeat(_options.NodeId, _options.Group, _options.Loc, _controlAddress, current?.Version ?? 0, current?.Checksum ?? "",
-            stats);
+            stats, HeartbeatHealth.Read(current));
     }
 
     private TimeSpan NextRetryDelay()

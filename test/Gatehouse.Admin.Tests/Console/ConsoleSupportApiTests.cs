@@ -84,6 +84,37 @@ public abstract class ConsoleSupportApiTests(AdminFixture fixture)
     }
 
     [Fact]
+    public async Task ServiceHealth_IsEachLiveGatewaysWord_FromItsHeartbeat_NodesItDoesNotListAreHealthy()
+    {
+        var group = await Host.CreateGroupAsync();
+        await (await Host.Client.PostAsync($"/api/v1/groups/{group}/services", AdminHost.Json(Http.Service("orders"))))
+            .ReadJsonAsync(HttpStatusCode.Created);
+        foreach (var (gateway, unhealthy) in new[]
+        {
+            ("gw-1", """[{"service":"ORDERS","node":"orders-1","state":"ejected"}]"""),
+            ("gw-2", "[]"),
+        })
+        {
+            var body = $$"""{"nodeId":"{{gateway}}","group":"{{group}}","controlAddress":"http://127.0.0.1:1","version":2,"checksum":"c","unhealthy":{{unhealthy}}}""";
+            Assert.Equal(HttpStatusCode.NoContent,
+                (await Host.Anonymous.SendAsync(AdminHost.Signed(HttpMethod.Post, "/api/v1/gateway/heartbeat", body))).StatusCode);
+        }
+
+        // A gateway whose heartbeat carries no health part says nothing about nodes, and is not counted.
+        var silent = $$"""{"nodeId":"gw-3","group":"{{group}}","controlAddress":"http://127.0.0.1:1","version":2,"checksum":"c"}""";
+        await Host.Anonymous.SendAsync(AdminHost.Signed(HttpMethod.Post, "/api/v1/gateway/heartbeat", silent));
+
+        var health = await (await Host.Client.GetAsync($"/api/v1/groups/{group}/services/orders/health")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(["gw-1", "gw-2"], health.GetProperty("gateways").EnumerateArray().Select(g => g.GetString()));
+        var node = Assert.Single(health.GetProperty("nodes").EnumerateArray());
+        Assert.Equal("orders-1", node.GetProperty("nodeId").GetString());
+        Assert.Equal(1, node.GetProperty("healthyOn").GetInt32());
+        Assert.Equal(["gw-1:ejected", "gw-2:healthy"], node.GetProperty("reports").EnumerateArray()
+            .Select(r => $"{r.GetProperty("gateway").GetString()}:{r.GetProperty("state").GetString()}"));
+        await (await Host.Client.GetAsync($"/api/v1/groups/{group}/services/nope/health")).ReadProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Services_QueryKeepsNamesContainingItIgnoringCase_AndCountsThem()
     {
         var group = await Host.CreateGroupAsync();
