@@ -97,6 +97,7 @@ public static class AdminApplication
         }
 
         app.UseConsoleClientAddress();
+        app.UseConsoleHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();

@@ -22,6 +22,7 @@ public static class ConsoleExtensions
     public static IServiceCollection AddGatehouseConsole(this IServiceCollection services, Action<ConsoleOptions>? configure = null)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
+
         services.AddOptions<ConsoleOptions>().Configure(o => configure?.Invoke(o));
         services.TryAddSingleton<ConsoleLink>();
         services.TryAddScoped<ConsoleSession>();
@@ -39,6 +40,30 @@ public static class ConsoleExtensions
             && context.RequestServices.GetRequiredService<ConsoleLink>().ForwardedClient(context.Request) is { } client)
         {
             context.Connection.RemoteIpAddress = client;
+        }
+
+        return next(context);
+    });
+
+    /// <summary>
+    /// Security headers on every console response (everything outside <c>/api</c>): the console's buttons take traffic
+    /// off nodes, so no other site may frame it (clickjacking), sniff its types or learn its addresses from a referrer.
+    /// </summary>
+    public static IApplicationBuilder UseConsoleHeaders(this IApplicationBuilder app) => app.Use((context, next) =>
+    {
+        if (!context.Request.Path.StartsWithSegments("/api"))
+        {
+            // Set as the response starts, so they replace the framework's own, weaker values (Blazor's
+            // frame-ancestors 'self', antiforgery's SAMEORIGIN) rather than being sent beside them.
+            context.Response.OnStarting(static state =>
+            {
+                var headers = ((HttpResponse)state).Headers;
+                headers.XFrameOptions = "DENY";
+                headers.XContentTypeOptions = "nosniff";
+                headers["Referrer-Policy"] = "same-origin";
+                headers.ContentSecurityPolicy = "frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'";
+                return Task.CompletedTask;
+            }, context.Response);
         }
 
         return next(context);

@@ -62,6 +62,7 @@ public sealed class LoginTests(ConsoleCluster cluster)
         var page = await cluster.LoginAsync(ConsoleCluster.ViewerUser, ConsoleCluster.UserPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
         await Expect(page.GetByText("You are logged out.")).ToBeVisibleAsync();
+        Assert.DoesNotContain(await page.Context.CookiesAsync(), c => c.Name == "gatehouse_session");
         await page.GotoAsync("/");
         await page.GetByLabel("User").WaitForAsync();
         Assert.EndsWith("/login", new Uri(page.Url).AbsolutePath);

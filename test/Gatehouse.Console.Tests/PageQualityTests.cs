@@ -28,6 +28,20 @@ public sealed class PageQualityTests(ConsoleCluster cluster)
     };
 
     [Theory]
+    [InlineData("/")]
+    [InlineData("/login")]
+    [InlineData("/console/console.css")]
+    [InlineData("/_framework/blazor.web.js")]
+    public async Task ConsoleResponses_ForbidFramingAndSniffing(string path)
+    {
+        using var response = await cluster.Client.GetAsync(cluster.AdminUrl + path);
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode}");
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [MemberData(nameof(Pages))]
     public async Task Page_FitsAt1280_LabelsEveryInput_AndRendersWithoutErrors(string path, string heading, string screenshot)
     {
