@@ -55,6 +55,13 @@ public sealed class PageQualityTests(ConsoleCluster cluster)
         var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
         Assert.True(overflow <= 0, $"{path} scrolls horizontally by {overflow} px at 1280×800");
 
+        // Nor does any card: a table wider than its card would make the reader scroll sideways inside it.
+        var wideCards = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('.card')].filter(c => c.scrollWidth > c.clientWidth + 1)
+                .map(c => (c.querySelector('h2')?.textContent ?? '?') + ' by ' + (c.scrollWidth - c.clientWidth) + ' px')
+            """);
+        Assert.True(wideCards.Length == 0, $"{path} has cards that scroll sideways: {string.Join("; ", wideCards)}");
+
         // An input is labelled by a <label for>, a wrapping <label>, aria-label or aria-labelledby.
         var unlabelled = await page.EvaluateAsync<string[]>("""
             () => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]

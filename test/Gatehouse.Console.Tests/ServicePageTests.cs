@@ -77,7 +77,7 @@ public sealed class ServicePageTests(ConsoleCluster cluster)
         await cluster.PutAsync($"/api/v1/groups/{Group}/services/stock/nodes/stock-1", changed, revision);
 
         await page.GetByLabel("Weight of stock-1").FillAsync("30");
-        await page.GetByTestId("node-stock-1").GetByRole(AriaRole.Button, new() { Name = "Save weight" }).ClickAsync();
+        await page.GetByTestId("node-stock-1").GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
         await Expect(page.GetByTestId("problem")).ToContainTextAsync("Changed meanwhile by admin");
         await ConsoleCluster.ScreenshotAsync(page, "service-stale-edit");
 
@@ -86,7 +86,7 @@ public sealed class ServicePageTests(ConsoleCluster cluster)
         await Expect(page.GetByLabel("Weight of stock-1")).ToHaveValueAsync("30");
         await page.GetByRole(AriaRole.Button, new() { Name = "Reload" }).ClickAsync();
         await page.GetByLabel("Weight of stock-1").FillAsync("30");
-        await page.GetByTestId("node-stock-1").GetByRole(AriaRole.Button, new() { Name = "Save weight" }).ClickAsync();
+        await page.GetByTestId("node-stock-1").GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
         await Expect(page.GetByTestId("saved")).ToContainTextAsync("Weight of stock-1 is now 30");
         Assert.Equal(30, (await cluster.NodeAsync("stock", "stock-1")).GetProperty("weight").GetInt32());
         await page.Context.CloseAsync();
@@ -98,7 +98,8 @@ public sealed class ServicePageTests(ConsoleCluster cluster)
         var viewer = await cluster.LoginAsync(ConsoleCluster.ViewerUser, ConsoleCluster.UserPassword, $"/services/orders?group={Group}");
         await Expect(viewer.GetByTestId("node-orders-1")).ToBeVisibleAsync();
         await Expect(viewer.GetByRole(AriaRole.Button, new() { Name = "Take traffic off" })).ToHaveCountAsync(0);
-        await Expect(viewer.GetByRole(AriaRole.Button, new() { Name = "Save weight" })).ToHaveCountAsync(0);
+        await Expect(viewer.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true })).ToHaveCountAsync(0);
+        await Expect(viewer.GetByLabel("Weight of orders-1")).ToHaveCountAsync(0);
         await Expect(viewer.GetByRole(AriaRole.Button, new() { Name = "Add node" })).ToHaveCountAsync(0);
         await Expect(viewer.GetByRole(AriaRole.Button, new() { Name = "Apply canary" })).ToHaveCountAsync(0);
         await viewer.Context.CloseAsync();
