@@ -1,10 +1,13 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using Gatehouse.Admin;
 using Gatehouse.Demo;
 using Gatehouse.Gateway.Hosting;
+using Gatehouse.Host.Cli;
 using Microsoft.AspNetCore.Builder;
 
 /// <summary>
@@ -14,37 +17,32 @@ using Microsoft.AspNetCore.Builder;
 /// they register with the admin's embedded registry (taking over the sample's nodes of the same address), heartbeat,
 /// and deregister and drain when the all-in-one stops.
 /// </summary>
-internal static class AllInOne
+internal static partial class AllInOne
 {
-    private const string AdminUrl = "http://127.0.0.1:9000";
     private const string Group = "default";
+    private const string NotStarted = "gatehouse all-in-one: not started: ";
 
     /// <summary>The demo nodes, registered as the sample config describes them (orders-2 is the gray canary).</summary>
-    private static readonly (string Service, string Node, int Port, string Loc, int Weight, string[] Gray)[] DemoNodes =
+    private static readonly (string Service, string Node, string Loc, int Weight, string[] Gray)[] DemoNodes =
     [
-        ("orders", "orders-1", 5101, "dc1", 100, []),
-        ("orders", "orders-2", 5102, "dc2", 50, ["canary"]),
-        ("users", "users-1", 5201, "dc1", 100, []),
+        ("orders", "orders-1", "dc1", 100, []),
+        ("orders", "orders-2", "dc2", 50, ["canary"]),
+        ("users", "users-1", "dc1", 100, []),
     ];
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(ParsedCommandLine parsed)
     {
-        // --registry zookeeper://HOST:PORT: the demo nodes register in ZooKeeper and the admin mirrors it; the
-        // remaining arguments are the gateway's.
-        var registryAt = Array.IndexOf(args, "--registry");
-        string? zooKeeper = null;
-        if (registryAt >= 0)
-        {
-            zooKeeper = registryAt + 1 < args.Length ? args[registryAt + 1] : null;
-            if (zooKeeper is null || !zooKeeper.StartsWith("zookeeper://", StringComparison.OrdinalIgnoreCase))
-            {
-                Console.Error.WriteLine("all-in-one: --registry takes zookeeper://HOST:PORT (the embedded HTTP registry is the default)");
-                return 2;
-            }
+        var settings = AllInOneSettings.From(parsed);
 
-            args = [.. args[..registryAt], .. args[(registryAt + 2)..]];
+        // Every port is checked before anything is started or written, so a busy one costs nothing to fix.
+        if (ListenPortCheck.FindProblem(settings.ListenPorts()) is { } busy)
+        {
+            await Console.Error.WriteLineAsync(NotStarted + busy);
+            return 1;
         }
 
+        var adminUrl = $"http://127.0.0.1:{settings.AdminPort}";
+        var zooKeeper = settings.ZooKeeper;
         var dataDir = Path.GetFullPath("data");
         Directory.CreateDirectory(dataDir);
 
@@ -57,63 +55,106 @@ internal static class AllInOne
         // The password the user 'admin' gets when the store has no users yet; later starts ignore it.
         var adminPassword = ReadOrCreateSecret(Path.Combine(dataDir, "admin-password"));
 
-        var admin = AdminApplication.Create(
-        [
-            "--urls", AdminUrl,
-            "--Gatehouse:Admin:Database", $"Data Source={Path.Combine(dataDir, "gatehouse.db")}",
-            "--Gatehouse:Admin:Token", token,
-            "--Gatehouse:Admin:RegistryToken", registryToken,
-            "--Gatehouse:Admin:BootstrapPassword", adminPassword,
-            "--Gatehouse:ControlSecret", controlSecret,
-            .. (zooKeeper is null ? Array.Empty<string>() : ["--Gatehouse:Admin:ZooKeeper:ConnectString", zooKeeper]),
-        ]);
-        await admin.StartAsync();
-        if (!await SeedAsync(token))
+        WebApplication? admin = null;
+        var demos = new List<WebApplication>();
+        try
         {
-            await admin.StopAsync();
+            admin = AdminApplication.Create(
+            [
+                "--urls", adminUrl,
+                "--Gatehouse:Admin:Database", $"Data Source={Path.Combine(dataDir, "gatehouse.db")}",
+                "--Gatehouse:Admin:Token", token,
+                "--Gatehouse:Admin:RegistryToken", registryToken,
+                "--Gatehouse:Admin:BootstrapPassword", adminPassword,
+                "--Gatehouse:ControlSecret", controlSecret,
+                .. (zooKeeper is null ? Array.Empty<string>() : ["--Gatehouse:Admin:ZooKeeper:ConnectString", zooKeeper]),
+            ]);
+            await admin.StartAsync();
+            if (!await SeedAsync(adminUrl, token, settings))
+            {
+                await admin.StopAsync();
+                return 1;
+            }
+
+            if (settings.Demo)
+            {
+                for (var i = 0; i < DemoNodes.Length; i++)
+                {
+                    var (service, node, loc, weight, gray) = DemoNodes[i];
+                    var demo = DemoService.Create(service, node, settings.DemoPorts[i], loc,
+                        new DemoRegistry(zooKeeper ?? adminUrl, Group, registryToken, weight, gray));
+                    demos.Add(demo);
+                    await demo.StartAsync();
+                }
+            }
+
+            string[] gatewayArgs =
+            [
+                "--admin", adminUrl, "--group", Group, "--loc", "dc1", "--listen", "127.0.0.1", "--node-id", "gw-1",
+                "--port", settings.Port.ToString(CultureInfo.InvariantCulture),
+                "--control-port", settings.ControlPort.ToString(CultureInfo.InvariantCulture),
+                "--Gatehouse:ControlSecret", controlSecret,
+                "--Gatehouse:Gateway:SnapshotPath", Path.Combine(dataDir, "snapshot-default-gw-1.json"),
+                .. parsed.Forwarded,
+            ];
+            var gateway = GatewayApplication.Create(gatewayArgs);
+            var gatewayHost = settings.Listen.Equals(IPAddress.Any) ? "127.0.0.1" : settings.Listen.ToString();
+            Console.WriteLine(Banner(dataDir, adminUrl, $"http://{gatewayHost}:{settings.Port}", $"http://{gatewayHost}:{settings.ControlPort}",
+                token, settings, zooKeeper));
+            await gateway.RunAsync();
+        }
+        catch (IOException e) when (ListenPortCheck.IsAddressInUse(e))
+        {
+            // Taken between the check and Kestrel's bind: Kestrel's message names the address.
+            await Console.Error.WriteLineAsync(NotStarted + e.Message);
+            await StopAsync(demos, admin);
             return 1;
         }
 
-        var demos = new List<WebApplication>();
-        foreach (var (service, node, port, loc, weight, gray) in DemoNodes)
-        {
-            var demo = DemoService.Create(service, node, port, loc, new DemoRegistry(zooKeeper ?? AdminUrl, Group, registryToken, weight, gray));
-            await demo.StartAsync();
-            demos.Add(demo);
-        }
-
-        string[] gatewayArgs =
-        [
-            "--admin", AdminUrl, "--group", Group, "--loc", "dc1", "--listen", "127.0.0.1", "--node-id", "gw-1",
-            "--Gatehouse:ControlSecret", controlSecret,
-            "--Gatehouse:Gateway:SnapshotPath", Path.Combine(dataDir, "snapshot-default-gw-1.json"),
-            .. args,
-        ];
-        var gateway = GatewayApplication.Create(gatewayArgs);
-        Console.WriteLine($"""
-            Gatehouse all-in-one (state in {dataDir})
-              gateway   http://127.0.0.1:8080   (control http://127.0.0.1:8081)
-              console   {AdminUrl}/   log in as user admin, first password in data/admin-password (change it on the Account page)
-              admin     {AdminUrl}/api/v1   OpenAPI {AdminUrl}/openapi/v1.json
-              admin token (also in data/admin-token): {token}
-              demo services: orders on :5101 and :5102, users on :5201 (registered through the SDK{(zooKeeper is null ? "" : $" in {zooKeeper}")})
-            Try:
-              curl -H 'serviceName: orders' http://127.0.0.1:8080/orders/42
-              curl -H 'Authorization: Bearer {token}' {AdminUrl}/api/v1/groups/default/services
-            """);
-        await gateway.RunAsync();
-
-        // Demo nodes first and together (each deregisters, then drains), then the admin they deregister with.
-        await Task.WhenAll(demos.Select(d => d.StopAsync()));
-        await admin.StopAsync();
-
+        await StopAsync(demos, admin);
         return 0;
     }
 
-    /// <summary>On an empty admin store, creates the default group and imports the sample config into it.</summary>
-    private static async Task<bool> SeedAsync(string token)
+    /// <summary>Demo nodes first and together (each deregisters, then drains), then the admin they deregister with.</summary>
+    private static async Task StopAsync(List<WebApplication> demos, WebApplication? admin)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(AdminUrl) };
+        await Task.WhenAll(demos.Select(d => d.StopAsync()));
+        if (admin is not null)
+        {
+            await admin.StopAsync();
+        }
+    }
+
+    private static string Banner(string dataDir, string adminUrl, string gatewayUrl, string controlUrl, string token,
+        AllInOneSettings settings, string? zooKeeper)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"Gatehouse all-in-one (state in {dataDir})");
+        text.AppendLine($"  gateway   {gatewayUrl}   (control {controlUrl})");
+        text.AppendLine($"  console   {adminUrl}/   log in as user admin, first password in data/admin-password (change it on the Account page)");
+        text.AppendLine($"  admin     {adminUrl}/api/v1   OpenAPI {adminUrl}/openapi/v1.json");
+        text.AppendLine($"  admin token (also in data/admin-token): {token}");
+        text.AppendLine(settings.Demo
+            ? $"  demo services: orders on :{settings.DemoPorts[0]} and :{settings.DemoPorts[1]}, users on :{settings.DemoPorts[2]} "
+                + $"(registered through the SDK{(zooKeeper is null ? "" : $" in {zooKeeper}")})"
+            : $"  demo services: none (--no-demo); group '{Group}' starts empty");
+        text.AppendLine("Try:");
+        if (settings.Demo)
+        {
+            text.AppendLine($"  curl -H 'serviceName: orders' {gatewayUrl}/orders/42");
+        }
+
+        text.Append($"  curl -H 'Authorization: Bearer {token}' {adminUrl}/api/v1/groups/{Group}/services");
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// On an empty admin store, creates the default group and imports the sample config into it, its demo node
+    /// addresses moved to the chosen demo ports; with --no-demo the group starts empty.
+    /// </summary>
+    private static async Task<bool> SeedAsync(string adminUrl, string token, AllInOneSettings settings)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(adminUrl) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var existing = await http.GetAsync($"/api/v1/groups/{Group}/versions?limit=1");
         if (existing.StatusCode != HttpStatusCode.NotFound)
@@ -121,25 +162,42 @@ internal static class AllInOne
             return true;
         }
 
-        var sample = Commands.FindSample();
-        if (sample is null)
+        string? sample = null;
+        if (settings.Demo && (sample = Commands.FindSample()) is null)
         {
-            Console.Error.WriteLine("samples/gatehouse.yaml not found: run from the repository root to seed the admin.");
+            Console.Error.WriteLine("samples/gatehouse.yaml not found: run from the repository root to seed the admin, or use --no-demo.");
             return false;
         }
 
         var created = await http.PostAsync("/api/v1/groups", new StringContent($$"""{"name":"{{Group}}"}""", Encoding.UTF8, "application/json"));
-        var imported = await http.PostAsync($"/api/v1/groups/{Group}/import",
-            new StringContent(await File.ReadAllTextAsync(sample), Encoding.UTF8, "application/yaml"));
-        if (!created.IsSuccessStatusCode || !imported.IsSuccessStatusCode)
+        if (!created.IsSuccessStatusCode)
         {
-            Console.Error.WriteLine($"Seeding the admin failed: {(int)created.StatusCode} / {(int)imported.StatusCode} {await imported.Content.ReadAsStringAsync()}");
+            Console.Error.WriteLine($"Seeding the admin failed: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+            return false;
+        }
+
+        if (sample is null)
+        {
+            Console.WriteLine($"Created the empty group '{Group}'.");
+            return true;
+        }
+
+        var text = SampleNodePorts().Replace(await File.ReadAllTextAsync(sample),
+            m => $"127.0.0.1:{settings.DemoPorts[Array.IndexOf(AllInOneSettings.DefaultDemoPorts, int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))]}");
+        var imported = await http.PostAsync($"/api/v1/groups/{Group}/import", new StringContent(text, Encoding.UTF8, "application/yaml"));
+        if (!imported.IsSuccessStatusCode)
+        {
+            Console.Error.WriteLine($"Seeding the admin failed: {(int)imported.StatusCode} {await imported.Content.ReadAsStringAsync()}");
             return false;
         }
 
         Console.WriteLine($"Seeded group '{Group}' from {sample}.");
         return true;
     }
+
+    /// <summary>The sample's demo node addresses (the demo nodes take them over when they register).</summary>
+    [GeneratedRegex(@"127\.0\.0\.1:(5101|5102|5201)\b")]
+    private static partial Regex SampleNodePorts();
 
     private static string ReadOrCreateSecret(string path)
     {

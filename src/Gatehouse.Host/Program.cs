@@ -1,31 +1,82 @@
-using Gatehouse.Admin;
-using Gatehouse.Gateway.Hosting;
-using Microsoft.AspNetCore.Builder;
+using Gatehouse.Host.Cli;
 
-// gatehouse [all-in-one] [--registry zookeeper://HOST:PORT] [options]
-//                                    admin + gateway + demo services, state in ./data/; with --registry the demo
-//                                    nodes register in ZooKeeper and the admin mirrors it
+// gatehouse [all-in-one] [options]   admin + console + gateway + demo services, state in ./data/
 // gatehouse admin [--urls URL]       the admin service only
 // gatehouse gateway --config FILE | --admin URL   a gateway node only
-//     [--tls-port P --tls-cert CHAIN.pem --tls-key KEY.pem | --tls-pfx FILE.pfx] [--tls-chain-check refuse|warn|off]
-//                                    ... with HTTPS on P as well; exits 1 when the certificate is refused
-// gatehouse demo --service S --port P [--node N] [--loc L] [--registry URL|zookeeper://HOST:PORT --group G [--registry-token T]]
-//                                    one demo backend; with --registry it joins through the SDK
-var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "all-in-one";
-var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
-
-switch (command)
+// gatehouse demo --service S --port P ...         one demo backend
+// gatehouse validate FILE            check a declarative config file
+// Every command answers --help; each command's options and help text: Cli/CliCommands.cs.
+// Exit codes: 0 done (or help/version printed), 1 could not start or the file is invalid, 2 usage error.
+if (args.Length > 0 && args[0] is "--help" or "-h" or "-?" or "help")
 {
-    case "gateway":
-        return await GatewayApplication.RunAsync(rest);
-    case "admin":
-        await AdminApplication.Create(rest).RunAsync();
-        return 0;
-    case "demo":
-        return await Commands.RunDemoAsync(rest);
-    case "all-in-one":
-        return await AllInOne.RunAsync(rest);
-    default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: all-in-one (default), admin, gateway, demo.");
-        return 2;
+    if (args[0] == "help" && args.Length > 1)
+    {
+        return CliCommands.Find(args[1]) is { } topic ? Print(CliCommands.Help(topic)) : UnknownCommand(args[1]);
+    }
+
+    return Print(CliCommands.RootHelp());
+}
+
+if (args.Length > 0 && args[0] == "--version")
+{
+    return Print(CliCommands.VersionText());
+}
+
+var named = args.Length > 0 && !args[0].StartsWith('-');
+if (named && CliCommands.Find(args[0]) is null)
+{
+    return UnknownCommand(args[0]);
+}
+
+var command = named ? CliCommands.Find(args[0])! : CliCommands.AllInOne;
+var parsed = CommandLineParser.Parse(command, named ? args[1..] : args);
+if (parsed.Help)
+{
+    return Print(CliCommands.Help(command));
+}
+
+if (parsed.Version)
+{
+    return Print(CliCommands.VersionText());
+}
+
+if (parsed.Error is not null)
+{
+    return UsageError(command, parsed.Error);
+}
+
+try
+{
+    return command.Name switch
+    {
+        "gateway" => await Gatehouse.Gateway.Hosting.GatewayApplication.RunAsync([.. parsed.Forwarded]),
+        "admin" => await Commands.RunAdminAsync(parsed),
+        "demo" => await Commands.RunDemoAsync(parsed),
+        "validate" => ValidateCommand.Run(parsed.Argument),
+        _ => await AllInOne.RunAsync(parsed),
+    };
+}
+catch (UsageException e)
+{
+    return UsageError(command, e.Message);
+}
+
+static int Print(string text)
+{
+    Console.Out.Write(text.EndsWith('\n') ? text : text + Environment.NewLine);
+    return 0;
+}
+
+static int UnknownCommand(string name)
+{
+    Console.Error.WriteLine($"gatehouse: unknown command '{name}'. Commands: all-in-one (default), admin, gateway, demo, validate.");
+    Console.Error.WriteLine("Run 'gatehouse --help' for usage.");
+    return 2;
+}
+
+static int UsageError(CliCommand command, string message)
+{
+    Console.Error.WriteLine($"gatehouse {command.Name}: {message}");
+    Console.Error.WriteLine($"Run 'gatehouse {command.Name} --help' for usage.");
+    return 2;
 }

@@ -46,14 +46,17 @@ internal sealed class GatehouseProcess : IAsyncDisposable
         }
     }
 
-    public static GatehouseProcess Start(string name, params string[] args)
+    public static GatehouseProcess Start(string name, params string[] args) => StartIn(Path.GetTempPath(), name, args);
+
+    /// <summary>Starts the host with <paramref name="workingDirectory"/> as its working directory (where it would write <c>./data</c>).</summary>
+    public static GatehouseProcess StartIn(string workingDirectory, string name, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
+            WorkingDirectory = workingDirectory,
         };
         info.ArgumentList.Add(HostDll());
         foreach (var arg in args)

@@ -35,24 +35,69 @@ public static class GatewayApplication
 
     /// <summary>
     /// Runs a node until it is stopped. Settings the node refuses while it is built (a TLS certificate that fails
-    /// to load or its chain check, invalid gateway options) end the process with exit code 1 and the reason on
-    /// stderr, where an operator or orchestrator reads it, instead of an unhandled-exception dump.
+    /// to load or its chain check, invalid gateway options) and a port it cannot bind end the process with exit
+    /// code 1 and the reason on stderr in one line, where an operator or orchestrator reads it, instead of an
+    /// unhandled-exception dump.
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        const string NotStarted = "gatehouse gateway: not started: ";
         WebApplication app;
+        IReadOnlyList<ListenPort> ports;
         try
         {
             app = Create(args);
+            ports = ListenPorts(app.Services);
         }
         catch (Exception e) when (e is Tls.TlsConfigurationException or OptionsValidationException)
         {
-            await Console.Error.WriteLineAsync($"gatehouse gateway: not started: {e.Message}");
+            await Console.Error.WriteLineAsync(NotStarted + e.Message);
             return 1;
         }
 
-        await app.RunAsync();
+        await using (app)
+        {
+            if (ListenPortCheck.FindProblem(ports) is { } busy)
+            {
+                await Console.Error.WriteLineAsync(NotStarted + busy);
+                return 1;
+            }
+
+            try
+            {
+                await app.RunAsync();
+            }
+            catch (IOException e) when (ListenPortCheck.IsAddressInUse(e))
+            {
+                // Taken between the check and Kestrel's bind: Kestrel's message names the address.
+                await Console.Error.WriteLineAsync(NotStarted + e.Message);
+                return 1;
+            }
+        }
+
         return 0;
+    }
+
+    /// <summary>The ports a built node will listen on, each with the command-line switch that moves it.</summary>
+    public static IReadOnlyList<ListenPort> ListenPorts(IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        var tls = options.Tls;
+        var address = IPAddress.Parse(options.ListenAddress);
+        var ports = new List<ListenPort>(3);
+        if (!tls.DisablePlain)
+        {
+            ports.Add(new ListenPort(address, options.Port, "traffic", "--port"));
+        }
+
+        ports.Add(new ListenPort(address, options.ControlPort, "control", "--control-port"));
+        if (tls.Enabled)
+        {
+            ports.Add(new ListenPort(address, tls.Port, "TLS traffic", "--tls-port"));
+        }
+
+        return ports;
     }
 
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
