@@ -30,7 +30,7 @@ internal sealed partial class AdminConfigSync
         [LoggerMessage(EventId = 3317, Level = LogLevel.Warning, Message = "Admin served version {Version}, not newer than version {Current} in force; ignored")]
         public static partial void OlderIgnored(ILogger logger, long version, long current);
 
-        [LoggerMessage(EventId = 3318, Level = LogLevel.Warning, Message = "Serving config version {Version} from the local snapshot file {Path} until the admin is reachable")]
+        [LoggerMessage(EventId = 3318, Level = LogLevel.Warning, Message = "Serving config version {Version} from the local snapshot file {Path} until the admin gives one")]
         public static partial void ServingFromSnapshotFile(ILogger logger, long version, string path);
 
         [LoggerMessage(EventId = 3319, Level = LogLevel.Error, Message = "No config: the admin gave none at start and there is no local snapshot file at {Path}; requests get 503 no_config until one arrives from the admin")]
