@@ -42,13 +42,13 @@ internal static class GrayEndpoints
     private static async Task<Results<Created<GrayConfigResource>, ProblemHttpResult, ValidationProblem>> CreateAsync(
         string group, HttpRequest request, GrayWriter writer, AdminDbContext db, CancellationToken ct)
     {
-        var (nodes, config, invalid) = await ReadRequestAsync(group, request, ct);
+        var (nodes, config, force, invalid) = await ReadRequestAsync(group, request, ct);
         if (invalid is not null)
         {
             return invalid;
         }
 
-        var result = await writer.CreateAsync(group, nodes, config!, ct);
+        var result = await writer.CreateAsync(group, nodes, config!, force, ct);
         if (result.Problem is not null)
         {
             return result.Problem;
@@ -72,7 +72,7 @@ internal static class GrayEndpoints
     private static async Task<Results<Ok<GrayPreview>, ProblemHttpResult, ValidationProblem>> PreviewAsync(
         string group, HttpRequest request, AdminDbContext db, Security.AppSecretVault vault, CancellationToken ct)
     {
-        var (nodes, config, invalid) = await ReadRequestAsync(group, request, ct);
+        var (nodes, config, force, invalid) = await ReadRequestAsync(group, request, ct);
         if (invalid is not null)
         {
             return invalid;
@@ -82,6 +82,11 @@ internal static class GrayEndpoints
         if (latest is null)
         {
             return Problems.NotFound($"group '{group}' does not exist");
+        }
+
+        if (!force && await GrayWriter.UnknownNodesAsync(db, group, nodes, ct) is { } unknownNodes)
+        {
+            return unknownNodes;
         }
 
         // The same checks as GrayWriter.CreateAsync: secrets opened, then the whole config validated.
@@ -99,16 +104,17 @@ internal static class GrayEndpoints
     }
 
     /// <summary>
-    /// Reads <c>{ nodes, config }</c>; <c>config</c> is a GatewayConfig object, or a string holding one as YAML or JSON
-    /// text (parsed like an import, so errors carry line numbers). Checks that it names no other group.
+    /// Reads <c>{ nodes, config, force? }</c>; <c>config</c> is a GatewayConfig object, or a string holding one as YAML or
+    /// JSON text (parsed like an import, so errors carry line numbers). Checks that it names no other group.
+    /// <c>force: true</c> lets the nodes include ids no gateway of the group has reported yet.
     /// </summary>
-    private static async Task<(List<string> Nodes, GatewayConfig? Config, ValidationProblem? Invalid)> ReadRequestAsync(
+    private static async Task<(List<string> Nodes, GatewayConfig? Config, bool Force, ValidationProblem? Invalid)> ReadRequestAsync(
         string group, HttpRequest request, CancellationToken ct)
     {
         var text = await RequestBodies.ReadTextAsync(request, ct);
         if (text is null)
         {
-            return ([], null, Problems.InvalidField("body", "the body is too large"));
+            return ([], null, false, Problems.InvalidField("body", "the body is too large"));
         }
 
         JsonObject? body;
@@ -118,22 +124,28 @@ internal static class GrayEndpoints
         }
         catch (JsonException ex)
         {
-            return ([], null, Problems.InvalidField("body", $"not valid JSON: {ex.Message}"));
+            return ([], null, false, Problems.InvalidField("body", $"not valid JSON: {ex.Message}"));
         }
 
         if (body is null)
         {
-            return ([], null, Problems.InvalidField("body", "expected a JSON object with 'nodes' and 'config'"));
+            return ([], null, false, Problems.InvalidField("body", "expected a JSON object with 'nodes' and 'config'"));
         }
 
-        if (body.Select(p => p.Key).FirstOrDefault(k => k is not ("nodes" or "config")) is { } unknown)
+        if (body.Select(p => p.Key).FirstOrDefault(k => k is not ("nodes" or "config" or "force")) is { } unknown)
         {
-            return ([], null, Problems.InvalidField(unknown, "unknown field; expected 'nodes' and 'config'"));
+            return ([], null, false, Problems.InvalidField(unknown, "unknown field; expected 'nodes', 'config' and optionally 'force'"));
+        }
+
+        var force = false;
+        if (body["force"] is { } forceNode && (forceNode is not JsonValue forceValue || !forceValue.TryGetValue(out force)))
+        {
+            return ([], null, false, Problems.InvalidField("force", "expected true or false"));
         }
 
         if (ReadNodes(body["nodes"], out var nodes) is { } badNodes)
         {
-            return ([], null, Problems.InvalidField("nodes", badNodes));
+            return ([], null, false, Problems.InvalidField("nodes", badNodes));
         }
 
         GatewayConfig config;
@@ -150,12 +162,12 @@ internal static class GrayEndpoints
                     config = ConfigLoader.Parse(document, "config", format);
                     break;
                 default:
-                    return (nodes, null, Problems.InvalidField("config", "a GatewayConfig object, or its YAML or JSON text, is required"));
+                    return (nodes, null, force, Problems.InvalidField("config", "a GatewayConfig object, or its YAML or JSON text, is required"));
             }
         }
         catch (ConfigException ex)
         {
-            return (nodes, null, Problems.Invalid(ex.Errors));
+            return (nodes, null, force, Problems.Invalid(ex.Errors));
         }
 
         // A config written for another group would be served under this group's name without the author noticing.
@@ -167,7 +179,7 @@ internal static class GrayEndpoints
 
         mismatches.AddRange(config.Services.Where(s => s.Group is not null && s.Group != group)
             .Select(s => new ConfigError("request", $"services[{s.Name}].group", $"the service is for group '{s.Group}', not '{group}'")));
-        return mismatches.Count > 0 ? (nodes, null, Problems.Invalid(mismatches)) : (nodes, config, null);
+        return mismatches.Count > 0 ? (nodes, null, force, Problems.Invalid(mismatches)) : (nodes, config, force, null);
     }
 
     private static async Task<Results<Ok<VersionSummary>, ProblemHttpResult, ValidationProblem>> PromoteAsync(

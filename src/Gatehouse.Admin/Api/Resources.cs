@@ -36,8 +36,11 @@ internal sealed record GlobalPolicyResource(long Revision, PolicyConfig? Policy)
 /// <summary>One published version of a group, without its snapshot; <c>gray</c> for a gray config's version.</summary>
 internal sealed record VersionSummary(long Version, string Checksum, string Actor, DateTimeOffset CreatedAt, string Summary, bool Gray = false);
 
-/// <summary>Body of <c>POST /api/v1/groups/{group}/gray</c>; the endpoint reads it by hand so a bad field is named in the 400.</summary>
-internal sealed record GrayConfigRequest(IReadOnlyList<string> Nodes, GatewayConfig Config);
+/// <summary>
+/// Body of <c>POST /api/v1/groups/{group}/gray</c>; the endpoint reads it by hand so a bad field is named in the 400.
+/// <c>Force</c> accepts node ids no gateway of the group has reported yet.
+/// </summary>
+internal sealed record GrayConfigRequest(IReadOnlyList<string> Nodes, GatewayConfig Config, bool? Force = null);
 
 /// <summary>The active gray config of a group: the node ids it is served to and its snapshot.</summary>
 internal sealed record GrayConfigResource(IReadOnlyList<string> Nodes, long Version, string Checksum, DateTimeOffset CreatedAt, JsonNode Config);

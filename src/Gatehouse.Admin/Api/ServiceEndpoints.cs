@@ -159,7 +159,10 @@ internal static class ServiceEndpoints
         return TypedResults.Ok(new ServiceHealthResource(name, reports.Select(r => r.Gateway).ToList(), nodes));
     }
 
-    /// <summary>Takes a node out of traffic or restores it, leaving the rest of the service as it is.</summary>
+    /// <summary>
+    /// Takes a node out of traffic or restores it, leaving the rest of the service as it is. Idempotent: no revision is
+    /// required (one given must be current), and a node already in the asked state publishes no new version.
+    /// </summary>
     private static async Task<Results<Ok<ServiceResource>, ProblemHttpResult, ValidationProblem>> SetOnlineAsync(
         string group, string name, string nodeId, bool online, HttpRequest request, ConfigWriter writer, CancellationToken ct)
     {
@@ -179,10 +182,15 @@ internal static class ServiceEndpoints
                     return (null, Problems.NotFound($"node '{nodeId}' does not exist in service '{name}'"));
                 }
 
+                if (service.Nodes[index].Online == online)
+                {
+                    return (service, null);
+                }
+
                 var nodes = service.Nodes.ToList();
                 nodes[index] = nodes[index] with { Online = online };
                 return (service with { Nodes = nodes }, null);
-            });
+            }, revisionOptional: true);
     }
 
     private static ServiceSummaryResource ToSummary(ServiceEntity entity)

@@ -80,11 +80,17 @@ internal static class ServicePartEndpoints
 
     /// <summary>
     /// One revision-checked change to one service: finds it, checks the revision the caller quoted (If-Match or
-    /// body), applies <paramref name="change"/> and writes the whole group through the validated path.
+    /// body), applies <paramref name="change"/> and writes the whole group through the validated path. A change that
+    /// returns the service it was given changes nothing: no version is published and the service is answered as it is.
     /// </summary>
+    /// <param name="revisionOptional">
+    /// True for changes that set one field to a given value (a node's traffic switch): repeating them is harmless and
+    /// they cannot overwrite someone else's edit, so no revision is required; one that is quoted must still be current.
+    /// </param>
     internal static async Task<Results<Ok<ServiceResource>, ProblemHttpResult, ValidationProblem>> ChangeAsync(
         HttpRequest request, ConfigWriter writer, string group, string name, long? bodyRevision, string action, string summary,
-        CancellationToken ct, Func<ServiceConfig, (ServiceConfig? Changed, ProblemHttpResult? Problem)> change)
+        CancellationToken ct, Func<ServiceConfig, (ServiceConfig? Changed, ProblemHttpResult? Problem)> change,
+        bool revisionOptional = false)
     {
         if (!RequestBodies.TryGetRevision(request, bodyRevision, out var revision, out var badRevision))
         {
@@ -100,15 +106,23 @@ internal static class ServicePartEndpoints
                 return Problems.NotFound($"service '{name}' does not exist in group '{group}'");
             }
 
-            var (changed, problem) = change(GroupDraft.ReadService(updated.Json));
+            var current = GroupDraft.ReadService(updated.Json);
+            var (changed, problem) = change(current);
             if (problem is not null)
             {
                 return problem;
             }
 
-            if (RequestBodies.CheckRevision(revision, updated.Revision, $"service '{name}'") is { } stale)
+            if ((revision is not null || !revisionOptional)
+                && RequestBodies.CheckRevision(revision, updated.Revision, $"service '{name}'") is { } stale)
             {
                 return stale;
+            }
+
+            if (ReferenceEquals(changed, current))
+            {
+                draft.Unchanged = true;
+                return null;
             }
 
             GroupDraft.ReplaceService(updated, changed!);

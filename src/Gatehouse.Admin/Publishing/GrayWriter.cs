@@ -3,6 +3,7 @@ using Gatehouse.Admin.Api;
 using Gatehouse.Admin.Security;
 using Gatehouse.Admin.Storage;
 using Gatehouse.Core.Config;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
 namespace Gatehouse.Admin.Publishing;
@@ -33,8 +34,37 @@ internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter
             : new ActiveGray(JsonSerializer.Deserialize<List<string>>(entity.NodesJson) ?? [], entity.Version, entity.CreatedAt);
     }
 
-    /// <summary>Validates <paramref name="config"/> and stores it as the group's gray config for <paramref name="nodes"/>.</summary>
-    public async Task<WriteResult> CreateAsync(string group, IReadOnlyList<string> nodes, GatewayConfig config,
+    /// <summary>
+    /// A 400 naming the ids in <paramref name="nodes"/> that no gateway of <paramref name="group"/> has reported (in a
+    /// heartbeat), or null when every id is known. Gray configs are served by exact node id, so an id with another case
+    /// or a stray space would silently gray nobody; the problem suggests the known id such a typo was probably meant as.
+    /// </summary>
+    public static async Task<ValidationProblem?> UnknownNodesAsync(AdminDbContext db, string group, IReadOnlyList<string> nodes,
+        CancellationToken cancellationToken)
+    {
+        var known = await db.GatewayNodes.AsNoTracking().Where(n => n.Group == group).Select(n => n.Id).ToListAsync(cancellationToken);
+        var unknown = nodes.Where(id => !known.Contains(id, StringComparer.Ordinal)).ToList();
+        if (unknown.Count == 0)
+        {
+            return null;
+        }
+
+        var named = string.Join(", ", unknown.Select(id =>
+            known.FirstOrDefault(k => string.Equals(k.Trim(), id.Trim(), StringComparison.OrdinalIgnoreCase)) is { } meant
+                ? $"'{id}' (did you mean '{meant}'?)"
+                : $"'{id}'"));
+        var listed = known.Count == 0
+            ? "no gateway of the group has reported yet"
+            : $"known: {string.Join(", ", known.Order(StringComparer.Ordinal).Take(20))}{(known.Count > 20 ? ", ..." : "")}";
+        return Problems.InvalidField("nodes",
+            $"no gateway of group '{group}' has reported node id {named} ({listed}); send \"force\": true to serve it to ids not seen yet");
+    }
+
+    /// <summary>
+    /// Validates <paramref name="config"/> and stores it as the group's gray config for <paramref name="nodes"/>, which must
+    /// all be gateways the group has seen unless <paramref name="force"/> (a gateway about to be started).
+    /// </summary>
+    public async Task<WriteResult> CreateAsync(string group, IReadOnlyList<string> nodes, GatewayConfig config, bool force,
         CancellationToken cancellationToken)
     {
         await gate.Semaphore.WaitAsync(cancellationToken);
@@ -49,6 +79,11 @@ internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter
             {
                 return new WriteResult(0, Problem: Problems.Conflict(
                     $"group '{group}' already has a gray config; promote or drop it first"));
+            }
+
+            if (!force && await UnknownNodesAsync(db, group, nodes, cancellationToken) is { } unknownNodes)
+            {
+                return new WriteResult(0, Invalid: unknownNodes);
             }
 
             // Taken from the group's one counter, so it is newer than anything the listed nodes can be running.

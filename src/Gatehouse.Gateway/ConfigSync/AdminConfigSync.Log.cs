@@ -15,8 +15,8 @@ internal sealed partial class AdminConfigSync
         [LoggerMessage(EventId = 3312, Level = LogLevel.Warning, Message = "No control secret ({Key}) is set: calls to the admin go unsigned and will be refused, and every push is refused")]
         public static partial void NoControlSecret(ILogger logger, string key);
 
-        [LoggerMessage(EventId = 3313, Level = LogLevel.Warning, Message = "Admin {AdminUrl} unreachable ({Reason}); serving version {Version} (0 = none) and retrying with backoff")]
-        public static partial void AdminUnreachable(ILogger logger, string adminUrl, string reason, long version);
+        [LoggerMessage(EventId = 3313, Level = LogLevel.Warning, Message = "Admin {AdminUrl} unreachable ({Reason}); {Serving}; retrying with backoff")]
+        public static partial void AdminUnreachable(ILogger logger, string adminUrl, string reason, string serving);
 
         [LoggerMessage(EventId = 3314, Level = LogLevel.Debug, Message = "Admin still unreachable: {Reason}")]
         public static partial void StillUnreachable(ILogger logger, string reason);
@@ -30,10 +30,10 @@ internal sealed partial class AdminConfigSync
         [LoggerMessage(EventId = 3317, Level = LogLevel.Warning, Message = "Admin served version {Version}, not newer than version {Current} in force; ignored")]
         public static partial void OlderIgnored(ILogger logger, long version, long current);
 
-        [LoggerMessage(EventId = 3318, Level = LogLevel.Warning, Message = "Serving config version {Version} from the local snapshot file {Path} until the admin is reachable")]
+        [LoggerMessage(EventId = 3318, Level = LogLevel.Warning, Message = "Serving config version {Version} from the local snapshot file {Path} until the admin gives one")]
         public static partial void ServingFromSnapshotFile(ILogger logger, long version, string path);
 
-        [LoggerMessage(EventId = 3319, Level = LogLevel.Error, Message = "No config: the admin is unreachable and there is no local snapshot file at {Path}; requests get 503 no_config until the admin answers")]
+        [LoggerMessage(EventId = 3319, Level = LogLevel.Error, Message = "No config: the admin gave none at start and there is no local snapshot file at {Path}; requests get 503 no_config until one arrives from the admin")]
         public static partial void NoConfigAvailable(ILogger logger, string path);
 
         [LoggerMessage(EventId = 3320, Level = LogLevel.Error, Message = "Local snapshot file {Path} cannot be used: {Reason}")]
@@ -46,7 +46,17 @@ internal sealed partial class AdminConfigSync
         public static partial void IterationFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(EventId = 3323, Level = LogLevel.Error,
-            Message = "The admin refuses this gateway's signature ({Reason}); this node's {Key} is neither the admin's control secret nor one of its previous ones. Serving version {Version} (0 = none) and retrying")]
-        public static partial void SignatureRefused(ILogger logger, string reason, string key, long version);
+            Message = "The admin refuses this gateway's signature ({Reason}); this node's {Key} is neither the admin's control secret nor one of its previous ones; {Serving}; retrying")]
+        public static partial void SignatureRefused(ILogger logger, string reason, string key, string serving);
+
+        [LoggerMessage(EventId = 3324, Level = LogLevel.Error,
+            Message = "The admin {AdminUrl} refuses this gateway's calls ({Reason}): no control secret ({Key}) is set on this node, so they go unsigned; set it to the admin's; {Serving}; retrying")]
+        public static partial void UnsignedRefused(ILogger logger, string adminUrl, string reason, string key, string serving);
+
+        [LoggerMessage(EventId = 3325, Level = LogLevel.Debug, Message = "The admin still refuses this gateway: {Reason}")]
+        public static partial void StillRefused(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 3326, Level = LogLevel.Information, Message = "The admin {AdminUrl} accepts this gateway's calls again")]
+        public static partial void SignatureAccepted(ILogger logger, string adminUrl);
     }
 }

@@ -39,6 +39,9 @@ internal sealed partial class AdminConfigSync : BackgroundService
     private TimeSpan _retryDelay = FirstRetryDelay;
     private bool _adminDown;
 
+    // True during the start-up pull: a failure then is followed by the local snapshot file, which logs what it serves.
+    private bool _starting;
+
     // Set while the admin answers 401: a refusal is a configuration error (a control secret it does not accept, as
     // after a rotation this node missed), logged as such once per episode even inside an outage already reported.
     private bool _refused;
@@ -72,6 +75,7 @@ internal sealed partial class AdminConfigSync : BackgroundService
     /// </summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        _starting = true;
         Log.Starting(_logger, _options.AdminUrl!, _options.Group, _options.NodeId, _snapshotPath);
         if (_options.ConfigPath is { } path)
         {
@@ -100,6 +104,7 @@ internal sealed partial class AdminConfigSync : BackgroundService
             Log.IterationFailed(_logger, ex);
         }
 
+        _starting = false;
         if (result == SyncResult.Failed && _state.Current is null)
         {
             await LoadSnapshotFileAsync(cancellationToken);
@@ -111,7 +116,7 @@ internal sealed partial class AdminConfigSync : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var now = _time.GetUtcNow();
-        var nextPull = now + (_adminDown ? _retryDelay : _options.PullInterval);
+        var nextPull = now + (_adminDown || _refused ? _retryDelay : _options.PullInterval);
         var nextHeartbeat = now;
         var pushed = false;
         while (!stoppingToken.IsCancellationRequested)
@@ -272,18 +277,17 @@ internal sealed partial class AdminConfigSync : BackgroundService
 
     private void NoteUnreachable(string reason)
     {
-        var refused = reason.StartsWith(AdminConfigClient.RefusedPrefix, StringComparison.Ordinal);
-        if (refused && !_refused)
+        if (reason.StartsWith(AdminConfigClient.RefusedPrefix, StringComparison.Ordinal))
         {
-            Log.SignatureRefused(_logger, reason, GatewayOptions.ControlSecretKey, _state.Current?.Version ?? 0);
+            NoteRefused(reason);
+            return;
         }
 
-        _refused = refused;
         // Warn once per outage; every retry after that is Debug so an outage does not flood the log.
         if (!_adminDown)
         {
             _adminDown = true;
-            Log.AdminUnreachable(_logger, _options.AdminUrl!, reason, _state.Current?.Version ?? 0);
+            Log.AdminUnreachable(_logger, _options.AdminUrl!, reason, Serving());
         }
         else
         {
@@ -291,10 +295,51 @@ internal sealed partial class AdminConfigSync : BackgroundService
         }
     }
 
+    /// <summary>
+    /// The admin answered 401: it is reachable and refuses this node's calls, a configuration error to report as one
+    /// (calling it unreachable sends the operator to the network). Logged once per episode.
+    /// </summary>
+    private void NoteRefused(string reason)
+    {
+        if (_adminDown)
+        {
+            _adminDown = false;
+            Log.AdminReachable(_logger, _options.AdminUrl!);
+        }
+
+        if (_refused)
+        {
+            Log.StillRefused(_logger, reason);
+            return;
+        }
+
+        _refused = true;
+        if (string.IsNullOrEmpty(_options.ControlSecret))
+        {
+            Log.UnsignedRefused(_logger, _options.AdminUrl!, reason, GatewayOptions.ControlSecretKey, Serving());
+        }
+        else
+        {
+            Log.SignatureRefused(_logger, reason, GatewayOptions.ControlSecretKey, Serving());
+        }
+    }
+
+    /// <summary>What this node serves meanwhile, for the log lines of a failed pull.</summary>
+    private string Serving() => _state.Current is { } current
+        ? $"still serving config version {current.Version}"
+        : _starting
+            ? "trying the local snapshot file next"
+            : "no config is loaded (requests get 503 no_config)";
+
     private void NoteReachable()
     {
-        _refused = false;
         _retryDelay = FirstRetryDelay;
+        if (_refused)
+        {
+            _refused = false;
+            Log.SignatureAccepted(_logger, _options.AdminUrl!);
+        }
+
         if (_adminDown)
         {
             _adminDown = false;

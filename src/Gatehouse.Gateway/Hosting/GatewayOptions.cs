@@ -175,6 +175,12 @@ public sealed class GatewayLimits
     public int MaxUrlLength { get; set; } = 8 * 1024;
 
     /// <summary>
+    /// Characters of the request method; longer gets 400 <c>bad_request</c> before routing. Registered methods are at
+    /// most 17 characters (<c>UPDATEREDIRECTREF</c>); extension methods of ordinary length are still forwarded.
+    /// </summary>
+    public int MaxMethodLength { get; set; } = 32;
+
+    /// <summary>
     /// Gateways a request may already have passed (the <c>X-Gatehouse-Hops</c> header each one increments) before
     /// this one refuses it with 508 <c>loop_detected</c>: a mapping that points back at a gateway would otherwise
     /// loop until connections run out.

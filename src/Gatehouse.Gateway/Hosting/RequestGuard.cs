@@ -9,7 +9,7 @@ using Microsoft.Net.Http.Headers;
 namespace Gatehouse.Gateway.Hosting;
 
 /// <summary>
-/// Checks every proxied request before routing sees it: header count and size, message framing (request
+/// Checks every proxied request before routing sees it: method length, header count and size, message framing (request
 /// smuggling), target length, forwarding loops and the path rule (<see cref="PathNormalizer"/>); then resolves
 /// the client address once (<see cref="TrustedProxies"/>). Each check is a few comparisons on headers Kestrel has
 /// already parsed, and none allocates on an ordinary request. The guard only reads the request's headers; the
@@ -42,6 +42,11 @@ internal sealed class RequestGuard
         {
             throw new InvalidOperationException($"{GatewayOptions.Section}:Limits:MaxUrlLength must be 1 or more, got {_limits.MaxUrlLength}.");
         }
+
+        if (_limits.MaxMethodLength < 1)
+        {
+            throw new InvalidOperationException($"{GatewayOptions.Section}:Limits:MaxMethodLength must be 1 or more, got {_limits.MaxMethodLength}.");
+        }
     }
 
     /// <summary>Runs the checks; answers the request itself when one fails, else hands it to <paramref name="next"/>.</summary>
@@ -49,6 +54,14 @@ internal sealed class RequestGuard
     {
         var request = context.Request;
         var headers = request.Headers;
+
+        // :: Method length. Kestrel accepts any token as a method; an over-long one is a client error (or a probe),
+        // not an extension method worth a node's parser: 400 rather than 501, which would say the method exists.
+        if (request.Method.Length > _limits.MaxMethodLength)
+        {
+            return ProblemWriter.WriteAsync(context, GatewayError.BadRequest,
+                $"The request method is {request.Method.Length} characters long; the limit is {_limits.MaxMethodLength}.", CloseConnection);
+        }
 
         // :: Header count and size. Kestrel's own limits are set to twice these, so an oversized request reaches
         // this check and gets problem JSON instead of Kestrel's bare status line; Kestrel's stay as the backstop.

@@ -98,7 +98,8 @@ internal sealed class SnapshotCompiler
             }
         }
 
-        var sets = new Dictionary<string, ServiceModel[]>(StringComparer.Ordinal);
+        // Tags are unique ignoring case (ConfigValidator), so the header is matched ignoring case too.
+        var sets = new Dictionary<string, ServiceModel[]>(StringComparer.OrdinalIgnoreCase);
         foreach (var set in config.ServiceSets)
         {
             var members = new List<ServiceModel>(set.Services.Count);
@@ -124,7 +125,7 @@ internal sealed class SnapshotCompiler
             services.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
             domainPrefixes.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
             pathPrefixes.ToFrozenDictionary(StringComparer.Ordinal),
-            sets.ToFrozenDictionary(StringComparer.Ordinal),
+            sets.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
             rateLimitScopes)
         {
             Config = config,

@@ -117,6 +117,41 @@ public abstract class GrayConfigTests(AdminFixture fixture)
     }
 
     [Fact]
+    public async Task Create_NodeIdsNoGatewayReported_Is400NamingThem_UnlessForced()
+    {
+        var group = await Gray.GroupWithOrdersAsync(Host);
+        var config = Http.Service("orders", weight: 5);
+        var typo = AdminHost.Json($$$"""{"nodes":["GW-1 ","gw-9","gw-2"],"config":{"services":[{{{config}}}]}}""");
+
+        var problem = await (await Host.Client.PostAsync($"/api/v1/groups/{group}/gray", typo)).ReadProblemAsync(HttpStatusCode.BadRequest);
+        var message = problem.GetProperty("errors").GetProperty("nodes")[0].GetString()!;
+        Assert.Contains("'GW-1 ' (did you mean 'gw-1'?)", message, StringComparison.Ordinal);
+        Assert.Contains("'gw-9'", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("'gw-2'", message, StringComparison.Ordinal);
+        Assert.Contains("known: gw-1, gw-2, gw-3", message, StringComparison.Ordinal);
+        Assert.Contains("\"force\": true", message, StringComparison.Ordinal);
+        await (await Host.Client.GetAsync($"/api/v1/groups/{group}/gray")).ReadProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(2, await Host.VersionCountAsync(group));
+
+        // The review step refuses the same ids, and takes force the same way.
+        var preview = await (await Host.Client.PostAsync($"/api/v1/groups/{group}/gray/preview",
+            AdminHost.Json($$$"""{"nodes":["gw-9"],"config":{"services":[{{{config}}}]}}"""))).ReadProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("'gw-9'", preview.GetProperty("errors").GetProperty("nodes")[0].GetString(), StringComparison.Ordinal);
+        await (await Host.Client.PostAsync($"/api/v1/groups/{group}/gray/preview",
+            AdminHost.Json($$$"""{"nodes":["gw-9"],"force":true,"config":{"services":[{{{config}}}]}}"""))).ReadJsonAsync(HttpStatusCode.OK);
+
+        var badForce = await (await Host.Client.PostAsync($"/api/v1/groups/{group}/gray",
+            AdminHost.Json($$$"""{"nodes":["gw-9"],"force":"yes","config":{"services":[{{{config}}}]}}"""))).ReadProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(badForce.GetProperty("errors").TryGetProperty("force", out _), badForce.ToString());
+
+        // Forced: a gateway that has not started yet gets the gray config once it asks.
+        var created = await (await Host.Client.PostAsync($"/api/v1/groups/{group}/gray",
+            AdminHost.Json($$$"""{"nodes":["gw-9"],"force":true,"config":{"services":[{{{config}}}]}}"""))).ReadJsonAsync(HttpStatusCode.Created);
+        Assert.Equal(3, created.GetProperty("version").GetInt64());
+        Assert.Equal(5, Gray.Config(await Gray.PullAsync(Host, group, "gw-9", null, HttpStatusCode.OK)).Services[0].Nodes[0].Weight);
+    }
+
+    [Fact]
     public async Task Preview_ListsChangesAgainstTheCurrentVersion_AndStoresNothing()
     {
         var group = await Gray.GroupWithOrdersAsync(Host);
@@ -207,11 +242,17 @@ internal static class Gray
         Assert.Equal(5, rows[0].GetProperty("version").GetInt64());
     }
 
+    /// <summary>A group with the service orders, whose gateways gw-1, gw-2 and gw-3 have reported (a gray config may name them).</summary>
     public static async Task<string> GroupWithOrdersAsync(AdminHost host)
     {
         var group = await host.CreateGroupAsync();
         await (await host.Client.PostAsync($"/api/v1/groups/{group}/services", AdminHost.Json(Http.Service("orders"))))
             .ReadJsonAsync(HttpStatusCode.Created);
+        foreach (var node in new[] { "gw-1", "gw-2", "gw-3" })
+        {
+            await HeartbeatAsync(host, group, node, 2);
+        }
+
         return group;
     }
 
@@ -227,7 +268,7 @@ internal static class Gray
         return await response.ReadJsonAsync(expected);
     }
 
-    private static async Task HeartbeatAsync(AdminHost host, string group, string node, long version)
+    public static async Task HeartbeatAsync(AdminHost host, string group, string node, long version)
     {
         var body = $$"""{"nodeId":"{{node}}","group":"{{group}}","version":{{version}}}""";
         var response = await host.Anonymous.SendAsync(AdminHost.Signed(HttpMethod.Post, "/api/v1/gateway/heartbeat", body));

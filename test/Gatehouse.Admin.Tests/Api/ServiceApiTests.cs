@@ -150,6 +150,39 @@ public abstract class ServiceApiTests(AdminFixture fixture)
     }
 
     [Fact]
+    public async Task NodeOfflineOnline_WithoutRevision_Idempotent_StaleRevisionStill409()
+    {
+        var group = await Host.CreateGroupAsync();
+        await Host.Client.PostAsync($"/api/v1/groups/{group}/services", AdminHost.Json(Http.Service("orders")));
+        var versions = await Host.VersionCountAsync(group);
+        var path = $"/api/v1/groups/{group}/services/orders/nodes/orders-1";
+
+        // No revision at all (the documented optional form): the switch is set and one version published.
+        var off = await (await Host.Client.PostAsync($"{path}/offline", null)).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.False(off.GetProperty("service").GetProperty("nodes")[0].GetProperty("online").GetBoolean());
+        Assert.Equal(2, off.GetProperty("revision").GetInt64());
+        Assert.Equal(versions + 1, await Host.VersionCountAsync(group));
+
+        // Again, and with an empty JSON body: nothing to change, so no new version and the same revision.
+        var again = await (await Host.Client.PostAsync($"{path}/offline", AdminHost.Json("{}"))).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.False(again.GetProperty("service").GetProperty("nodes")[0].GetProperty("online").GetBoolean());
+        Assert.Equal(2, again.GetProperty("revision").GetInt64());
+        Assert.Equal(versions + 1, await Host.VersionCountAsync(group));
+
+        // A revision that is given must be current, in the body or in If-Match, even when nothing would change.
+        var stale = await (await Host.Client.PostAsync($"{path}/online", AdminHost.Json("""{"revision":1}"""))).ReadProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal("stale_revision", stale.GetProperty("code").GetString());
+        var staleHeader = new HttpRequestMessage(HttpMethod.Post, $"{path}/offline").WithRevision(1);
+        await (await Host.Client.SendAsync(staleHeader)).ReadProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal(versions + 1, await Host.VersionCountAsync(group));
+
+        var on = await (await Host.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"{path}/online").WithRevision(2)))
+            .ReadJsonAsync(HttpStatusCode.OK);
+        Assert.True(on.GetProperty("service").GetProperty("nodes")[0].GetProperty("online").GetBoolean());
+        Assert.Equal(versions + 2, await Host.VersionCountAsync(group));
+    }
+
+    [Fact]
     public async Task UnknownGroup_Is404Problem()
     {
         await (await Host.Client.GetAsync("/api/v1/groups/no-such-group/services")).ReadProblemAsync(HttpStatusCode.NotFound);

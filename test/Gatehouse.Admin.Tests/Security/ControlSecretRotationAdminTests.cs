@@ -32,7 +32,7 @@ public abstract class ControlSecretRotationAdminTests
             await (await first.Client.PutAsync($"/api/v1/groups/{group}/apps/app-a", AdminHost.Json("""{"secret":"secret-of-app-a-0123456789"}""")))
                 .ReadJsonAsync(HttpStatusCode.Created);
             grayVersion = (await (await first.Client.PostAsync($"/api/v1/groups/{group}/gray", AdminHost.Json(
-                    """{"nodes":["gw-2"],"config":{"apps":[{"appKey":"app-g","secret":"secret-of-app-g-0123456789"}]}}""")))
+                    """{"nodes":["gw-2"],"force":true,"config":{"apps":[{"appKey":"app-g","secret":"secret-of-app-g-0123456789"}]}}""")))
                 .ReadJsonAsync(HttpStatusCode.Created)).GetProperty("version").GetInt64();
             Assert.Equal(new AppSecretTransport(Old).KeyId, PublishedKeyId(await PullAsync(first, group, "gw-1", Old, HttpStatusCode.OK)));
             Assert.Equal(new AppSecretTransport(Old).KeyId, PublishedKeyId(await PullAsync(first, group, "gw-2", Old, HttpStatusCode.OK)));

@@ -287,4 +287,27 @@ public class JwtTests : IAsyncLifetime
 
         await AssertInvalidTokenAsync(response, "not a well-formed JWT");
     }
+
+    public static TheoryData<string> MalformedTokens => new()
+    {
+        "eyJhbGciOiJSUzI1NiJ9.a.b.c.d",                       // five parts (a JWE) that are not base64url: FormatException
+        "eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.a.b.c.d", // a real JWE header, junk after it
+        "eyJhbGciOiJSUzI1NiJ9.a.b.c.d.e",                     // six parts
+        "....",
+        "eyJhbGciOiJSUzI1NiJ9.a.b",                           // payload not base64url JSON
+        Base64UrlEncoder.Encode("{\"alg\":5}") + ".e30.",     // alg not a string
+        Base64UrlEncoder.Encode("[]") + ".e30.",               // header not an object
+        Base64UrlEncoder.Encode("{\"alg\":\"RS256\"") + ".e30.", // truncated header JSON
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedTokens))]
+    public async Task MalformedToken_401Unauthorized_NoErrorLogged(string token)
+    {
+        using var response = await SendAsync(token);
+
+        await AssertInvalidTokenAsync(response, "not a well-formed JWT");
+        Assert.Equal(0, _backend.RequestCount);
+        Assert.DoesNotContain(_gateway.Logs.Entries, e => e.Exception is not null || e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
+    }
 }

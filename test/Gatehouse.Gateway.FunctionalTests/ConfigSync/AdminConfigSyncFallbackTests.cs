@@ -13,6 +13,9 @@ public class AdminConfigSyncFallbackTests
     private const int ServingFromSnapshotFileEvent = 3318;
     private const int NoConfigAvailableEvent = 3319;
     private const int DocumentRejectedEvent = 3316;
+    private const int AdminUnreachableEvent = 3313;
+    private const int SignatureRefusedEvent = 3323;
+    private const int UnsignedRefusedEvent = 3324;
 
     [Fact]
     public async Task AdminDownAtStart_SnapshotFilePresent_ServesFromIt()
@@ -27,6 +30,28 @@ public class AdminConfigSyncFallbackTests
         Assert.Equal(7, (await gw.GetVersionAsync()).Version);
         Assert.Equal("snapshot file", await GetSourceAsync(gw));
         Assert.True(gw.Logs.Has(ServingFromSnapshotFileEvent));
+
+        // Start-up lines in order and in words that are true: the admin is down, the file is tried, version 7 served.
+        var lines = gw.Logs.Entries.Where(e => e.EventId.Id is AdminUnreachableEvent or ServingFromSnapshotFileEvent).ToList();
+        Assert.Equal([AdminUnreachableEvent, ServingFromSnapshotFileEvent], lines.Select(e => e.EventId.Id));
+        Assert.EndsWith("; trying the local snapshot file next; retrying with backoff", lines[0].Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("version 0", lines[0].Message, StringComparison.Ordinal);
+        Assert.StartsWith("Serving config version 7 from the local snapshot file", lines[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoControlSecret_AdminRefuses_LoggedAsMissingSecretNotUnreachable()
+    {
+        await using var blue = await EchoBackend.StartAsync("blue");
+        await using var admin = await SnapshotServer.StartAsync(Secret);
+        admin.Serve(Config(1, blue));
+        await using var gw = await GatewayTestHost.StartWithAdminAsync(admin.Url, secret: null);
+
+        var refused = Assert.Single(gw.Logs.Entries, e => e.EventId.Id == UnsignedRefusedEvent);
+        Assert.Contains("no control secret (Gatehouse:ControlSecret) is set on this node", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("admin answered 401", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(gw.Logs.Entries, e => e.EventId.Id is AdminUnreachableEvent or SignatureRefusedEvent);
+        Assert.DoesNotContain(gw.Logs.Entries, e => e.Message.Contains("unreachable", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]

@@ -37,6 +37,16 @@ public class RequestGuardTests
         Assert.Contains("more than one", RequestGuard.FramingProblem(Headers(("Content-Length", ["3, 4"]))));
     }
 
+    [Fact]
+    public void Constructor_ZeroMethodLength_RefusedAtStart()
+    {
+        var options = Options.Create(new GatewayOptions { Limits = new GatewayLimits { MaxMethodLength = 0 } });
+
+        var error = Assert.Throws<InvalidOperationException>(() => new RequestGuard(options, new TrustedProxies([])));
+
+        Assert.Contains("Limits:MaxMethodLength must be 1 or more, got 0", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0, 8192, "Limits:MaxHops must be 1 or more, got 0")]
     [InlineData(8, 0, "Limits:MaxUrlLength must be 1 or more, got 0")]

@@ -121,6 +121,16 @@ public class ServiceResolverChainTests
         Assert.False(Resolve("/x", "shop").IsDecided);
     }
 
+    [Theory]
+    [InlineData("MOBILE")]
+    [InlineData("Mobile")]
+    public void Resolve_ScTag_CaseInsensitive(string tag)
+    {
+        // Tags are unique ignoring case in the config, so the header may use any case.
+        var r = Resolve("/other", "api.example.com", null, ("scTag", tag));
+        Assert.Equal(["set-b", "set-a"], r.Candidates!.Select(s => s.Name));
+    }
+
     [Fact]
     public void Resolve_UnknownScTag_NotFound()
     {

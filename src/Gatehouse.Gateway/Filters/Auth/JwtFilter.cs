@@ -74,8 +74,10 @@ internal sealed class JwtFilter : IGatewayFilter
         {
             token = Handler.ReadJsonWebToken(value[7..].Trim());
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or FormatException or System.Text.Json.JsonException or OverflowException)
         {
+            // The parser's input is the caller's, so its failures are the caller's: a token with five parts (read as a
+            // JWE) whose segments are not base64url throws FormatException, a bad header or payload ArgumentException.
             return Invalid(context, "The bearer token is not a well-formed JWT.");
         }
 

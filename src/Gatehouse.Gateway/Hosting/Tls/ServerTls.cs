@@ -172,7 +172,7 @@ internal sealed partial class ServerTls
         var hosts = slot.HostsFor(certificate.Leaf);
         slot.Served = new ServedCertificate(CreateServerOptions(context), ClientCertificateTrust.Load(Options));
         slot.Hosts = hosts;
-        Log.Serving(_logger, reload ? "reloaded" : "on", Options.Port, certificate.Leaf.Subject, certificate.Leaf.NotAfter.ToUniversalTime(),
+        Log.Serving(_logger, reload ? "reloaded" : "enabled", Options.Port, certificate.Leaf.Subject, certificate.Leaf.NotAfter.ToUniversalTime(),
             context.IntermediateCertificates.Count, certificate.Source, hosts.Count == 0 ? "no server name" : string.Join(", ", hosts),
             Options.ChainCheck);
     }

@@ -64,7 +64,8 @@ public sealed class TlsTerminationTests : IAsyncLifetime
         Assert.Equal("backend saw proto=https", await response.Content.ReadAsStringAsync());
         Assert.Equal(["CN=localhost", IntermediateSubject], presented.ToArray());
         Assert.Contains(gw.Logs.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("serving 'CN=localhost'", StringComparison.Ordinal)
-            && e.Message.Contains("with 1 intermediate(s)", StringComparison.Ordinal));
+            && e.Message.Contains("with 1 intermediate(s)", StringComparison.Ordinal)
+            && e.Message.StartsWith($"TLS enabled on port {gw.TlsPort}: ", StringComparison.Ordinal));
     }
 
     [Fact]
