@@ -68,6 +68,36 @@ public class HttpFramingEdgeTests
     }
 
     /// <summary>Kestrel refuses these itself (the gateway only ever sees the parsed length): a bare 400, then it closes.</summary>
+    [Fact]
+    public async Task StalledUpload_OnASignedApiThatBuffersTheBody_408RequestTimeoutProblem()
+    {
+        await using var backend = await ReadingBackendAsync();
+        await using var gw = await GatewayTestHost.StartAsync($$"""
+            apps: [ { appKey: app-a, secret: "secret-of-app-a-0123456789", permissions: [s] } ]
+            services:
+              - name: s
+                policy: { auth: { sign: { timestampWindowMs: 60000 } } }
+                nodes: [ { address: "{{backend.Address}}" } ]
+                apis: [ { id: all, path: "/**" } ]
+            """, null,
+            "--Gatehouse:Gateway:Limits:MinRequestBodyBytesPerSecond", "1000",
+            "--Gatehouse:Gateway:Limits:MinRequestBodyGracePeriod", "00:00:02");
+
+        // The signature is checked after the body is read, so any value does until the body stalls.
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, gw.Port);
+        var stream = client.GetStream();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            "POST /up HTTP/1.1\r\nHost: gw\r\nserviceName: s\r\nContent-Length: 1000\r\nX-Gatehouse-AppKey: app-a\r\n"
+            + $"X-Gatehouse-Timestamp: {now}\r\nX-Gatehouse-Nonce: n-1\r\nX-Gatehouse-Signature: c2ln\r\n\r\n0123456789"));
+        var response = await ReadUntilClosedAsync(stream, TimeSpan.FromSeconds(15));
+
+        Assert.True(response.Status == 408, $"expected 408, got:\n{response}");
+        Assert.Equal("request_timeout", response.ProblemCode);
+        Assert.Equal(0, backend.RequestCount);
+    }
+
     [Theory]
     [InlineData("+5")]
     [InlineData("+0005")]
