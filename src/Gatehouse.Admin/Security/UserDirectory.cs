@@ -16,12 +16,15 @@ namespace Gatehouse.Admin.Security;
 /// <param name="CsrfToken">For a cookie session, the token unsafe requests must echo; null for bearer tokens.</param>
 internal sealed record AdminPrincipal(string Name, AdminRole Role, string? CsrfToken = null);
 
-/// <summary>What a password login ended in: the user, or null with <see cref="LockedUntil"/> set when the account is locked.</summary>
+/// <summary>
+/// What a password login ended in: the user, or null with <see cref="LockedUntil"/> set when the account is locked, or
+/// <see cref="Busy"/> when every check of the lockout window is already under way.
+/// </summary>
 /// <remarks>
 /// A locked account is told apart from the other failures on purpose: an operator locked out needs to know to wait or
 /// to ask an admin, not to keep guessing. It tells an attacker only that the name exists after they locked it.
 /// </remarks>
-internal sealed record LoginOutcome(UserEntity? User, DateTimeOffset? LockedUntil = null);
+internal sealed record LoginOutcome(UserEntity? User, DateTimeOffset? LockedUntil = null, bool Busy = false);
 
 /// <summary>
 /// Users, their password logins (with lockout), console sessions and API tokens. Passwords are hashed with ASP.NET Core
@@ -96,48 +99,66 @@ internal sealed partial class UserDirectory(IOptions<AdminOptions> options, Time
     }
 
     /// <summary>
-    /// Checks a password login. No user for every kind of failure (unknown user, wrong password, locked, disabled); only
-    /// a lock is told apart (<see cref="LoginOutcome"/>); each costs one password-hash verification.
+    /// Checks a password login. No user for every kind of failure (unknown user, wrong password, locked, disabled); a
+    /// lock, and a login refused because the window's checks are all under way, are told apart (<see cref="LoginOutcome"/>).
     /// </summary>
     /// <remarks>
-    /// Every attempt leaves an audit row (<see cref="LoginAudit"/>) naming the user and <paramref name="clientIp"/>, saved
-    /// with the attempt's own changes (failure count, lock): the log tells which outcome it was, the caller does not.
+    /// <para>At most <see cref="AdminOptions.LockoutThreshold"/> password checks per lockout window, however many logins
+    /// arrive at once and on however many admin processes share the store. Reading the failure count, checking the
+    /// password (tens of milliseconds of PBKDF2) and then writing the count let 26 of 100 concurrent wrong passwords be
+    /// checked against a threshold of 5. Now an attempt first reserves a check in the store with one conditional UPDATE
+    /// (<c>failed_logins = failed_logins + 1</c> where it is below the threshold and the lock is as it was read), atomic on
+    /// SQLite (one writer) and PostgreSQL (the row lock re-evaluates the condition); only an attempt that got one verifies
+    /// the password. A failure keeps its reservation as the failure count; the failure that finds every reservation of the
+    /// window used locks the user (another conditional UPDATE, so one attempt locks); a success resets the count.</para>
+    /// <para>Every attempt leaves an audit row (<see cref="LoginAudit"/>) naming the user and <paramref name="clientIp"/>: the
+    /// log tells which outcome it was, the caller does not.</para>
     /// </remarks>
     public async Task<LoginOutcome> LoginAsync(AdminDbContext db, string? name, string? password, string? clientIp, CancellationToken ct)
     {
         name = name?.Trim().ToLowerInvariant() ?? "";
         password ??= "";
-        var user = name.Length == 0 ? null : await db.Users.FirstOrDefaultAsync(u => u.Name == name, ct);
         var now = time.GetUtcNow();
-        if (user is null)
+        var user = name.Length == 0 ? null : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name, ct);
+        LoginCheck check;
+        (check, user) = user is null ? (LoginCheck.Unknown, null) : await ReserveCheckAsync(db, user, now, ct);
+        switch (check)
         {
-            Hasher.VerifyHashedPassword(new UserEntity(), DummyHash.Value, password);
-            LogLoginFailed(logger, name);
-            db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Failure, clientIp, "unknown user"));
-            await db.SaveChangesAsync(ct);
-            return new LoginOutcome(null);
+            case LoginCheck.Unknown or LoginCheck.Disabled:
+                // The same work as a wrong password, so the answer time does not tell whether the user exists.
+                Hasher.VerifyHashedPassword(new UserEntity(), DummyHash.Value, password);
+                LogLoginFailed(logger, name);
+                db.AuditEntries.Add(check == LoginCheck.Unknown
+                    ? LoginAudit.Row(name, now, LoginAudit.Failure, clientIp, "unknown user")
+                    : LoginAudit.Row(name, now, LoginAudit.Refused, clientIp, "disabled"));
+                await db.SaveChangesAsync(ct);
+                return new LoginOutcome(null);
+            case LoginCheck.Locked:
+                // No check and no counting while locked: the lock runs its time from when it was set.
+                LogLoginRefused(logger, name, "locked");
+                db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Refused, clientIp, "locked"));
+                await db.SaveChangesAsync(ct);
+                return new LoginOutcome(null, user!.LockedUntil);
+            case LoginCheck.Busy:
+                LogLoginRefused(logger, name, "every check of the lockout window is under way");
+                db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Refused, clientIp, "too many attempts at once"));
+                await db.SaveChangesAsync(ct);
+                return new LoginOutcome(null, Busy: true);
         }
 
-        var locked = user.LockedUntil is { } until && until > now;
+        var seenLock = user!.LockedUntil;
         var result = Hasher.VerifyHashedPassword(user, user.PasswordHash, password);
-        if (locked || user.Disabled)
-        {
-            // No counting while locked: the lock runs its time from when it was set, not from the last attempt.
-            LogLoginRefused(logger, name, locked ? "locked" : "disabled");
-            db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Refused, clientIp, locked ? "locked" : "disabled"));
-            await db.SaveChangesAsync(ct);
-            return new LoginOutcome(null, locked ? user.LockedUntil : null);
-        }
-
         if (result == PasswordVerificationResult.Failed)
         {
-            user.FailedLogins++;
-            if (user.FailedLogins >= options.Value.LockoutThreshold)
+            var threshold = options.Value.LockoutThreshold;
+            DateTimeOffset? until = now + options.Value.LockoutDuration;
+            var locked = await db.Users
+                .Where(u => u.Name == name && u.FailedLogins >= threshold && u.LockedUntil == seenLock)
+                .ExecuteUpdateAsync(set => set.SetProperty(u => u.LockedUntil, until).SetProperty(u => u.FailedLogins, 0), ct) == 1;
+            if (locked)
             {
-                user.LockedUntil = now + options.Value.LockoutDuration;
-                user.FailedLogins = 0;
-                LogLockedOut(logger, name, user.LockedUntil.Value);
-                db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Lockout, clientIp, $"wrong password; locked until {user.LockedUntil.Value:O}"));
+                LogLockedOut(logger, name, until.Value);
+                db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Lockout, clientIp, $"wrong password; locked until {until.Value:O}"));
             }
             else
             {
@@ -146,19 +167,84 @@ internal sealed partial class UserDirectory(IOptions<AdminOptions> options, Time
 
             await db.SaveChangesAsync(ct);
             LogLoginFailed(logger, name);
-            return new LoginOutcome(null, user.LockedUntil);
+            return new LoginOutcome(null, locked ? until : null);
         }
 
-        user.FailedLogins = 0;
-        user.LockedUntil = null;
+        // A success held one of the window's checks, so fewer than the threshold failed before it: it resets the count,
+        // and clears a lock that a failure of the same window set while this check ran.
+        await db.Users.Where(u => u.Name == name)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.FailedLogins, 0).SetProperty(u => u.LockedUntil, (DateTimeOffset?)null), ct);
         if (result == PasswordVerificationResult.SuccessRehashNeeded)
         {
-            user.PasswordHash = HashPassword(password);
+            var rehashed = HashPassword(password);
+            await db.Users.Where(u => u.Name == name).ExecuteUpdateAsync(set => set.SetProperty(u => u.PasswordHash, rehashed), ct);
         }
 
         db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Success, clientIp, null));
         await db.SaveChangesAsync(ct);
+        user.FailedLogins = 0;
+        user.LockedUntil = null;
         return new LoginOutcome(user);
+    }
+
+    /// <summary>
+    /// Reserves one password check for <paramref name="user"/> in the store, or says why not; also returns the user as
+    /// last read (it is read again when the reservation loses a race).
+    /// </summary>
+    private async Task<(LoginCheck Check, UserEntity? User)> ReserveCheckAsync(AdminDbContext db, UserEntity user, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        var threshold = options.Value.LockoutThreshold;
+        for (var attempt = 1; ; attempt++)
+        {
+            if (user.Disabled)
+            {
+                return (LoginCheck.Disabled, user);
+            }
+
+            if (user.LockedUntil is { } until && until > now)
+            {
+                return (LoginCheck.Locked, user);
+            }
+
+            // Compared for equality with what was read (never ordered: SQLite stores the time as text), so an attempt
+            // that read the user unlocked cannot reserve once another has locked it.
+            var seenLock = user.LockedUntil;
+            var name = user.Name;
+            var reserved = await db.Users
+                .Where(u => u.Name == name && !u.Disabled && u.FailedLogins < threshold && u.LockedUntil == seenLock)
+                .ExecuteUpdateAsync(set => set.SetProperty(u => u.FailedLogins, u => u.FailedLogins + 1), ct);
+            if (reserved == 1)
+            {
+                return (LoginCheck.Reserved, user);
+            }
+
+            var current = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name, ct);
+            if (current is null)
+            {
+                return (LoginCheck.Unknown, null);
+            }
+
+            // Every check of the window taken and no lock yet: those checks decide, this attempt gets none.
+            if (current.FailedLogins >= threshold && current.LockedUntil == seenLock || attempt == 3)
+            {
+                return current.Disabled ? (LoginCheck.Disabled, current)
+                    : current.LockedUntil is { } lockedUntil && lockedUntil > now ? (LoginCheck.Locked, current)
+                    : (LoginCheck.Busy, current);
+            }
+
+            user = current;
+        }
+    }
+
+    /// <summary>What <see cref="ReserveCheckAsync"/> found.</summary>
+    private enum LoginCheck
+    {
+        Reserved,
+        Unknown,
+        Disabled,
+        Locked,
+        Busy,
     }
 
     /// <summary>Starts a session for <paramref name="user"/>: returns the cookie value (only its hash is stored) and the CSRF token.</summary>
