@@ -33,16 +33,10 @@ internal static class AuthEndpoints
     private static async Task<IResult> LoginAsync(LoginRequest body, HttpContext context, AdminDbContext db, UserDirectory users,
         CancellationToken ct)
     {
-        var (user, lockedUntil, busy) = await users.LoginAsync(db, body.User, body.Password, context.Connection.RemoteIpAddress?.ToString(), ct);
+        var (user, lockedUntil) = await users.LoginAsync(db, body.User, body.Password, context.Connection.RemoteIpAddress?.ToString(), ct);
         if (lockedUntil is { } until)
         {
             return Problems.Locked(body.User?.Trim().ToLowerInvariant() ?? "", until);
-        }
-
-        if (busy)
-        {
-            context.Response.Headers.RetryAfter = "1";
-            return Problems.LoginBusy(body.User?.Trim().ToLowerInvariant() ?? "");
         }
 
         if (user is null)

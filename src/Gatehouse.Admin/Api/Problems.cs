@@ -31,15 +31,6 @@ internal static class Problems
         extensions: new Dictionary<string, object?> { ["code"] = "locked", ["lockedUntil"] = until });
 
     /// <summary>
-    /// 429 with <c>code: login_busy</c>: every password check the user's lockout window allows is already under way (many
-    /// logins at once); those decide whether the user is locked. Sent with <c>Retry-After: 1</c>.
-    /// </summary>
-    public static ProblemHttpResult LoginBusy(string user) => TypedResults.Problem(
-        detail: $"too many logins for user '{user}' are being checked at once; try again in a moment",
-        statusCode: StatusCodes.Status429TooManyRequests, title: "Too many login attempts",
-        extensions: new Dictionary<string, object?> { ["code"] = "login_busy" });
-
-    /// <summary>
     /// 409 with <c>code: stale_revision</c>: the entry is at <paramref name="current"/>, the change was based on
     /// <paramref name="given"/>. <see cref="Publishing.ConfigWriter"/> adds who changed it meanwhile.
     /// </summary>
