@@ -97,68 +97,176 @@ internal sealed partial class UserDirectory(IOptions<AdminOptions> options, Time
 
     /// <summary>
     /// Checks a password login. No user for every kind of failure (unknown user, wrong password, locked, disabled); only
-    /// a lock is told apart (<see cref="LoginOutcome"/>); each costs one password-hash verification.
+    /// a lock is told apart (<see cref="LoginOutcome"/>).
     /// </summary>
     /// <remarks>
-    /// Every attempt leaves an audit row (<see cref="LoginAudit"/>) naming the user and <paramref name="clientIp"/>, saved
-    /// with the attempt's own changes (failure count, lock): the log tells which outcome it was, the caller does not.
+    /// <para>At most <see cref="AdminOptions.LockoutThreshold"/> password checks per lockout window, however many logins
+    /// arrive at once and on however many admin processes share the store. Reading the failure count, checking the
+    /// password (tens of milliseconds of PBKDF2) and then writing the count let 26 of 100 concurrent wrong passwords be
+    /// checked against a threshold of 5. Now an attempt first reserves a check in the store with one conditional UPDATE
+    /// (<c>failed_logins = failed_logins + 1</c> where it is below the threshold and the lock is as it was read), atomic on
+    /// SQLite (one writer) and PostgreSQL (the row lock re-evaluates the condition); only an attempt that got one verifies
+    /// the password. A failure keeps its reservation as the failure count and locks the user when it finds the window's
+    /// checks used up; an attempt that finds them used up while they are still running locks the user itself (so a
+    /// check lost to a crash cannot leave the user neither locked nor able to log in); a success resets the count and
+    /// lifts a lock set during its check, since it held one of the window's checks.</para>
+    /// <para>Every attempt leaves an audit row (<see cref="LoginAudit"/>) naming the user and <paramref name="clientIp"/>: the
+    /// log tells which outcome it was, the caller does not.</para>
     /// </remarks>
     public async Task<LoginOutcome> LoginAsync(AdminDbContext db, string? name, string? password, string? clientIp, CancellationToken ct)
     {
         name = name?.Trim().ToLowerInvariant() ?? "";
         password ??= "";
-        var user = name.Length == 0 ? null : await db.Users.FirstOrDefaultAsync(u => u.Name == name, ct);
         var now = time.GetUtcNow();
-        if (user is null)
+        var user = name.Length == 0 ? null : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name, ct);
+        LoginCheck check;
+        (check, user) = user is null ? (LoginCheck.Unknown, null) : await ReserveCheckAsync(db, user, now, ct);
+
+        // Once a check is reserved its outcome is written whatever the client does: a reservation left behind would
+        // count as a failure.
+        var write = check == LoginCheck.Reserved ? CancellationToken.None : ct;
+        switch (check)
         {
-            Hasher.VerifyHashedPassword(new UserEntity(), DummyHash.Value, password);
-            LogLoginFailed(logger, name);
-            db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Failure, clientIp, "unknown user"));
-            await db.SaveChangesAsync(ct);
-            return new LoginOutcome(null);
+            case LoginCheck.Unknown or LoginCheck.Disabled or LoginCheck.Contended:
+                // The same work as a wrong password, so the answer time does not tell whether the user exists.
+                Hasher.VerifyHashedPassword(new UserEntity(), DummyHash.Value, password);
+                LogLoginFailed(logger, name);
+                db.AuditEntries.Add(check == LoginCheck.Unknown
+                    ? LoginAudit.Row(name, now, LoginAudit.Failure, clientIp, "unknown user")
+                    : LoginAudit.Row(name, now, LoginAudit.Refused, clientIp, check == LoginCheck.Disabled ? "disabled" : "contended"));
+                await db.SaveChangesAsync(ct);
+                return new LoginOutcome(null);
+            case LoginCheck.Locked:
+                // No check and no counting while locked: the lock runs its time from when it was set.
+                LogLoginRefused(logger, name, "locked");
+                db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Refused, clientIp, "locked"));
+                await db.SaveChangesAsync(ct);
+                return new LoginOutcome(null, user!.LockedUntil);
+            case LoginCheck.LockedNow:
+                LogLockedOut(logger, name, user!.LockedUntil!.Value);
+                db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Lockout, clientIp,
+                    $"{options.Value.LockoutThreshold} attempts already being checked; locked until {user.LockedUntil.Value:O}"));
+                await db.SaveChangesAsync(ct);
+                return new LoginOutcome(null, user.LockedUntil);
         }
 
-        var locked = user.LockedUntil is { } until && until > now;
+        var seenLock = user!.LockedUntil;
         var result = Hasher.VerifyHashedPassword(user, user.PasswordHash, password);
-        if (locked || user.Disabled)
-        {
-            // No counting while locked: the lock runs its time from when it was set, not from the last attempt.
-            LogLoginRefused(logger, name, locked ? "locked" : "disabled");
-            db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Refused, clientIp, locked ? "locked" : "disabled"));
-            await db.SaveChangesAsync(ct);
-            return new LoginOutcome(null, locked ? user.LockedUntil : null);
-        }
-
         if (result == PasswordVerificationResult.Failed)
         {
-            user.FailedLogins++;
-            if (user.FailedLogins >= options.Value.LockoutThreshold)
+            var threshold = options.Value.LockoutThreshold;
+            var until = await LockIfUsedUpAsync(db, name, threshold, seenLock, now, write);
+            db.AuditEntries.Add(until is { } lockedUntil
+                ? LoginAudit.Row(name, now, LoginAudit.Lockout, clientIp, $"wrong password; locked until {lockedUntil:O}")
+                : LoginAudit.Row(name, now, LoginAudit.Failure, clientIp, "wrong password"));
+            if (until is not null)
             {
-                user.LockedUntil = now + options.Value.LockoutDuration;
-                user.FailedLogins = 0;
-                LogLockedOut(logger, name, user.LockedUntil.Value);
-                db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Lockout, clientIp, $"wrong password; locked until {user.LockedUntil.Value:O}"));
-            }
-            else
-            {
-                db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Failure, clientIp, "wrong password"));
+                LogLockedOut(logger, name, until.Value);
             }
 
-            await db.SaveChangesAsync(ct);
+            await db.SaveChangesAsync(write);
             LogLoginFailed(logger, name);
-            return new LoginOutcome(null, user.LockedUntil);
+            return new LoginOutcome(null, until);
         }
 
-        user.FailedLogins = 0;
-        user.LockedUntil = null;
+        await db.Users.Where(u => u.Name == name)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.FailedLogins, 0).SetProperty(u => u.LockedUntil, (DateTimeOffset?)null), write);
         if (result == PasswordVerificationResult.SuccessRehashNeeded)
         {
-            user.PasswordHash = HashPassword(password);
+            var rehashed = HashPassword(password);
+            await db.Users.Where(u => u.Name == name).ExecuteUpdateAsync(set => set.SetProperty(u => u.PasswordHash, rehashed), write);
         }
 
         db.AuditEntries.Add(LoginAudit.Row(name, now, LoginAudit.Success, clientIp, null));
-        await db.SaveChangesAsync(ct);
+        await db.SaveChangesAsync(write);
+        user.FailedLogins = 0;
+        user.LockedUntil = null;
         return new LoginOutcome(user);
+    }
+
+    /// <summary>
+    /// Locks <paramref name="name"/> when all of its window's checks are used and the lock is still as it was read
+    /// (<paramref name="seenLock"/>), so only one attempt locks; the new lock's end, or null when this one did not lock.
+    /// </summary>
+    private async Task<DateTimeOffset?> LockIfUsedUpAsync(AdminDbContext db, string name, int threshold, DateTimeOffset? seenLock,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        DateTimeOffset? until = now + options.Value.LockoutDuration;
+        var locked = await db.Users
+            .Where(u => u.Name == name && u.FailedLogins >= threshold && u.LockedUntil == seenLock)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.LockedUntil, until).SetProperty(u => u.FailedLogins, 0), ct);
+        return locked == 1 ? until : null;
+    }
+
+    /// <summary>
+    /// Reserves one password check for <paramref name="user"/> in the store, or says why not; also returns the user as
+    /// last read (read again when the reservation loses a race).
+    /// </summary>
+    private async Task<(LoginCheck Check, UserEntity? User)> ReserveCheckAsync(AdminDbContext db, UserEntity user, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        var threshold = options.Value.LockoutThreshold;
+        var name = user.Name;
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            if (user.Disabled)
+            {
+                return (LoginCheck.Disabled, user);
+            }
+
+            if (user.LockedUntil is { } until && until > now)
+            {
+                return (LoginCheck.Locked, user);
+            }
+
+            // Compared for equality with what was read (never ordered: SQLite stores the time as text), so an attempt
+            // that read the user unlocked cannot reserve once another has locked it.
+            var seenLock = user.LockedUntil;
+            var reserved = await db.Users
+                .Where(u => u.Name == name && !u.Disabled && u.FailedLogins < threshold && u.LockedUntil == seenLock)
+                .ExecuteUpdateAsync(set => set.SetProperty(u => u.FailedLogins, u => u.FailedLogins + 1), ct);
+            if (reserved == 1)
+            {
+                return (LoginCheck.Reserved, user);
+            }
+
+            // Every check of the window is taken and still running: those decide, this attempt gets none. It locks the
+            // user at once, which is what the checks would end in unless one of them is the right password (a success
+            // lifts the lock again).
+            if (await LockIfUsedUpAsync(db, name, threshold, seenLock, now, ct) is { } lockedUntil)
+            {
+                user.LockedUntil = lockedUntil;
+                user.FailedLogins = 0;
+                return (LoginCheck.LockedNow, user);
+            }
+
+            // Another attempt changed the user meanwhile (locked it, reset the count, disabled or deleted it): look again.
+            var current = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name, ct);
+            if (current is null)
+            {
+                return (LoginCheck.Unknown, null);
+            }
+
+            user = current;
+        }
+
+        return (LoginCheck.Contended, user);
+    }
+
+    /// <summary>What <see cref="ReserveCheckAsync"/> found.</summary>
+    private enum LoginCheck
+    {
+        /// <summary>A check is reserved: verify the password.</summary>
+        Reserved,
+        Unknown,
+        Disabled,
+        Locked,
+
+        /// <summary>The window's checks were all taken; this attempt locked the user.</summary>
+        LockedNow,
+
+        /// <summary>Lost the race three times in a row (the user changes constantly): refused without a check.</summary>
+        Contended,
     }
 
     /// <summary>Starts a session for <paramref name="user"/>: returns the cookie value (only its hash is stored) and the CSRF token.</summary>

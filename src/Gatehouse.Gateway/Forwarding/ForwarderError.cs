@@ -14,6 +14,7 @@ namespace Gatehouse.Gateway.Forwarding;
 /// <description>504 upstream_timeout</description></item>
 /// <item><term><see cref="RequestBodyMalformed"/>, <see cref="RequestNotSupported"/></term><description>400 bad_request</description></item>
 /// <item><term><see cref="RequestBodyTooLarge"/></term><description>413 payload_too_large</description></item>
+/// <item><term><see cref="RequestBodyTimeout"/></term><description>408 request_timeout</description></item>
 /// <item><term><see cref="ResponseBodyTooLarge"/></term><description>502 response_too_large</description></item>
 /// <item><term><see cref="RequestCanceled"/>, <see cref="RequestBodyClient"/>, <see cref="ResponseBodyClient"/></term>
 /// <description>nothing: the client is gone, and the forwarder has already aborted the connection</description></item>
@@ -58,6 +59,12 @@ internal enum ForwarderError
 
     /// <summary>The request body exceeded the server's request body size limit (413 from Kestrel).</summary>
     RequestBodyTooLarge,
+
+    /// <summary>
+    /// The client sent the request body more slowly than the minimum data rate (Kestrel's MinRequestBodyDataRate, a
+    /// 408 from Kestrel): a stalled or dribbling upload. The client is still connected and can be told.
+    /// </summary>
+    RequestBodyTimeout,
 
     /// <summary>Writing the request body to the node failed (the node closed or reset the connection mid-upload).</summary>
     RequestBodyUpstream,

@@ -85,8 +85,9 @@ internal sealed partial class HttpForwarder
     }
 
     /// <summary>
-    /// A failed read of the client body: Kestrel throws BadHttpRequestException for framing errors (400) and for
-    /// exceeding MaxRequestBodySize (413); anything else is the client going away or stalling.
+    /// A failed read of the client body: Kestrel throws BadHttpRequestException for framing errors (400), for
+    /// exceeding MaxRequestBodySize (413) and for an upload below MinRequestBodyDataRate (408); anything else is the
+    /// client going away.
     /// </summary>
     internal static ForwarderError ClassifyClientBodyError(Exception? exception)
     {
@@ -99,6 +100,11 @@ internal sealed partial class HttpForwarder
                     return ForwarderError.RequestBodyTooLarge;
                 }
 
+                if (bad.StatusCode == StatusCodes.Status408RequestTimeout)
+                {
+                    return ForwarderError.RequestBodyTimeout;
+                }
+
                 // An HTTP/1.1 body can only end before its Content-Length or final chunk when the connection's
                 // input ended: the client closed it mid-upload. Kestrel reports that as a 400 (reason
                 // UnexpectedEndOfRequestContent, not public) and often before RequestAborted fires, so it is
@@ -106,6 +112,14 @@ internal sealed partial class HttpForwarder
                 return string.Equals(bad.Message, UnexpectedEndOfRequestContent, StringComparison.Ordinal)
                     ? ForwarderError.RequestBodyClient
                     : ForwarderError.RequestBodyMalformed;
+            }
+
+            // A chunk size too large for Kestrel's counter (e.g. 1ffffffffffffffff) is the one framing error Kestrel
+            // reports as an IOException wrapping the OverflowException of its checked arithmetic, not as a
+            // BadHttpRequestException; it is the client's malformed body all the same, not a client that went away.
+            if (current is OverflowException)
+            {
+                return ForwarderError.RequestBodyMalformed;
             }
         }
 
@@ -153,7 +167,7 @@ internal sealed partial class HttpForwarder
             ? ForwarderError.RequestTimeout
             : ClassifySendFailure(exception, body, clientAborted, timedOut, content?.Started ?? false);
         var reported = error is ForwarderError.RequestBodyClient or ForwarderError.RequestBodyMalformed
-            or ForwarderError.RequestBodyTooLarge or ForwarderError.RequestBodyUpstream
+            or ForwarderError.RequestBodyTimeout or ForwarderError.RequestBodyTooLarge or ForwarderError.RequestBodyUpstream
             ? body?.Error ?? exception
             : exception;
         return Fail(node, error, reported, content, abortClient: IsClientSide(error), context);

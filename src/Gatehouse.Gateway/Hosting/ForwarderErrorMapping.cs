@@ -15,6 +15,7 @@ internal static class ForwarderErrorMapping
             or ForwarderError.RequestTimeout => GatewayError.UpstreamTimeout,
         ForwarderError.RequestBodyMalformed or ForwarderError.RequestNotSupported => GatewayError.BadRequest,
         ForwarderError.RequestBodyTooLarge => GatewayError.PayloadTooLarge,
+        ForwarderError.RequestBodyTimeout => GatewayError.RequestTimeout,
         ForwarderError.ResponseBodyTooLarge => GatewayError.ResponseTooLarge,
         _ when HttpForwarder.IsClientSide(error) => null,
         _ => GatewayError.UpstreamUnreachable,

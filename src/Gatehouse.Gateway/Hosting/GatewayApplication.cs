@@ -143,6 +143,9 @@ public static class GatewayApplication
     {
         var address = IPAddress.Parse(options.ListenAddress);
         kestrel.AddServerHeader = false;
+
+        // A Content-Length with a sign (+5) is refused by Kestrel instead of being read as 5 (see ContentLengthDigits).
+        kestrel.RequestHeaderEncodingSelector = ContentLengthDigits.Selector;
         if (!tls.Options.DisablePlain)
         {
             kestrel.Listen(address, options.Port, o => o.Protocols = HttpProtocols.Http1);

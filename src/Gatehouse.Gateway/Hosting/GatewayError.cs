@@ -24,6 +24,7 @@ public enum GatewayError
     BadCiphertext,
     UnsupportedMediaType,
     ResponseTooLarge,
+    RequestTimeout,
 }
 
 /// <summary>Status, code and title of each <see cref="GatewayError"/>; the codes are a public contract.</summary>
@@ -52,6 +53,7 @@ public static class GatewayErrors
         GatewayError.BadCiphertext => 400,
         GatewayError.UnsupportedMediaType => 415,
         GatewayError.ResponseTooLarge => 502,
+        GatewayError.RequestTimeout => 408,
         _ => 500,
     };
 
@@ -78,6 +80,7 @@ public static class GatewayErrors
         GatewayError.BadCiphertext => "bad_ciphertext",
         GatewayError.UnsupportedMediaType => "unsupported_media_type",
         GatewayError.ResponseTooLarge => "response_too_large",
+        GatewayError.RequestTimeout => "request_timeout",
         _ => "internal_error",
     };
 
@@ -104,6 +107,7 @@ public static class GatewayErrors
         GatewayError.BadCiphertext => "The encrypted request body is not valid",
         GatewayError.UnsupportedMediaType => "The request body is not in the required format",
         GatewayError.ResponseTooLarge => "The upstream response is too large to encrypt",
+        GatewayError.RequestTimeout => "The client did not send the request body in time",
         _ => "Internal gateway error",
     };
 }

@@ -33,6 +33,13 @@ public sealed class GatewayOptions
     public TimeSpan ConfigPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// How long the config file must stay unchanged (same size, time and content) before it is applied, so a file
+    /// still being written is never loaded half-way (default 500 ms). Writers should still write a temporary file and
+    /// rename it into place; this guards the ones that write in place. Zero applies what is read at once.
+    /// </summary>
+    public TimeSpan ConfigSettleDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
     /// Base URL of the admin service (e.g. <c>http://127.0.0.1:9000</c>). When set the node takes its config from
     /// the admin (pull, push, local snapshot file) and <see cref="ConfigPath"/> is ignored.
     /// </summary>

@@ -70,6 +70,16 @@ internal sealed class RequestGuard
             return ProblemWriter.WriteAsync(context, GatewayError.HeadersTooLarge);
         }
 
+        // :: HTTP/2 and HTTP/3 frame the body themselves; a connection-specific field makes the request malformed
+        // (RFC 9113 §8.2.2, RFC 9114 §4.2) and it must not be forwarded: a node or an HTTP/1.1 hop behind could act on
+        // it. Kestrel resets `connection` and a `te` other than "trailers" itself; the rest are refused here.
+        if (!HttpProtocol.IsHttp11(request.Protocol) && !HttpProtocol.IsHttp10(request.Protocol)
+            && ConnectionSpecificField(headers) is { } field)
+        {
+            return ProblemWriter.WriteAsync(context, GatewayError.BadRequest,
+                $"The {request.Protocol} request carries the connection-specific header field '{field}', which makes it malformed (RFC 9113 §8.2.2).");
+        }
+
         // :: Framing. A request whose length two parties could read differently is refused and the connection closed:
         // its body cannot be skipped safely, and what follows on the connection might be a smuggled request.
         if (headers.ContainsKey(HeaderNames.TransferEncoding) || headers.ContainsKey(HeaderNames.ContentLength))
@@ -146,6 +156,40 @@ internal sealed class RequestGuard
         }
 
         return total <= limits.MaxRequestHeadersTotalSize;
+    }
+
+    /// <summary>The first connection-specific field (RFC 9110 §7.6.1) of the request, or null; for HTTP/2 and HTTP/3.</summary>
+    internal static string? ConnectionSpecificField(IHeaderDictionary headers)
+    {
+        if (headers.ContainsKey(HeaderNames.TransferEncoding))
+        {
+            return HeaderNames.TransferEncoding;
+        }
+
+        if (headers.ContainsKey(HeaderNames.KeepAlive))
+        {
+            return HeaderNames.KeepAlive;
+        }
+
+        if (headers.ContainsKey(HeaderNames.ProxyConnection))
+        {
+            return HeaderNames.ProxyConnection;
+        }
+
+        if (headers.ContainsKey(HeaderNames.Upgrade))
+        {
+            return HeaderNames.Upgrade;
+        }
+
+        // Kestrel resets these two itself; kept so the rule does not depend on it.
+        if (headers.ContainsKey(HeaderNames.Connection))
+        {
+            return HeaderNames.Connection;
+        }
+
+        return headers.TryGetValue(HeaderNames.TE, out var te) && !(te.Count == 1 && string.Equals(te[0], "trailers", StringComparison.OrdinalIgnoreCase))
+            ? HeaderNames.TE
+            : null;
     }
 
     /// <summary>Null when the framing headers are unambiguous; else why not.</summary>

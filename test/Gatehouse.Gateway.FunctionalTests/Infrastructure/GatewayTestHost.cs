@@ -111,6 +111,9 @@ internal sealed class GatewayTestHost : IAsyncDisposable
             "--port", port.ToString(), "--control-port", controlPort.ToString(),
             "--listen", "127.0.0.1", "--node-id", "gw-test",
             "--Gatehouse:Gateway:ConfigPollInterval", "00:00:00.200",
+
+            // Shorter than the default so the reload tests stay quick; the settle tests set their own.
+            "--Gatehouse:Gateway:ConfigSettleDelay", "00:00:00.100",
         };
         args.AddRange(modeArgs);
         var logs = new CapturingLoggerProvider();

@@ -110,9 +110,21 @@ public sealed class HttpForwarderClassificationTests
     [InlineData(413, "Request body too large.", nameof(ForwarderError.RequestBodyTooLarge))]
     [InlineData(400, "Bad chunk size data.", nameof(ForwarderError.RequestBodyMalformed))]
     [InlineData(400, HttpForwarder.UnexpectedEndOfRequestContent, nameof(ForwarderError.RequestBodyClient))]
+    [InlineData(408, "Reading the request body timed out due to data arriving too slowly. See MinRequestBodyDataRate.",
+        nameof(ForwarderError.RequestBodyTimeout))]
     public void ClassifyClientBodyError_BadHttpRequest_MappedByCause(int status, string message, string expected)
     {
         Assert.Equal(Enum.Parse<ForwarderError>(expected), HttpForwarder.ClassifyClientBodyError(new IOException("wrapped", new BadHttpRequestException(message, status))));
+    }
+
+    [Fact]
+    public void ClassifyClientBodyError_ChunkSizeOverflow_Malformed_NotAClientThatLeft()
+    {
+        // What Kestrel throws for a chunk size past its counter (1ffffffffffffffff).
+        var overflow = new IOException("Bad chunk size data.", new OverflowException());
+
+        Assert.Equal(ForwarderError.RequestBodyMalformed, HttpForwarder.ClassifyClientBodyError(overflow));
+        Assert.Equal(ForwarderError.RequestBodyClient, HttpForwarder.ClassifyClientBodyError(new IOException("Connection reset by peer")));
     }
 
     [Theory]

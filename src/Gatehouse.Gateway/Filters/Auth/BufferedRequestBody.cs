@@ -11,12 +11,18 @@ namespace Gatehouse.Gateway.Filters.Auth;
 /// </summary>
 internal static class BufferedRequestBody
 {
+    /// <summary>The detail of the 408 answered for <see cref="Result.TooSlow"/>.</summary>
+    public const string TooSlowDetail = "The request body arrived more slowly than the minimum data rate; the upload was stopped.";
+
     /// <summary>Outcome of <see cref="ReadAsync"/>.</summary>
     public enum Result
     {
         Ok,
         TooLarge,
         ClientError,
+
+        /// <summary>The client sent the body more slowly than Kestrel's minimum data rate (a stalled upload).</summary>
+        TooSlow,
     }
 
     /// <summary>Buffers the body (at most <paramref name="limit"/> bytes); on Ok, <paramref name="body"/> holds it.</summary>
@@ -88,7 +94,12 @@ internal static class BufferedRequestBody
         catch (BadHttpRequestException ex)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            return (ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? Result.TooLarge : Result.ClientError, null, 0);
+            return (ex.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => Result.TooLarge,
+                StatusCodes.Status408RequestTimeout => Result.TooSlow,
+                _ => Result.ClientError,
+            }, null, 0);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {

@@ -100,6 +100,9 @@ internal sealed class SignatureFilter : IGatewayFilter
             case BufferedRequestBody.Result.ClientError:
                 await ProblemWriter.WriteAsync(context, GatewayError.BadRequest, "The request body could not be read.");
                 return false;
+            case BufferedRequestBody.Result.TooSlow:
+                await ProblemWriter.WriteAsync(context, GatewayError.RequestTimeout, BufferedRequestBody.TooSlowDetail);
+                return false;
         }
 
         var request = context.Request;

@@ -94,6 +94,9 @@ internal sealed class PayloadEncryptionFilter : IGatewayFilter
             case BufferedRequestBody.Result.ClientError:
                 await Reject(context, GatewayError.BadRequest, "The request body could not be read.");
                 return false;
+            case BufferedRequestBody.Result.TooSlow:
+                await Reject(context, GatewayError.RequestTimeout, BufferedRequestBody.TooSlowDetail);
+                return false;
         }
 
         if (buffer is null)
