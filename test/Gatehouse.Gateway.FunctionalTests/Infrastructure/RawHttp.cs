@@ -18,10 +18,16 @@ internal static class RawHttp
         var stream = client.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
 
+        return await ReadUntilClosedAsync(stream, timeout ?? TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Everything read from <paramref name="stream"/> until the server closes it or <paramref name="timeout"/> passes.</summary>
+    public static async Task<RawResponse> ReadUntilClosedAsync(NetworkStream stream, TimeSpan timeout)
+    {
         var received = new MemoryStream();
         var buffer = new byte[8192];
         var closed = false;
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        using var cts = new CancellationTokenSource(timeout);
         try
         {
             int read;

@@ -59,7 +59,7 @@ public class HttpFramingEdgeTests
         var stream = client.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(
             "POST /up HTTP/1.1\r\nHost: gw\r\nserviceName: s\r\nContent-Length: 100000\r\n\r\n0123456789"));
-        var response = await ReadUntilClosedAsync(stream, TimeSpan.FromSeconds(15));
+        var response = await RawHttp.ReadUntilClosedAsync(stream, TimeSpan.FromSeconds(15));
 
         Assert.True(response.Status == 408, $"expected 408, got:\n{response}");
         Assert.Equal("request_timeout", response.ProblemCode);
@@ -91,7 +91,7 @@ public class HttpFramingEdgeTests
         await stream.WriteAsync(Encoding.ASCII.GetBytes(
             "POST /up HTTP/1.1\r\nHost: gw\r\nserviceName: s\r\nContent-Length: 1000\r\nX-Gatehouse-AppKey: app-a\r\n"
             + $"X-Gatehouse-Timestamp: {now}\r\nX-Gatehouse-Nonce: n-1\r\nX-Gatehouse-Signature: c2ln\r\n\r\n0123456789"));
-        var response = await ReadUntilClosedAsync(stream, TimeSpan.FromSeconds(15));
+        var response = await RawHttp.ReadUntilClosedAsync(stream, TimeSpan.FromSeconds(15));
 
         Assert.True(response.Status == 408, $"expected 408, got:\n{response}");
         Assert.Equal("request_timeout", response.ProblemCode);
@@ -130,32 +130,5 @@ public class HttpFramingEdgeTests
 
         Assert.True(response.Status == 200, $"expected 200, got:\n{response}");
         Assert.Equal(1, backend.RequestCount);
-    }
-
-    private static async Task<RawResponse> ReadUntilClosedAsync(NetworkStream stream, TimeSpan timeout)
-    {
-        var received = new MemoryStream();
-        var buffer = new byte[8192];
-        var closed = false;
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            int read;
-            while ((read = await stream.ReadAsync(buffer, cts.Token)) > 0)
-            {
-                received.Write(buffer, 0, read);
-            }
-
-            closed = true;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (IOException)
-        {
-            closed = true;
-        }
-
-        return new RawResponse(Encoding.ASCII.GetString(received.ToArray()), closed);
     }
 }
