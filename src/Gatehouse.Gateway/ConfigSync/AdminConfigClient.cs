@@ -41,7 +41,7 @@ internal sealed record GatewayHeartbeat(string NodeId, string Group, string? Loc
 /// sync loop decides what to do and keeps running.
 /// </summary>
 /// <remarks>
-/// <see cref="HttpClient"/> is used on purpose here (STYLE.md forbids it on the proxy path only): these are small
+/// <see cref="HttpClient"/> is used on purpose here (the proxy path never uses it, since it buffers responses): these are small
 /// JSON bodies a few times a minute, and its whole-response buffering is what a document verified as a whole needs.
 /// </remarks>
 internal sealed partial class AdminConfigClient : IDisposable

@@ -2,7 +2,7 @@ namespace Gatehouse.Gateway.Forwarding;
 
 /// <summary>
 /// What went wrong while forwarding one request to one node. The forwarder never writes an error body; the
-/// caller maps these values to problem responses (DESIGN.md §3) when the response has not started. When the
+/// caller maps these values to problem responses (docs/architecture.md, the error codes) when the response has not started. When the
 /// response had already started, the forwarder has aborted the client connection itself.
 /// </summary>
 /// <remarks>

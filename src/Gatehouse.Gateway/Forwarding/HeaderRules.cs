@@ -9,7 +9,7 @@ namespace Gatehouse.Gateway.Forwarding;
 /// <summary>Header names and checks shared by the request and response header copiers.</summary>
 internal static class HeaderRules
 {
-    /// <summary>Header carrying the request id, kept from the client or generated (DESIGN.md §3).</summary>
+    /// <summary>Header carrying the request id, kept from the client or generated (docs/architecture.md, the error codes).</summary>
     public const string RequestId = "X-Request-Id";
 
     public const string ForwardedFor = "X-Forwarded-For";

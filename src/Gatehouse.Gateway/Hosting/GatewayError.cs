@@ -1,6 +1,6 @@
 namespace Gatehouse.Gateway.Hosting;
 
-/// <summary>Errors the gateway answers itself, with their stable <c>code</c> and status (DESIGN.md section 3).</summary>
+/// <summary>Errors the gateway answers itself, with their stable <c>code</c> and status (docs/architecture.md, the error codes).</summary>
 public enum GatewayError
 {
     ServiceNotFound,

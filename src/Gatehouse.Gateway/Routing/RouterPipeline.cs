@@ -11,7 +11,7 @@ public sealed class RouterPipeline
         Routers = routers.ToArray();
     }
 
-    /// <summary>online → health → gray → nearest, the order DESIGN.md gives.</summary>
+    /// <summary>online → health → gray → nearest, the order docs/architecture.md gives ("The request path").</summary>
     public static RouterPipeline Default { get; } =
         new([new OnlineRouter(), new HealthRouter(), new GrayRouter(), new NearestRouter()]);
 

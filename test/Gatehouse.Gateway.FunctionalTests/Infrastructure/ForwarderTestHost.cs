@@ -101,7 +101,7 @@ internal sealed class ForwarderTestHost : IAsyncDisposable
         return host;
     }
 
-    /// <summary>The mapping the request pipeline applies (DESIGN.md §3 error codes).</summary>
+    /// <summary>The mapping the request pipeline applies (the error codes of docs/architecture.md).</summary>
     public static int StatusFor(ForwarderError error) => error switch
     {
         ForwarderError.ConnectTimeout or ForwarderError.ResponseHeadersTimeout or ForwarderError.IdleTimeout => 504,
