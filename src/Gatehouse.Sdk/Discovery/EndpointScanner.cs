@@ -13,13 +13,18 @@ namespace Gatehouse.Sdk.Discovery;
 /// </summary>
 internal static class EndpointScanner
 {
-    /// <summary>The APIs of every <see cref="RouteEndpoint"/>, one per distinct path, methods merged, in a stable order.</summary>
-    public static IReadOnlyList<ServiceApi> Scan(EndpointDataSource source)
+    /// <summary>
+    /// The APIs of every <see cref="RouteEndpoint"/>, one per distinct path, methods merged, in a stable order; endpoints
+    /// marked <see cref="GatehouseInternalAttribute"/> and the node's <paramref name="healthPath"/> are left out, so the
+    /// gateway never exposes them.
+    /// </summary>
+    public static IReadOnlyList<ServiceApi> Scan(EndpointDataSource source, string? healthPath = null)
     {
         var byPath = new SortedDictionary<string, SortedSet<string>?>(StringComparer.Ordinal);
+        var health = healthPath is { Length: > 0 } ? "/" + healthPath.Trim('/') : null;
         foreach (var endpoint in source.Endpoints)
         {
-            if (endpoint is not RouteEndpoint route)
+            if (endpoint is not RouteEndpoint route || endpoint.Metadata.GetMetadata<GatehouseInternalAttribute>() is not null)
             {
                 continue;
             }
@@ -27,6 +32,11 @@ internal static class EndpointScanner
             var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods;
             foreach (var path in Paths(route.RoutePattern))
             {
+                if (health is not null && string.Equals(path, health, StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
                 var anyMethod = methods is null || methods.Count == 0;
                 if (!byPath.TryGetValue(path, out var known))
                 {

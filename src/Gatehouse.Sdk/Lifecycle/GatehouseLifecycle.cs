@@ -219,7 +219,7 @@ internal sealed partial class GatehouseLifecycle(IOptions<GatehouseOptions> opti
     private ServiceInstance BuildInstance(GatehouseOptions o)
     {
         var (scheme, host, port) = ListeningAddress();
-        var apis = o.ReportApis && services.GetService<EndpointDataSource>() is { } endpoints ? EndpointScanner.Scan(endpoints) : [];
+        var apis = o.ReportApis && services.GetService<EndpointDataSource>() is { } endpoints ? EndpointScanner.Scan(endpoints, o.HealthPath) : [];
         return new ServiceInstance
         {
             Group = o.Group,
