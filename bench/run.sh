@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Load harness: direct backend vs nginx vs Gatehouse, interleaved in one run, so the ratios hold even
-# on a noisy box. See bench/README.md for what each number means.
+# Load harness: direct backend vs nginx, haproxy, YARP and Gatehouse, interleaved in one run, so the
+# ratios hold even on a noisy box. See bench/README.md for what each number means.
 #
 #   bench/run.sh [--rounds N] [--duration S] [--warmup S] [--quick] [--no-build] [--no-gateway]
+#                [--no-haproxy] [--no-yarp]
 #                [--gateway-dll FILE] [--gateway-arg ARG]... [--no-stream] [--raw FILE] [--keep]
 set -euo pipefail
 
@@ -20,6 +21,8 @@ RAW_OUT=""
 GATEWAY_DLL=""
 GATEWAY_EXTRA_ARGS=()
 KEEP=0
+HAPROXY_PEER=1
+YARP_PEER=1
 rounds_set=0
 duration_set=0
 warmup_set=0
@@ -39,7 +42,9 @@ usage: bench/run.sh [options]
   --warmup S      seconds of discarded load per target and scenario before round 1 (default 5)
   --quick         smoke test: 1 round, 3 s runs, 1 s warm-up (explicit options still win)
   --no-build      use the existing Release builds
-  --no-gateway    measure direct and nginx only (no Gatehouse build, no streaming)
+  --no-gateway    measure the peers only (no Gatehouse build, no streaming)
+  --no-haproxy    leave haproxy out
+  --no-yarp       leave YARP out (no YARP build)
   --gateway-dll F run this gatehouse.dll instead of building src/Gatehouse.Host (e.g. another commit's build)
   --gateway-arg A pass one more argument to the gateway (repeatable), e.g. a --Section:Key=value setting
   --no-stream     skip the 1 GiB upload/download memory check
@@ -61,6 +66,8 @@ while (($#)); do
         --quick) quick=1; shift ;;
         --no-build) BUILD=0; shift ;;
         --no-gateway) GATEWAY=0; STREAM=0; shift ;;
+        --no-haproxy) HAPROXY_PEER=0; shift ;;
+        --no-yarp) YARP_PEER=0; shift ;;
         --gateway-dll) GATEWAY_DLL=${2:?--gateway-dll needs a file}; shift 2 ;;
         --gateway-arg) GATEWAY_EXTRA_ARGS+=("${2:?--gateway-arg needs a value}"); shift 2 ;;
         --no-stream) STREAM=0; shift ;;
@@ -95,8 +102,14 @@ command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 NGINX=$(command -v nginx 2>/dev/null || true)
 [[ -z $NGINX && -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx
 [[ -n $NGINX ]] || missing+=(nginx)
+HAPROXY=""
+if ((HAPROXY_PEER)); then
+    HAPROXY=$(command -v haproxy 2>/dev/null || true)
+    [[ -z $HAPROXY && -x /usr/sbin/haproxy ]] && HAPROXY=/usr/sbin/haproxy
+    [[ -n $HAPROXY ]] || missing+=(haproxy)
+fi
 if ((${#missing[@]})); then
-    die "${missing[*]} not found; install with: apt-get install wrk nginx"
+    die "${missing[*]} not found; install with: apt-get install wrk nginx haproxy (or leave haproxy out with --no-haproxy)"
 fi
 for tool in dotnet curl awk getconf timeout head; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
@@ -234,6 +247,7 @@ wait_http() {
 
 # ---------------------------------------------------------------------------------------------------
 BACKEND_DLL="$BENCH_DIR/Gatehouse.Bench.Backend/bin/Release/net10.0/Gatehouse.Bench.Backend.dll"
+YARP_DLL="$BENCH_DIR/Gatehouse.Bench.Yarp/bin/Release/net10.0/Gatehouse.Bench.Yarp.dll"
 GATEWAY_DLL=${GATEWAY_DLL:-"$REPO_DIR/src/Gatehouse.Host/bin/Release/net10.0/gatehouse.dll"}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
@@ -250,19 +264,23 @@ echo "command:  $COMMAND_LINE"
 echo "date:     $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "machine:  $(nproc) cores, $(uname -sr), $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2 / 1048576}' /proc/meminfo), loopback only"
 echo "load:     $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min load average before the run)"
-echo "tools:    $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), $("$NGINX" -v 2>&1 | sed 's/.*: //'), dotnet $(dotnet --version)"
+echo "tools:    $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), $("$NGINX" -v 2>&1 | sed 's/.*: //')$( ((HAPROXY_PEER)) && echo ", haproxy $("$HAPROXY" -v 2>&1 | head -n 1 | cut -d' ' -f3)")$( ((YARP_PEER)) && echo ", YARP 2.3.0"), dotnet $(dotnet --version)"
 if command -v git >/dev/null 2>&1 && git -C "$REPO_DIR" rev-parse --short HEAD >/dev/null 2>&1; then
     echo "revision: $(git -C "$REPO_DIR" rev-parse --short HEAD)$(git -C "$REPO_DIR" diff --quiet HEAD 2>/dev/null || echo ' (with local changes)')"
 fi
 ((GATEWAY)) && echo "gateway:  ${GATEWAY_DLL#"$REPO_DIR"/}${GATEWAY_EXTRA_ARGS[*]:+ ${GATEWAY_EXTRA_ARGS[*]}}"
-echo "plan:     $ROUNDS round(s) x 3 scenarios x direct/nginx$( ((GATEWAY)) && echo /gatehouse), ${DURATION}s per run, ${WARMUP}s warm-up"
+echo "plan:     $ROUNDS round(s) x 3 scenarios x direct/nginx$( ((HAPROXY_PEER)) && echo /haproxy)$( ((YARP_PEER)) && echo /yarp)$( ((GATEWAY)) && echo /gatehouse), ${DURATION}s per run, ${WARMUP}s warm-up"
 echo
 
 if ((BUILD)); then
     build bench/Gatehouse.Bench.Backend
+    ((YARP_PEER)) && build bench/Gatehouse.Bench.Yarp
     ((BUILD_GATEWAY)) && build src/Gatehouse.Host
 fi
 [[ -f $BACKEND_DLL ]] || die "$BACKEND_DLL missing (run without --no-build)"
+if ((YARP_PEER)); then
+    [[ -f $YARP_DLL ]] || die "$YARP_DLL missing (run without --no-build)"
+fi
 if ((GATEWAY)); then
     [[ -f $GATEWAY_DLL ]] || die "$GATEWAY_DLL missing (run without --no-build)"
 fi
@@ -270,6 +288,8 @@ fi
 pick_port BACKEND_PORT_1
 pick_port BACKEND_PORT_2
 pick_port NGINX_PORT
+pick_port HAPROXY_PORT
+pick_port YARP_PORT
 pick_port GATEWAY_PORT
 pick_port CONTROL_PORT
 
@@ -299,8 +319,46 @@ wait_http "http://127.0.0.1:$NGINX_PORT/" 200 "$NGINX_PID" "$NGINX_LOG" "nginx"
 mapfile -t NGINX_WORKERS < <(children_of "$NGINX_PID")
 ((${#NGINX_WORKERS[@]})) || die_with_log "$NGINX_LOG" "no nginx worker process found under master $NGINX_PID"
 
-# :: Gatehouse ---------------------------------------------------------------------------------------
 TARGETS=(direct nginx)
+declare -A TARGET_PORT=([direct]=$BACKEND_PORT_1 [nginx]=$NGINX_PORT)
+declare -A PROXY_PIDS=([direct]="" [nginx]="${NGINX_WORKERS[*]}")
+
+# :: haproxy -----------------------------------------------------------------------------------------
+if ((HAPROXY_PEER)); then
+    HAPROXY_DIR="$RUN_DIR/haproxy"
+    HAPROXY_LOG="$HAPROXY_DIR/haproxy.log"
+    mkdir -p "$HAPROXY_DIR"
+    sed -e "s|@RUN_DIR@|$HAPROXY_DIR|g" \
+        -e "s|@PORT@|$HAPROXY_PORT|g" \
+        -e "s|@BACKEND_PORT_1@|$BACKEND_PORT_1|g" \
+        -e "s|@BACKEND_PORT_2@|$BACKEND_PORT_2|g" \
+        "$BENCH_DIR/haproxy.cfg.template" >"$HAPROXY_DIR/haproxy.cfg"
+    "$HAPROXY" -c -q -f "$HAPROXY_DIR/haproxy.cfg" >"$HAPROXY_DIR/test.log" 2>&1 \
+        || die_with_log "$HAPROXY_DIR/test.log" "haproxy rejected the generated config"
+    # -db: foreground, one process (no master-worker), so this PID is the one doing the work.
+    "$HAPROXY" -db -f "$HAPROXY_DIR/haproxy.cfg" >"$HAPROXY_LOG" 2>&1 &
+    HAPROXY_PID=$!
+    PIDS+=("$HAPROXY_PID")
+    wait_http "http://127.0.0.1:$HAPROXY_PORT/" 200 "$HAPROXY_PID" "$HAPROXY_LOG" "haproxy"
+    TARGETS+=(haproxy)
+    TARGET_PORT[haproxy]=$HAPROXY_PORT
+    PROXY_PIDS[haproxy]=$HAPROXY_PID
+fi
+
+# :: YARP --------------------------------------------------------------------------------------------
+if ((YARP_PEER)); then
+    YARP_LOG="$RUN_DIR/yarp.log"
+    dotnet "$YARP_DLL" "$YARP_PORT" "$BACKEND_PORT_1" "$BACKEND_PORT_2" >"$YARP_LOG" 2>&1 &
+    YARP_PID=$!
+    PIDS+=("$YARP_PID")
+    wait_http "http://127.0.0.1:$YARP_PORT/" 200 "$YARP_PID" "$YARP_LOG" "YARP"
+    [[ $(<"/proc/$YARP_PID/comm") == dotnet ]] || die "pid $YARP_PID is '$(<"/proc/$YARP_PID/comm")', not YARP's dotnet process"
+    TARGETS+=(yarp)
+    TARGET_PORT[yarp]=$YARP_PORT
+    PROXY_PIDS[yarp]=$YARP_PID
+fi
+
+# :: Gatehouse ---------------------------------------------------------------------------------------
 if ((GATEWAY)); then
     GATEWAY_CONFIG="$RUN_DIR/gatehouse.yaml"
     GATEWAY_LOG="$RUN_DIR/gatehouse.log"
@@ -329,8 +387,6 @@ EOF
     TARGETS+=(gatehouse)
 fi
 
-declare -A TARGET_PORT=([direct]=$BACKEND_PORT_1 [nginx]=$NGINX_PORT)
-declare -A PROXY_PIDS=([direct]="" [nginx]="${NGINX_WORKERS[*]}")
 if ((GATEWAY)); then
     TARGET_PORT[gatehouse]=$GATEWAY_PORT
     PROXY_PIDS[gatehouse]=$GATEWAY_PID
@@ -347,7 +403,7 @@ for target in "${TARGETS[@]}"; do
         --data-binary "@$RUN_DIR/post64k.bin" "$base/echo-size") || true
     [[ $echo_size == 65536 ]] || die "$target: POST /echo-size answered '$echo_size' (expected 65536)"
 done
-echo "ready: backend :$BACKEND_PORT_1/:$BACKEND_PORT_2 (pid $BACKEND_PID), nginx :$NGINX_PORT (master $NGINX_PID, workers ${NGINX_WORKERS[*]})$( ((GATEWAY)) && echo ", gatehouse :$GATEWAY_PORT (pid $GATEWAY_PID)")"
+echo "ready: backend :$BACKEND_PORT_1/:$BACKEND_PORT_2 (pid $BACKEND_PID), nginx :$NGINX_PORT (master $NGINX_PID, workers ${NGINX_WORKERS[*]})$( ((HAPROXY_PEER)) && echo ", haproxy :$HAPROXY_PORT (pid $HAPROXY_PID)")$( ((YARP_PEER)) && echo ", yarp :$YARP_PORT (pid $YARP_PID)")$( ((GATEWAY)) && echo ", gatehouse :$GATEWAY_PORT (pid $GATEWAY_PID)")"
 echo
 
 # ---------------------------------------------------------------------------------------------------
@@ -458,7 +514,7 @@ awk -F '\t' -v rounds="$ROUNDS" -v duration="$DURATION" \
         n = split(labels, pairs, ";")
         for (i = 1; i <= n; i++) { split(pairs[i], kv, "="); label[kv[1]] = kv[2] }
         order[1] = "get-c32"; order[2] = "get-c256"; order[3] = "post64k-c32"
-        torder[1] = "direct"; torder[2] = "nginx"; torder[3] = "gatehouse"
+        ntargets = split("direct nginx haproxy yarp gatehouse", torder, " ")
     }
     NR == 1 { next }
     {
@@ -475,7 +531,7 @@ awk -F '\t' -v rounds="$ROUNDS" -v duration="$DURATION" \
         for (r = 1; r <= rounds; r++)
             for (si = 1; si <= 3; si++) {
                 s = order[si]
-                for (a = 1; a <= 3; a++) for (b = 1; b <= 3; b++) {
+                for (a = 1; a <= ntargets; a++) for (b = 1; b <= ntargets; b++) {
                     if (a == b || !((r, s, torder[a]) in rps) || !((r, s, torder[b]) in rps)) continue
                     if (rps[r, s, torder[b]] > 0)
                         add(s SUBSEP "ratio" SUBSEP torder[a] SUBSEP torder[b], rps[r, s, torder[a]] / rps[r, s, torder[b]])
@@ -485,7 +541,7 @@ awk -F '\t' -v rounds="$ROUNDS" -v duration="$DURATION" \
             s = order[si]
             printf "== %s: median of %d round(s), %d s each ==\n", label[s], rounds, duration
             printf "  %-10s %12s %10s %10s %20s %8s\n", "target", "RPS", "p50 us", "p99 us", "proxy CPU us/req", "errors"
-            for (ti = 1; ti <= 3; ti++) {
+            for (ti = 1; ti <= ntargets; ti++) {
                 t = torder[ti]
                 if (!((s, t) in present)) continue
                 cpu = median(values[s, "cpu", t])
@@ -494,21 +550,28 @@ awk -F '\t' -v rounds="$ROUNDS" -v duration="$DURATION" \
             }
             printf "  ratios (RPS, median of per-round ratios):\n"
             ge = errors[s, "gatehouse"]
+            ratio_line(s, "gatehouse / direct", "gatehouse", "direct", "", 0, 0)
             if (s == "get-c32") {
-                ratio_line(s, "gatehouse / direct", "gatehouse", "direct", "", 0, 0)
-                ratio_line(s, "gatehouse / nginx", "gatehouse", "nginx", ">=", 0.8, ge)
-                ratio_line(s, "nginx / direct", "nginx", "direct", "", 0, 0)
-                cpu = median(values[s, "cpu", "gatehouse"])
-                if (cpu != "") printf "  %-30s %7.2f   target <= %.2f   %s\n", "gatehouse proxy CPU us/req", cpu, 18, verdict(cpu, "<=", 18, ge)
-            } else if (s == "post64k-c32") {
-                ratio_line(s, "gatehouse / direct", "gatehouse", "direct", ">=", 0.6, ge)
-                ratio_line(s, "gatehouse / nginx", "gatehouse", "nginx", "", 0, 0)
-                ratio_line(s, "nginx / direct", "nginx", "direct", "", 0, 0)
+                ratio_line(s, "gatehouse / nginx", "gatehouse", "nginx", ">=", 0.9, ge + errors[s, "nginx"])
+                ratio_line(s, "gatehouse / yarp", "gatehouse", "yarp", ">=", 1.5, ge + errors[s, "yarp"])
+                ratio_line(s, "gatehouse / haproxy", "gatehouse", "haproxy", "", 0, 0)
+                # CPU and p99 are compared with nginx as medians of the whole run, not per round.
+                gc = median(values[s, "cpu", "gatehouse"]); nc = median(values[s, "cpu", "nginx"])
+                if (gc != "" && nc != "" && nc > 0)
+                    printf "  %-30s %7.2f   target <= %.2f   %s\n", "proxy CPU gatehouse / nginx", gc / nc, 1.25,
+                        verdict(gc / nc, "<=", 1.25, ge)
+                gp = median(values[s, "p99", "gatehouse"]); np = median(values[s, "p99", "nginx"])
+                if (gp != "" && np != "")
+                    printf "  %-30s %7.0f   target <= %.0f (nginx + 500)   %s\n", "gatehouse p99 us", gp, np + 500,
+                        verdict(gp, "<=", np + 500, ge)
             } else {
-                ratio_line(s, "gatehouse / direct", "gatehouse", "direct", "", 0, 0)
+                ratio_line(s, "gatehouse / haproxy", "gatehouse", "haproxy", ">=", 1.0, ge + errors[s, "haproxy"])
                 ratio_line(s, "gatehouse / nginx", "gatehouse", "nginx", "", 0, 0)
-                ratio_line(s, "nginx / direct", "nginx", "direct", "", 0, 0)
+                ratio_line(s, "gatehouse / yarp", "gatehouse", "yarp", "", 0, 0)
             }
+            ratio_line(s, "nginx / direct", "nginx", "direct", "", 0, 0)
+            ratio_line(s, "haproxy / nginx", "haproxy", "nginx", "", 0, 0)
+            ratio_line(s, "yarp / nginx", "yarp", "nginx", "", 0, 0)
             printf "\n"
         }
     }' "$RAW"
@@ -598,7 +661,7 @@ if ((GATEWAY)); then
 fi
 
 # Processes that died under load are a result too: say so rather than report numbers from a corpse.
-for pid in "$BACKEND_PID" "$NGINX_PID" ${GATEWAY_PID:+"$GATEWAY_PID"}; do
+for pid in "$BACKEND_PID" "$NGINX_PID" ${HAPROXY_PID:+"$HAPROXY_PID"} ${YARP_PID:+"$YARP_PID"} ${GATEWAY_PID:+"$GATEWAY_PID"}; do
     kill -0 "$pid" 2>/dev/null || die "process $pid exited during the run"
 done
 echo "done."
