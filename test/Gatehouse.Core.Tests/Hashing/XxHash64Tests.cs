@@ -51,6 +51,27 @@ public sealed class XxHash64Tests
         Assert.Equal(expected, XxHash64.Hash(SanityBuffer().AsSpan(0, length), seed));
     }
 
+    // Values the gateway has stored in its rings and buckets since its first release (virtual-node names, a
+    // header key, a path, a client address, a seeded canary key): a change of implementation must not move them.
+    [Theory]
+    [InlineData("orders-1#0", 0x7D8D41542BD29B48UL)]
+    [InlineData("orders-1#159", 0x6CCF281609D55A8FUL)]
+    [InlineData("10.0.0.7:8080#42", 0xD50A78D643224CEAUL)]
+    [InlineData("node-b#7", 0xD6EA64E0799E3D4BUL)]
+    [InlineData("alice", 0x73A3EA485F2E6049UL)]
+    [InlineData("/orders/42", 0x5403B7674214629DUL)]
+    public void HashUtf8_RecordedGatewayKeys_Unchanged(string key, ulong expected)
+    {
+        Assert.Equal(expected, XxHash64.HashUtf8(key));
+    }
+
+    [Fact]
+    public void Hash_RecordedAddressAndSeededKey_Unchanged()
+    {
+        Assert.Equal(0xAC6F87915D156827UL, XxHash64.Hash([203, 0, 113, 7]));
+        Assert.Equal(0xF92139BB9BF66059UL, XxHash64.HashUtf8("user-17", 0x5EED));
+    }
+
     [Fact]
     public void Hash_DifferentSeed_ChangesResult()
     {

@@ -277,6 +277,25 @@ public sealed class ConsistentHashTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    // Ring positions are part of the contract: a gateway on a new release must send each key to the node an
+    // older one did, or every sticky session moves during a rolling upgrade. These owners were recorded with
+    // the ring as first released (hash of "{nodeId}#{i}", 160 virtual nodes per weight-100 node).
+    [Fact]
+    public void Pick_RecordedKeys_SameOwnersAsFirstRelease()
+    {
+        const string Recorded = "n2,n3,n4,n1,n3,n2,n1,n3,n2,n0,n0,n1,n2,n1,n2,n1,n2,n3,n0,n2,n0,n4,n0,n2";
+        var nodes = TestNodes.WithWeights(100, 100, 100, 100, 100);
+        var ring = HeaderRing(nodes);
+
+        var owners = new string[24];
+        for (var i = 0; i < owners.Length; i++)
+        {
+            owners[i] = ring.Pick(WithHeader("user-" + i), null)!.Id;
+        }
+
+        Assert.Equal(Recorded, string.Join(",", owners));
+    }
+
     private static ConsistentHash HeaderRing(NodeModel[] nodes) =>
         new(nodes, HashKeySource.Header, "x-user", ConsistentHash.DefaultVirtualNodesPer100);
 
