@@ -1,9 +1,12 @@
+using StackExchange.Redis;
+
 namespace Gatehouse.Redis;
 
 /// <summary>
-/// Whether a Redis server answers, as one flag that users read per request: a failed call reported through
-/// <see cref="ReportFailure"/> clears it, and a background probe (the first connection, then <c>PING</c> every
-/// probe interval while clear) sets it again. While it is clear no request needs to touch the network, so an
+/// Whether Redis answers, as one flag that users read per request: a failed call reported through
+/// <see cref="ReportFailure"/> or a lost connection announced by the client clears it, and a background probe
+/// (the first connection, then <c>PING</c> every probe interval while clear, and at once when the client says a
+/// connection is back) sets it again. While it is clear no request needs to touch the network, so an
 /// outage costs no timeout per request.
 /// </summary>
 /// <remarks>
@@ -46,6 +49,8 @@ public sealed class RedisAvailability : IAsyncDisposable
         _onUnavailable = onUnavailable;
         _onAvailable = onAvailable;
         _onProbeSucceeded = onProbeSucceeded;
+        _client.ConnectionLost += ReportFailure;
+        _client.ConnectionRestored += WakeProbe;
     }
 
     /// <summary>True while the server answers; read per request, so a plain volatile read.</summary>
@@ -70,19 +75,14 @@ public sealed class RedisAvailability : IAsyncDisposable
 
         Interlocked.Exchange(ref _announcedDown, 1);
         _onUnavailable(error);
-        try
-        {
-            _probeSignal.Release();
-        }
-        catch (Exception ex) when (ex is SemaphoreFullException or ObjectDisposedException)
-        {
-            // The probe is already signalled, or this is shutting down.
-        }
+        WakeProbe();
     }
 
     /// <summary>Stops the probe; the client stays open.</summary>
     public async ValueTask DisposeAsync()
     {
+        _client.ConnectionLost -= ReportFailure;
+        _client.ConnectionRestored -= WakeProbe;
         await _stopping.CancelAsync();
         if (_probeLoop is not null)
         {
@@ -93,6 +93,18 @@ public sealed class RedisAvailability : IAsyncDisposable
         _probeSignal.Dispose();
     }
 
+    private void WakeProbe()
+    {
+        try
+        {
+            _probeSignal.Release();
+        }
+        catch (Exception ex) when (ex is SemaphoreFullException or ObjectDisposedException)
+        {
+            // The probe is already signalled, or this is shutting down.
+        }
+    }
+
     private async Task ProbeLoopAsync()
     {
         var stopping = _stopping.Token;
@@ -101,7 +113,7 @@ public sealed class RedisAvailability : IAsyncDisposable
             // The first probe waits for the first connection, so a normal start logs no outage.
             await _client.ConnectAsync(stopping);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is RedisException or RedisNotConnectedException or OperationCanceledException or ObjectDisposedException)
         {
         }
 

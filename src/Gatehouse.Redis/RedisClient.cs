@@ -1,213 +1,215 @@
-using Gatehouse.Redis.Connection;
-using Gatehouse.Redis.Protocol;
+using StackExchange.Redis;
 
 namespace Gatehouse.Redis;
 
 /// <summary>
-/// A RESP2 client over a small pool of multiplexed, pipelined connections (<see cref="RedisOptions.PoolSize"/>),
-/// each reconnecting on its own. Commands go round-robin to a live connection; with none live they fail at
-/// once with <see cref="RedisConnectionException"/>.
+/// <see cref="IRedisClient"/> over one StackExchange.Redis <see cref="ConnectionMultiplexer"/>: one multiplexed
+/// connection per server, standalone, Sentinel-managed or Redis Cluster, TLS and ACL as the configuration string
+/// says. Commands fail at once while disconnected (<see cref="BacklogPolicy.FailFast"/>).
 /// </summary>
 public sealed class RedisClient : IRedisClient
 {
-    private readonly ConnectionSlot[] _slots;
-    private readonly RedisOptions _options;
-    private readonly long _commandTimeoutMs;
-    private readonly long _staleAfterMs;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Task> _loops = [];
-    private Timer? _timeoutTimer;
-    private int _next;
-    private int _started;
+    private readonly ConfigurationOptions _configuration;
+    private readonly object _connectGate = new();
+    private Task<ConnectionMultiplexer>? _connecting;
+    private ConnectionMultiplexer? _multiplexer;
+    private IDatabase? _database;
+    private int _disposed;
 
-    /// <summary>Creates the client without connecting; see <see cref="Start"/> and <see cref="ConnectAsync"/>.</summary>
-    /// <exception cref="FormatException">The address is not a list of host:port.</exception>
+    /// <summary>Creates the client without connecting; see <see cref="ConnectAsync"/>.</summary>
+    /// <exception cref="FormatException">The address is not a valid configuration.</exception>
     public RedisClient(RedisOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options;
-        var endpoints = options.ParseEndpoints();
-        _slots = new ConnectionSlot[Math.Max(1, options.PoolSize)];
-        for (var i = 0; i < _slots.Length; i++)
-        {
-            _slots[i] = new ConnectionSlot(endpoints, options);
-        }
-
-        _commandTimeoutMs = Math.Max(1, (long)options.CommandTimeout.TotalMilliseconds);
-        _staleAfterMs = Math.Max(5_000, 4 * _commandTimeoutMs);
-        Address = options.Address!;
+        _configuration = options.ToConfiguration();
+        Address = _configuration.ToString(includePassword: false);
     }
-
-    /// <summary>The configured address, for messages.</summary>
-    public string Address { get; }
 
     /// <inheritdoc/>
-    public bool IsConnected
-    {
-        get
-        {
-            foreach (var slot in _slots)
-            {
-                if (slot.Current is not null)
-                {
-                    return true;
-                }
-            }
+    public string Address { get; }
 
-            return false;
-        }
-    }
+    /// <summary>The multiplexer once connected (for tests and diagnostics); null before.</summary>
+    public IConnectionMultiplexer? Multiplexer => Volatile.Read(ref _multiplexer);
 
-    /// <summary>Starts connecting every slot in the background; returns at once. Idempotent.</summary>
-    public void Start()
-    {
-        if (Interlocked.Exchange(ref _started, 1) != 0)
-        {
-            return;
-        }
+    /// <inheritdoc/>
+    public bool IsConnected => Volatile.Read(ref _multiplexer)?.IsConnected == true;
 
-        foreach (var slot in _slots)
-        {
-            _loops.Add(Task.Run(() => slot.RunAsync(_stopping.Token)));
-        }
+    /// <inheritdoc/>
+    public event Action<Exception>? ConnectionLost;
 
-        // Timeouts are found by one scan per tick instead of a timer per command.
-        var tick = TimeSpan.FromMilliseconds(Math.Clamp(_commandTimeoutMs / 5, 5, 50));
-        _timeoutTimer = new Timer(_ => CheckTimeouts(), null, tick, tick);
-    }
+    /// <inheritdoc/>
+    public event Action? ConnectionRestored;
 
     /// <inheritdoc/>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
-        Start();
-        var deadline = DateTime.UtcNow + _options.ConnectTimeout + TimeSpan.FromMilliseconds(200);
-        while (!IsConnected)
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        Task<ConnectionMultiplexer> connecting;
+        lock (_connectGate)
         {
-            if (DateTime.UtcNow > deadline)
+            connecting = _connecting ??= CreateAsync();
+        }
+
+        var multiplexer = await connecting.WaitAsync(cancellationToken);
+        if (!multiplexer.IsConnected)
+        {
+            throw new RedisNotConnectedException(
+                $"No Redis server answered at {Address} within {_configuration.ConnectTimeout} ms; still trying");
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// This is the availability probe, so it answers "can every key be served?": on a cluster a primary that owns
+    /// slots and is not connected fails it, so shared limits stay on their fallback until a replica has taken the
+    /// slots over, rather than flapping between Redis and the fallback. While any server is disconnected the
+    /// topology is read again first (the client otherwise rereads it once a minute), which is how a promoted
+    /// replica, or the primary a Sentinel names after a failover, is found.
+    /// </remarks>
+    public async Task PingAsync()
+    {
+        var multiplexer = Require();
+        var endpoints = multiplexer.GetEndPoints();
+        foreach (var endpoint in endpoints)
+        {
+            if (!multiplexer.GetServer(endpoint).IsConnected)
             {
-                throw NotConnected();
+                await multiplexer.ConfigureAsync();
+                endpoints = multiplexer.GetEndPoints();
+                break;
+            }
+        }
+
+        ClusterConfiguration? cluster = null;
+        foreach (var endpoint in endpoints)
+        {
+            var server = multiplexer.GetServer(endpoint);
+            if (server.IsConnected && server.ServerType == ServerType.Cluster)
+            {
+                cluster = server.ClusterConfiguration;
+                break;
+            }
+        }
+
+        var pinged = 0;
+        foreach (var endpoint in endpoints)
+        {
+            var server = multiplexer.GetServer(endpoint);
+            if (cluster is not null)
+            {
+                var node = cluster[endpoint];
+                if (node is null || node.IsReplica || node.Slots.Count == 0)
+                {
+                    continue;
+                }
+
+                if (!server.IsConnected)
+                {
+                    throw new RedisNotConnectedException($"The Redis Cluster primary {endpoint} serves slots and is not connected");
+                }
+            }
+            else if (!server.IsConnected || server.IsReplica)
+            {
+                continue;
             }
 
-            await Task.Delay(10, cancellationToken);
+            await server.PingAsync();
+            pinged++;
+        }
+
+        if (pinged == 0)
+        {
+            throw new RedisNotConnectedException($"No Redis primary is connected at {Address}");
         }
     }
 
     /// <inheritdoc/>
-    public Task<RespValue> ExecuteAsync(params RedisArg[] args)
+    public Task<bool> SetIfNotExistsAsync(string key, string value, TimeSpan ttl) =>
+        Database().StringSetAsync(key, value, ttl, When.NotExists);
+
+    /// <inheritdoc/>
+    public async Task<long[]> EvalAsync(RedisScript script, string key, RedisScriptArgs args)
     {
-        ArgumentNullException.ThrowIfNull(args);
-        var start = (int)((uint)Interlocked.Increment(ref _next) % (uint)_slots.Length);
-        for (var i = 0; i < _slots.Length; i++)
+        var result = await Database().ScriptEvaluateAsync(script.Source, [key], args.Values);
+        return (long[])result!;
+    }
+
+    /// <inheritdoc/>
+    public async Task LoadScriptsAsync(params RedisScript[] scripts)
+    {
+        var multiplexer = Require();
+        foreach (var endpoint in multiplexer.GetEndPoints())
         {
-            var connection = _slots[(start + i) % _slots.Length].Current;
-            if (connection is not null)
+            var server = multiplexer.GetServer(endpoint);
+            if (server.IsConnected && !server.IsReplica)
             {
-                return connection.Send(args, _commandTimeoutMs);
+                foreach (var script in scripts)
+                {
+                    await server.ScriptLoadAsync(script.Source);
+                }
             }
-        }
-
-        return Task.FromException<RespValue>(NotConnected());
-    }
-
-    /// <inheritdoc/>
-    public Task PingAsync() => ExecuteAsync(RedisCommands.Ping);
-
-    /// <inheritdoc/>
-    public async Task<byte[]?> GetAsync(string key)
-    {
-        var reply = await ExecuteAsync(RedisCommands.Get, key);
-        return reply.IsNull ? null : reply.Bytes.ToArray();
-    }
-
-    /// <inheritdoc/>
-    public async Task<bool> SetAsync(string key, RedisArg value, TimeSpan? expiry = null, bool onlyIfNotExists = false)
-    {
-        RedisArg[] args = (expiry, onlyIfNotExists) switch
-        {
-            (null, false) => [RedisCommands.Set, key, value],
-            (null, true) => [RedisCommands.Set, key, value, RedisCommands.Nx],
-            ({ } px, false) => [RedisCommands.Set, key, value, RedisCommands.Px, Milliseconds(px)],
-            ({ } px, true) => [RedisCommands.Set, key, value, RedisCommands.Nx, RedisCommands.Px, Milliseconds(px)],
-        };
-
-        // OK when set; a nil bulk reply when NX found the key.
-        var reply = await ExecuteAsync(args);
-        return !reply.IsNull;
-    }
-
-    /// <inheritdoc/>
-    public async Task<long> DeleteAsync(params string[] keys)
-    {
-        var args = new RedisArg[keys.Length + 1];
-        args[0] = RedisCommands.Del;
-        for (var i = 0; i < keys.Length; i++)
-        {
-            args[i + 1] = keys[i];
-        }
-
-        return (await ExecuteAsync(args)).Integer;
-    }
-
-    /// <inheritdoc/>
-    public async Task<long> IncrementAsync(string key) => (await ExecuteAsync(RedisCommands.Incr, key)).Integer;
-
-    /// <inheritdoc/>
-    public async Task<bool> ExpireAsync(string key, TimeSpan expiry) =>
-        (await ExecuteAsync(RedisCommands.PExpire, key, Milliseconds(expiry))).Integer == 1;
-
-    /// <inheritdoc/>
-    public async Task<RespValue> EvalAsync(RedisScript script, RedisArg[] keys, RedisArg[] args)
-    {
-        var command = new RedisArg[3 + keys.Length + args.Length];
-        command[0] = RedisCommands.EvalSha;
-        command[1] = script.Sha1;
-        command[2] = keys.Length;
-        keys.CopyTo(command, 3);
-        args.CopyTo(command, 3 + keys.Length);
-        try
-        {
-            return await ExecuteAsync(command);
-        }
-        catch (RedisServerException ex) when (ex.IsNoScript)
-        {
-            // The script cache is empty (SCRIPT FLUSH, restart, failover): load once and retry. Concurrent
-            // callers may load it too; SCRIPT LOAD is idempotent.
-            await ExecuteAsync(RedisCommands.Script, RedisCommands.Load, script.SourceBytes);
-            return await ExecuteAsync(command);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync();
-        if (_timeoutTimer is not null)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
-            await _timeoutTimer.DisposeAsync();
+            return;
         }
 
-        foreach (var slot in _slots)
+        Task<ConnectionMultiplexer>? connecting;
+        lock (_connectGate)
         {
-            slot.Current?.Close();
+            connecting = _connecting;
         }
 
-        await Task.WhenAll(_loops);
-        _stopping.Dispose();
+        if (connecting is not null)
+        {
+            try
+            {
+                var multiplexer = await connecting;
+                await multiplexer.CloseAsync(allowCommandsToComplete: false);
+                await multiplexer.DisposeAsync();
+            }
+            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+            {
+                // Closing a client that never connected: nothing to release.
+            }
+        }
     }
 
-    private RedisConnectionException NotConnected()
+    private async Task<ConnectionMultiplexer> CreateAsync()
     {
-        var reason = _slots[0].LastError ?? "connecting";
-        return new RedisConnectionException($"Not connected to Redis at {Address} ({reason})");
-    }
-
-    private void CheckTimeouts()
-    {
-        var now = Environment.TickCount64;
-        foreach (var slot in _slots)
+        // Not given to the connect: a cancelled first caller must not cancel the connection others share.
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(_configuration);
+        multiplexer.ConnectionFailed += (_, e) =>
         {
-            slot.Current?.CheckTimeouts(now, _staleAfterMs);
-        }
+            if (e.ConnectionType == ConnectionType.Interactive)
+            {
+                ConnectionLost?.Invoke(e.Exception ?? new RedisNotConnectedException($"Connection to {e.EndPoint} failed: {e.FailureType}"));
+            }
+        };
+        multiplexer.ConnectionRestored += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Interactive)
+            {
+                ConnectionRestored?.Invoke();
+            }
+        };
+        Volatile.Write(ref _database, multiplexer.GetDatabase());
+        Volatile.Write(ref _multiplexer, multiplexer);
+        return multiplexer;
     }
 
-    private static long Milliseconds(TimeSpan span) => Math.Max(1, (long)Math.Ceiling(span.TotalMilliseconds));
+    private ConnectionMultiplexer Require() =>
+        Volatile.Read(ref _multiplexer)
+        ?? throw new RedisNotConnectedException($"Not connected to Redis at {Address} yet");
+
+    private IDatabase Database() =>
+        Volatile.Read(ref _database)
+        ?? throw new RedisNotConnectedException($"Not connected to Redis at {Address} yet");
 }
+
+/// <summary>No server connection to send a command on: not connected yet, or none answered the connect.</summary>
+public sealed class RedisNotConnectedException(string message) : Exception(message);

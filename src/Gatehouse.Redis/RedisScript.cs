@@ -1,12 +1,11 @@
-using System.Security.Cryptography;
-using System.Text;
+using StackExchange.Redis;
 
 namespace Gatehouse.Redis;
 
 /// <summary>
-/// A Lua script run with EVALSHA. Its SHA1 is computed once here (it is what SCRIPT LOAD returns), so the
-/// normal path sends 40 bytes instead of the script; a NOSCRIPT reply (cache flushed, server restarted) makes
-/// the client load it and retry once.
+/// A Lua script the gateway runs in Redis. The client sends <c>EVALSHA</c> once the script is loaded on a server
+/// (<see cref="IRedisClient.LoadScriptsAsync"/>) and falls back to <c>EVAL</c> when the server answers
+/// <c>NOSCRIPT</c> (its script cache was flushed or it restarted).
 /// </summary>
 public sealed class RedisScript
 {
@@ -14,16 +13,25 @@ public sealed class RedisScript
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(source);
         Source = source;
-        SourceBytes = Encoding.UTF8.GetBytes(source);
-        Sha1 = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(SHA1.HashData(SourceBytes)));
     }
 
     public string Source { get; }
+}
 
-    internal byte[] SourceBytes { get; }
+/// <summary>
+/// The integer arguments of a script call, converted once when a limit is compiled rather than per request.
+/// </summary>
+public sealed class RedisScriptArgs
+{
+    public RedisScriptArgs(params long[] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        Values = new RedisValue[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            Values[i] = values[i];
+        }
+    }
 
-    /// <summary>Lower-case hex SHA1 as ASCII bytes, ready to write as the EVALSHA argument.</summary>
-    public byte[] Sha1 { get; }
-
-    public string Sha1Text => Encoding.ASCII.GetString(Sha1);
+    internal RedisValue[] Values { get; }
 }

@@ -5,19 +5,19 @@ using Gatehouse.Redis.Tests.Infrastructure;
 namespace Gatehouse.Scenario.Tests;
 
 /// <summary>
-/// Three real gateway processes, one config file and one redis-server: a redis-backed limit holds for the three
-/// together. Each gateway alone would admit the whole limit (GatewayCount is left at 1), so a total near the
+/// Three real gateway processes, one config file and one Redis — a standalone server, a 3-primary Redis Cluster
+/// or a Sentinel-managed primary: a redis-backed limit holds for the three together. Each gateway alone would admit the whole limit (GatewayCount is left at 1), so a total near the
 /// limit, not three times it, shows the count is shared.
 /// </summary>
 public sealed class RedisRateLimitScenarioTests : IAsyncLifetime
 {
     private const int Limit = 60;
-    private readonly RedisServer _redis = new();
+    private IAsyncLifetime? _redis;
     private readonly List<GatehouseProcess> _processes = [];
     private readonly string _dir = Directory.CreateTempSubdirectory("gatehouse-scenario-rl-").FullName;
     private readonly HttpClient _client = new() { Timeout = TimeSpan.FromSeconds(10) };
 
-    public Task InitializeAsync() => _redis.InitializeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
@@ -26,14 +26,22 @@ public sealed class RedisRateLimitScenarioTests : IAsyncLifetime
             await process.DisposeAsync();
         }
 
-        await _redis.DisposeAsync();
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+
         _client.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 
-    [Fact]
-    public async Task ThreeGateways_OneRedis_AdmitTheLimitTogether()
+    [Theory]
+    [InlineData("standalone")]
+    [InlineData("cluster")]
+    [InlineData("sentinel")]
+    public async Task ThreeGateways_OneRedis_AdmitTheLimitTogether(string topology)
     {
+        var redisAddress = await StartRedisAsync(topology);
         var demoPort = GatehouseProcess.FreePort();
         _processes.Add(GatehouseProcess.Start("demo", "demo", "--service", "orders", "--port", demoPort.ToString(CultureInfo.InvariantCulture)));
         var config = Path.Combine(_dir, "gatehouse.yaml");
@@ -56,7 +64,7 @@ public sealed class RedisRateLimitScenarioTests : IAsyncLifetime
             _processes.Add(GatehouseProcess.Start($"gw{i}", "gateway", "--config", config,
                 "--port", port.ToString(CultureInfo.InvariantCulture),
                 "--control-port", GatehouseProcess.FreePort().ToString(CultureInfo.InvariantCulture),
-                "--listen", "127.0.0.1", "--node-id", $"gw{i}", "--redis", _redis.Address,
+                "--listen", "127.0.0.1", "--node-id", $"gw{i}", "--redis", redisAddress,
                 // A loaded test box must not turn a slow reply into a fallback decision.
                 "--Gatehouse:Gateway:Redis:CommandTimeout", "00:00:05"));
         }
@@ -88,6 +96,28 @@ public sealed class RedisRateLimitScenarioTests : IAsyncLifetime
         Assert.InRange(admitted, Limit, Limit + 10);
         Assert.All(results, r => Assert.Contains(HttpStatusCode.OK, r)); // every gateway admitted some
         Assert.DoesNotContain(_processes, p => p.Output.Contains("Shared rate limiting unavailable", StringComparison.Ordinal));
+    }
+
+    private async Task<string> StartRedisAsync(string topology)
+    {
+        switch (topology)
+        {
+            case "cluster":
+                var cluster = new RedisCluster();
+                _redis = cluster;
+                await cluster.InitializeAsync();
+                return cluster.Address;
+            case "sentinel":
+                var sentinel = new RedisSentinelSet();
+                _redis = sentinel;
+                await sentinel.InitializeAsync();
+                return sentinel.Address;
+            default:
+                var server = new RedisServer();
+                _redis = server;
+                await server.InitializeAsync();
+                return server.Address;
+        }
     }
 
     private async Task<HttpStatusCode> StatusAsync(string url, string? service = null)

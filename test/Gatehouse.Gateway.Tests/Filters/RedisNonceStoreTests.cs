@@ -25,7 +25,7 @@ public sealed class RedisNonceStoreTests(RedisServer server)
 
         var key = $"gatehouse:nonce:g1:5:app-a:{nonce}";
         Assert.Equal(key, gw.Store.Key("app-a", nonce));
-        Assert.InRange((await gw.Client.ExecuteAsync("PTTL", key)).Integer, 1, 60_000);
+        Assert.InRange(await gw.Client.PttlAsync(key), 1, 60_000);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class RedisNonceStoreTests(RedisServer server)
 
         // Redis expires the key (b never recorded it locally, so only Redis decides on b).
         var key = a.Store.Key("app", nonce);
-        await WaitUntilAsync(async () => (await a.Client.ExecuteAsync("EXISTS", key)).Integer == 0, "key expired");
+        await WaitUntilAsync(async () => !await a.Client.ExistsAsync(key), "key expired");
         Assert.Equal(NonceUse.Fresh, await b.Store.TryUseAsync("app", nonce, ttl));
     }
 
@@ -160,7 +160,7 @@ public sealed class RedisNonceStoreOutageTests : IAsyncLifetime
         Assert.Contains("recovered", gw.Logger.Entries.Last(e => e.EventId == Available).Message);
         Assert.Equal(NonceUse.Replayed, await gw.Store.TryUseAsync("app", "during", Ttl)); // Redis never saw it; this node did
         Assert.Equal(NonceUse.Fresh, await gw.Store.TryUseAsync("app", "after", Ttl));
-        Assert.Equal(1, (await gw.Client.ExecuteAsync("EXISTS", gw.Store.Key("app", "after"))).Integer);
+        Assert.True(await gw.Client.ExistsAsync(gw.Store.Key("app", "after")));
         Assert.Equal(1, gw.Logger.Count(Unavailable));
     }
 
@@ -177,7 +177,7 @@ public sealed class RedisNonceStoreOutageTests : IAsyncLifetime
         await _server.StartAsync();
         await WaitUntilAsync(() => Task.FromResult(gw.Store.IsAvailable), "store connected");
         Assert.Equal(NonceUse.Fresh, await gw.Store.TryUseAsync("app", "n2", Ttl));
-        Assert.Equal(1, (await gw.Client.ExecuteAsync("EXISTS", gw.Store.Key("app", "n2"))).Integer);
+        Assert.True(await gw.Client.ExistsAsync(gw.Store.Key("app", "n2")));
     }
 }
 

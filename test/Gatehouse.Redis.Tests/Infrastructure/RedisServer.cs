@@ -14,12 +14,17 @@ public sealed class RedisServer : IAsyncLifetime
 {
     public const string Executable = "/usr/bin/redis-server";
 
+    private readonly Queue<string> _output = new();
     private Process? _process;
 
-    /// <summary>More redis-server options, e.g. <c>--requirepass secret</c>.</summary>
+    /// <summary>More redis-server options, e.g. <c>--requirepass secret</c>; <c>{port}</c> is replaced by the port.</summary>
     public string[] ExtraArgs { get; init; } = [];
 
-    public int Port { get; private set; }
+    /// <summary>True when <see cref="ExtraArgs"/> make the port a TLS port (readiness is then a TCP accept).</summary>
+    public bool Tls { get; init; }
+
+    /// <summary>The port; a free one is picked when this is 0 at <see cref="InitializeAsync"/>.</summary>
+    public int Port { get; set; }
 
     public string Address => $"127.0.0.1:{Port}";
 
@@ -27,7 +32,11 @@ public sealed class RedisServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Port = FreePort();
+        if (Port == 0)
+        {
+            Port = FreePort();
+        }
+
         await StartAsync();
     }
 
@@ -40,7 +49,8 @@ public sealed class RedisServer : IAsyncLifetime
         }
 
         var info = new ProcessStartInfo(Executable,
-            ["--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--enable-debug-command", "local", .. ExtraArgs])
+            ["--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--enable-debug-command", "local",
+                .. ExtraArgs.Select(a => a.Replace("{port}", Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -50,6 +60,8 @@ public sealed class RedisServer : IAsyncLifetime
         while (true)
         {
             _process = Process.Start(info)!;
+            _process.OutputDataReceived += (_, e) => Remember(e.Data);
+            _process.ErrorDataReceived += (_, e) => Remember(e.Data);
             _process.BeginOutputReadLine();
             _process.BeginErrorReadLine();
             while (!_process.HasExited && DateTime.UtcNow < deadline)
@@ -65,7 +77,7 @@ public sealed class RedisServer : IAsyncLifetime
             // The port can still be held for a moment after a kill; try again until the deadline.
             if (DateTime.UtcNow >= deadline)
             {
-                throw new InvalidOperationException($"redis-server did not start on port {Port}");
+                throw new InvalidOperationException($"redis-server did not start on port {Port}: {string.Join(" | ", _output)}");
             }
 
             _process.Dispose();
@@ -86,6 +98,9 @@ public sealed class RedisServer : IAsyncLifetime
         _process = null;
     }
 
+    /// <summary>The process id while running (for tests that kill it with a signal of their own).</summary>
+    public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
+
     /// <summary>SIGSTOP or SIGCONT: a server that keeps its connections open but answers nothing, then wakes.</summary>
     public async Task SignalAsync(bool pause)
     {
@@ -105,6 +120,24 @@ public sealed class RedisServer : IAsyncLifetime
 
     public static int FreePort() => Gatehouse.Testing.LoopbackPorts.Next();
 
+    // The last lines the server printed, for the message when it does not start.
+    private void Remember(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Enqueue(line);
+            while (_output.Count > 5)
+            {
+                _output.Dequeue();
+            }
+        }
+    }
+
     private async Task<bool> AcceptsAsync()
     {
         try
@@ -112,8 +145,14 @@ public sealed class RedisServer : IAsyncLifetime
             using var client = new TcpClient();
             await client.ConnectAsync(IPAddress.Loopback, Port);
             var stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray());
             var buffer = new byte[16];
+            if (Tls)
+            {
+                // A TLS port does not answer plain text; an accepted connection is enough.
+                return true;
+            }
+
+            await stream.WriteAsync("PING\r\n"u8.ToArray());
             var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(2));
             return read > 0 && buffer[0] is (byte)'+' or (byte)'-'; // -NOAUTH also means it is up
         }

@@ -58,19 +58,42 @@ public sealed class RedisAvailabilityTests : IAsyncLifetime
         availability.Start();
         await WaitUntilAsync(() => availability.IsAvailable, "available");
 
+        // The first failure of the outage announces it, whether a call reports it or the lost connection does.
         await _server.StopAsync();
         availability.ReportFailure(new InvalidOperationException("first"));
         availability.ReportFailure(new InvalidOperationException("second"));
 
-        // Several failed probes while down: still the one announcement of the first failure.
+        // More failed calls and several failed probes while down: still the one announcement.
         await Task.Delay(ProbeInterval * 6);
+        availability.ReportFailure(new InvalidOperationException("third"));
         Assert.False(availability.IsAvailable);
-        Assert.Equal(new[] { "first" }, _outages);
+        Assert.Single(_outages);
+        var announced = _outages.Single();
 
         await _server.StartAsync();
         await WaitUntilAsync(() => availability.IsAvailable, "recovered");
         Assert.Equal(new[] { false, true }, _recoveries);
-        Assert.Equal(new[] { "first" }, _outages);
+        Assert.Equal(new[] { announced }, _outages);
+    }
+
+    // The flag follows the client's connection events: a lost connection clears it with no failed call, and a
+    // restored one wakes the probe at once. The probe interval is far longer than the test, so only the events can
+    // explain both changes.
+    [Fact]
+    public async Task ConnectionEvents_ServerKilledAndRestarted_FlagFollowsWithoutCallsOrProbeTimer()
+    {
+        await using var availability = new RedisAvailability(_client, TimeSpan.FromMinutes(5),
+            error => _outages.Enqueue(error.Message), _recoveries.Enqueue);
+        availability.Start();
+        await WaitUntilAsync(() => availability.IsAvailable, "available");
+
+        await _server.StopAsync();
+        await WaitUntilAsync(() => !availability.IsAvailable, "cleared by the lost connection", TimeSpan.FromSeconds(30));
+        Assert.Single(_outages);
+
+        await _server.StartAsync();
+        await WaitUntilAsync(() => availability.IsAvailable, "set again by the restored connection", TimeSpan.FromSeconds(60));
+        Assert.Equal(new[] { false, true }, _recoveries);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ internal static partial class NonceStoreFactory
         if (redis.Client is null)
         {
             var reason = configured
-                ? $"{GatewayOptions.Section}:Redis:Address '{options.Redis.Address}' is not a list of host:port"
+                ? $"{GatewayOptions.Section}:Redis:Address is not a valid Redis configuration"
                 : $"{GatewayOptions.Section}:Redis:Address is not set";
             if (nonces.Store == NonceStoreKind.Redis)
             {
@@ -46,7 +46,7 @@ internal static partial class NonceStoreFactory
         }
 
         return new RedisNonceStore(redis.Client, options.Group, local, nonces.Fallback, nonces.RedisProbeInterval,
-            options.Redis.Address!, logger);
+            redis.Client.Address, logger);
     }
 
     private static partial class Log

@@ -25,8 +25,6 @@ namespace Gatehouse.Gateway.Filters.Auth;
 /// </remarks>
 public sealed partial class RedisNonceStore : INonceStore, IAsyncDisposable
 {
-    private static readonly byte[] One = "1"u8.ToArray();
-
     private readonly IRedisClient _client;
     private readonly LocalNonceStore _local;
     private readonly NonceStoreFallback _fallback;
@@ -77,7 +75,7 @@ public sealed partial class RedisNonceStore : INonceStore, IAsyncDisposable
         bool fresh;
         try
         {
-            fresh = await _client.SetAsync(Key(appKey, nonce), One, ttl, onlyIfNotExists: true);
+            fresh = await _client.SetIfNotExistsAsync(Key(appKey, nonce), "1", ttl);
         }
         catch (Exception ex)
         {

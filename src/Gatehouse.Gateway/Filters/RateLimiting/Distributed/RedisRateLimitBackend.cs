@@ -34,7 +34,7 @@ internal sealed partial class RedisRateLimitBackend : IAsyncDisposable
         _logger = logger;
         if (client is not null)
         {
-            var address = (client as RedisClient)?.Address ?? "(none)";
+            var address = client.Address;
             _availability = new RedisAvailability(client, probeInterval,
                 error => Log.Unavailable(logger, address, error.Message, GatewayCount),
                 recovered => Log.Available(logger, address, recovered ? "recovered" : "connected"),
@@ -55,7 +55,7 @@ internal sealed partial class RedisRateLimitBackend : IAsyncDisposable
             }
             catch (FormatException ex)
             {
-                Log.InvalidAddress(logger, gateway.Redis.Address, ex.Message);
+                Log.InvalidAddress(logger, ex.Message);
             }
         }
 
@@ -107,11 +107,8 @@ internal sealed partial class RedisRateLimitBackend : IAsyncDisposable
     }
 
     // Loading the scripts on a successful probe spares the first requests a NOSCRIPT round trip on a fresh server.
-    private static async Task LoadScriptsAsync(IRedisClient client)
-    {
-        await client.ExecuteAsync("SCRIPT"u8.ToArray(), "LOAD"u8.ToArray(), RedisRateLimitScripts.TokenBucket.Source);
-        await client.ExecuteAsync("SCRIPT"u8.ToArray(), "LOAD"u8.ToArray(), RedisRateLimitScripts.SlidingWindow.Source);
-    }
+    private static Task LoadScriptsAsync(IRedisClient client) =>
+        client.LoadScriptsAsync(RedisRateLimitScripts.TokenBucket, RedisRateLimitScripts.SlidingWindow);
 
     private static partial class Log
     {
@@ -124,7 +121,7 @@ internal sealed partial class RedisRateLimitBackend : IAsyncDisposable
         [LoggerMessage(EventId = 3503, Level = LogLevel.Warning, Message = "The config has rate limits with store redis but Gatehouse:Gateway:Redis:Address is not set; they use their fallback (local: 1/{GatewayCount} of the limit per gateway)")]
         public static partial void NotConfigured(ILogger logger, int gatewayCount);
 
-        [LoggerMessage(EventId = 3504, Level = LogLevel.Error, Message = "Gatehouse:Gateway:Redis:Address '{Address}' is invalid ({Reason}); limits with store redis use their fallback")]
-        public static partial void InvalidAddress(ILogger logger, string address, string reason);
+        [LoggerMessage(EventId = 3504, Level = LogLevel.Error, Message = "Gatehouse:Gateway:Redis:Address is invalid ({Reason}); limits with store redis use their fallback")]
+        public static partial void InvalidAddress(ILogger logger, string reason);
     }
 }

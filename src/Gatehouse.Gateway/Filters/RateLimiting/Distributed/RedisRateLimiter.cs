@@ -1,6 +1,5 @@
 using Gatehouse.Core.Config;
 using Gatehouse.Redis;
-using Gatehouse.Redis.Protocol;
 
 namespace Gatehouse.Gateway.Filters.RateLimiting.Distributed;
 
@@ -11,8 +10,10 @@ namespace Gatehouse.Gateway.Filters.RateLimiting.Distributed;
 /// touching the network, so an outage costs no timeout per request.
 /// </summary>
 /// <remarks>
-/// Keys are <c>gatehouse:rl:{level}:{id}:{key}</c>: level <c>global</c> (id: the gateway group), <c>service</c>
-/// (id: service name) or <c>api</c> (id: service/api); the key part is empty for a level's shared counter.
+/// Keys are <c>gatehouse:rl:{{level}:{id}:{key}}</c>: level <c>global</c> (id: the gateway group), <c>service</c>
+/// (id: service name) or <c>api</c> (id: service/api); the key part is empty for a level's shared counter. The
+/// braces are a Redis Cluster hash tag: the sliding window's per-window counters (<c>KEY:index</c>, derived in
+/// the script) share the slot of the key the script was called with, so the script runs on one node.
 /// </remarks>
 internal sealed class RedisRateLimiter : IRateLimiter
 {
@@ -21,7 +22,7 @@ internal sealed class RedisRateLimiter : IRateLimiter
     private readonly RedisRateLimitBackend _backend;
     private readonly string _keyPrefix;
     private readonly RedisScript _script;
-    private readonly RedisArg[] _args;
+    private readonly RedisScriptArgs _args;
     private readonly KeyedRateLimiter _local;
     private readonly long _frequency;
 
@@ -35,13 +36,13 @@ internal sealed class RedisRateLimiter : IRateLimiter
         if (config.Algorithm == RateLimitAlgorithm.SlidingWindow)
         {
             _script = RedisRateLimitScripts.SlidingWindow;
-            _args = [windowMicros, config.Limit];
+            _args = new RedisScriptArgs(windowMicros, config.Limit);
         }
         else
         {
             var interval = Math.Max(1, windowMicros / config.Limit);
             _script = RedisRateLimitScripts.TokenBucket;
-            _args = [interval, interval * (config.Burst ?? config.Limit)];
+            _args = new RedisScriptArgs(interval, interval * (config.Burst ?? config.Limit));
         }
 
         _local = new KeyedRateLimiter(LocalShare(config, backend.GatewayCount), time);
@@ -63,7 +64,7 @@ internal sealed class RedisRateLimiter : IRateLimiter
         }
 
         // The key must outlive the span: the one string this path allocates besides the command itself.
-        return AcquireSharedAsync(string.Concat(_keyPrefix, key));
+        return AcquireSharedAsync(string.Concat(_keyPrefix, key, "}"));
     }
 
     public int Sweep() => _local.Sweep();
@@ -89,22 +90,22 @@ internal sealed class RedisRateLimiter : IRateLimiter
         // Scopes are "global", "service:NAME" and "api:SERVICE/ID" (see SnapshotCompiler).
         var colon = scope.IndexOf(':');
         return colon < 0
-            ? $"gatehouse:rl:{scope}:{group}:"
-            : $"gatehouse:rl:{scope[..colon]}:{scope[(colon + 1)..]}:";
+            ? $"gatehouse:rl:{{{scope}:{group}:"
+            : $"gatehouse:rl:{{{scope[..colon]}:{scope[(colon + 1)..]}:";
     }
 
     private async ValueTask<RateLimitDecision> AcquireSharedAsync(string key)
     {
         try
         {
-            var reply = await _backend.Client!.EvalAsync(_script, [key], _args);
-            if (reply.Type != RespType.Array || reply.Count != 3)
+            var reply = await _backend.Client!.EvalAsync(_script, key, _args);
+            if (reply.Length != 3)
             {
-                throw new RespProtocolException($"Rate limit script answered {reply}, not {{allowed, remaining, wait}}");
+                throw new InvalidDataException($"Rate limit script answered {reply.Length} values, not {{allowed, remaining, wait}}");
             }
 
-            var wait = reply[2].Integer;
-            return new RateLimitDecision(reply[0].Integer == 1, reply[1].Integer,
+            var wait = reply[2];
+            return new RateLimitDecision(reply[0] == 1, reply[1],
                 wait <= 0 ? 0 : (long)((double)wait * _frequency / MicrosPerSecond));
         }
         catch (Exception ex)
@@ -113,7 +114,7 @@ internal sealed class RedisRateLimiter : IRateLimiter
             // fallback and never fails. The first failure switches every shared limiter to its fallback (logged
             // once); requests already in flight end here too.
             _backend.ReportFailure(ex);
-            return Fallback(key.AsSpan(_keyPrefix.Length));
+            return Fallback(key.AsSpan(_keyPrefix.Length, key.Length - _keyPrefix.Length - 1));
         }
     }
 
