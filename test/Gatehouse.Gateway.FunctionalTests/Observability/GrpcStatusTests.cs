@@ -129,24 +129,37 @@ internal static class EchoGrpcMethods
     public static readonly Method<string, string> Stream = new(MethodType.ServerStreaming, "test.Echo", "Stream", Utf8, Utf8);
 }
 
-/// <summary>The node's service: Grpc.AspNetCore binds its methods by name through <see cref="BindServiceMethodAttribute"/>.</summary>
-[BindServiceMethod(typeof(EchoGrpcService), nameof(BindService))]
-public sealed class EchoGrpcService
+/// <summary>
+/// The service's base as codegen would write it: Grpc.AspNetCore binds through <see cref="BindServiceMethodAttribute"/>
+/// and takes the overrides of its virtual methods, found by name.
+/// </summary>
+[BindServiceMethod(typeof(EchoGrpcServiceBase), nameof(BindService))]
+public abstract class EchoGrpcServiceBase
 {
-    public static void BindService(ServiceBinderBase binder, EchoGrpcService? service)
+    public static void BindService(ServiceBinderBase binder, EchoGrpcServiceBase? service)
     {
-        // Grpc.AspNetCore passes no instance: it reads the descriptors and finds the methods below by name.
+        // Grpc.AspNetCore passes no instance: it reads the descriptors and finds the overrides by name.
         binder.AddMethod(EchoGrpcMethods.Say, (UnaryServerMethod<string, string>)null!);
         binder.AddMethod(EchoGrpcMethods.Stream, (ServerStreamingServerMethod<string, string>)null!);
     }
 
+    public virtual Task<string> Say(string request, ServerCallContext context) =>
+        throw new RpcException(new Status(StatusCode.Unimplemented, ""));
+
+    public virtual Task Stream(string request, IServerStreamWriter<string> writer, ServerCallContext context) =>
+        throw new RpcException(new Status(StatusCode.Unimplemented, ""));
+}
+
+/// <summary>The node's service.</summary>
+public sealed class EchoGrpcService : EchoGrpcServiceBase
+{
     /// <summary>Echoes; "missing" fails with NOT_FOUND before any message (a trailers-only response).</summary>
-    public Task<string> Say(string request, ServerCallContext context) => request == "missing"
+    public override Task<string> Say(string request, ServerCallContext context) => request == "missing"
         ? throw new RpcException(new Status(StatusCode.NotFound, "no such thing"))
         : Task.FromResult("echo:" + request);
 
     /// <summary>One message, then UNAVAILABLE in the trailers.</summary>
-    public async Task Stream(string request, IServerStreamWriter<string> writer, ServerCallContext context)
+    public override async Task Stream(string request, IServerStreamWriter<string> writer, ServerCallContext context)
     {
         await writer.WriteAsync("first");
         throw new RpcException(new Status(StatusCode.Unavailable, "gone midway"));
