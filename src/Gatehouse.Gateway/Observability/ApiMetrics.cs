@@ -91,6 +91,9 @@ public sealed class ApiMetrics
         return codes is null || code < FirstCode || code >= FirstCode + CodeCount ? 0 : Volatile.Read(ref codes[code - FirstCode]);
     }
 
+    /// <summary>Whether any request with a status in 100..599 was counted (the scrape skips the code scan otherwise).</summary>
+    internal bool HasCodes => Volatile.Read(ref _codes) is not null;
+
     /// <summary>Requests answered with a status outside 100..599 (counted in 5xx).</summary>
     internal long RequestsWithOtherCode => Volatile.Read(ref _otherCode);
 

@@ -54,7 +54,7 @@ internal sealed class MetricsEndpoint
         foreach (var api in apis)
         {
             // Only codes that occurred are exported: at most the few codes an API really answers with.
-            for (var code = ApiMetrics.FirstCode; code < ApiMetrics.FirstCode + ApiMetrics.CodeCount; code++)
+            for (var code = ApiMetrics.FirstCode; api.HasCodes && code < ApiMetrics.FirstCode + ApiMetrics.CodeCount; code++)
             {
                 var value = api.RequestsWithCode(code);
                 if (value > 0)
