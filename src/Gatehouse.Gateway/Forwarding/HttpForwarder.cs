@@ -237,7 +237,7 @@ internal sealed partial class HttpForwarder
     }
 
     /// <summary>The call's <c>grpc-status</c>: from the trailers, else from the headers of a trailers-only response.</summary>
-    private static int ReadGrpcStatus(HttpResponseMessage response)
+    internal static int ReadGrpcStatus(HttpResponseMessage response)
     {
         if (response.TrailingHeaders.NonValidated.TryGetValues(GrpcStatus.HeaderName, out var trailer))
         {
