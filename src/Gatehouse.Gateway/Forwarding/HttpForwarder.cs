@@ -129,10 +129,15 @@ internal sealed partial class HttpForwarder
             }
 
             activity.SetActivityTimeout(options.IdleTimeout);
+            var status = (int)upstreamResponse.StatusCode;
+            var telemetry = context.Features.Get<RequestTelemetry>();
+            if (telemetry is not null)
+            {
+                telemetry.UpstreamStatus = status;
+            }
 
             // A status the caller will retry elsewhere is dropped here, unrelayed, but only while no byte of the
             // request body has gone out (sealing stops a body that has not started from ever starting).
-            var status = (int)upstreamResponse.StatusCode;
             if (options.DiscardStatuses.Contains(status) && (content is null || content.TrySeal()) && !(content?.Started ?? false))
             {
                 return new ForwardResult(ForwarderError.RetryableStatus, null, false, status);
@@ -169,7 +174,7 @@ internal sealed partial class HttpForwarder
                 // long polls); a body that is already here goes out with the headers.
                 var outcome = await StreamCopier.CopyAsync(upstreamBody, context.Response.BodyWriter, activity,
                     flushBeforeFirstWait: true, activity.Token).ConfigureAwait(false);
-                context.Features.Get<RequestTelemetry>()?.AddResponseBytes(outcome.Bytes);
+                telemetry?.AddResponseBytes(outcome.Bytes);
                 if (outcome.Result != StreamCopyResult.Success)
                 {
                     return HandleResponseBodyFailure(context, node, content, activity, outcome, requestId);
@@ -186,6 +191,11 @@ internal sealed partial class HttpForwarder
                 // Trailers Kestrel rejects (invalid values): the body was relayed, but without its trailers the
                 // response is incomplete (gRPC status), so it must not end cleanly.
                 return Fail(node, ForwarderError.ResponseBodyUpstream, ex, content, abortClient: true, context);
+            }
+
+            if (telemetry is not null && GrpcStatus.IsGrpcRequest(request.ContentType))
+            {
+                telemetry.GrpcStatusCode = ReadGrpcStatus(upstreamResponse);
             }
 
             // :: Step 6: the request body (the response is complete; a body still streaming is no longer wanted).
@@ -224,6 +234,19 @@ internal sealed partial class HttpForwarder
             upstreamRequest?.Dispose();
             activity.Return();
         }
+    }
+
+    /// <summary>The call's <c>grpc-status</c>: from the trailers, else from the headers of a trailers-only response.</summary>
+    internal static int ReadGrpcStatus(HttpResponseMessage response)
+    {
+        if (response.TrailingHeaders.NonValidated.TryGetValues(GrpcStatus.HeaderName, out var trailer))
+        {
+            return GrpcStatus.Parse(trailer.ToString());
+        }
+
+        return response.Headers.NonValidated.TryGetValues(GrpcStatus.HeaderName, out var header)
+            ? GrpcStatus.Parse(header.ToString())
+            : GrpcStatus.None;
     }
 
     /// <summary>node.BaseAddress + encoded path + original query, in one string.</summary>

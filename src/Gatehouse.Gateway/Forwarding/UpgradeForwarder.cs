@@ -66,7 +66,15 @@ internal static class UpgradeForwarder
 
             // Stop the other direction and wait for it, so no copy outlives the exchange.
             activity.CancelByForwarder();
-            await (first == toUpstream ? toClient : toUpstream).ConfigureAwait(false);
+            var second = await (first == toUpstream ? toClient : toUpstream).ConfigureAwait(false);
+
+            // The tunnel's bytes (frames and all, as on the wire) count as request and response body bytes, so a
+            // WebSocket's traffic shows in the access log and metrics like any other body's.
+            if (context.Features.Get<Observability.RequestTelemetry>() is { } telemetry)
+            {
+                telemetry.AddRequestBytes(first == toUpstream ? outcome.Bytes : second.Bytes);
+                telemetry.AddResponseBytes(first == toClient ? outcome.Bytes : second.Bytes);
+            }
 
             if (outcome.Result == StreamCopyResult.Success)
             {

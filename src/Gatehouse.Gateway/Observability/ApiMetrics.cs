@@ -17,7 +17,17 @@ public sealed class ApiMetrics
     internal static readonly int ForwarderErrorCount = Enum.GetValues<ForwarderError>().Length;
     internal static readonly int GatewayErrorCount = Enum.GetValues<GatewayError>().Length;
 
-    private readonly long[] _requests = new long[StatusClasses];
+    /// <summary>Status codes 100 to 599 are counted exactly; anything else (Kestrel allows up to 999) counts as <see cref="OtherCode"/>.</summary>
+    internal const int FirstCode = 100;
+
+    internal const int CodeCount = 500;
+
+    /// <summary>Canonical gRPC status codes 0 (OK) to 16 (Unauthenticated), as in the <c>grpc-status</c> trailer.</summary>
+    internal const int GrpcStatusCount = 17;
+
+    private readonly long[] _grpcStatuses = new long[GrpcStatusCount];
+    private long[]? _codes;
+    private long _otherCode;
     private readonly long[] _upstreamErrors = new long[ForwarderErrorCount];
     private readonly long[] _gatewayErrors = new long[GatewayErrorCount];
     private long _inFlight;
@@ -57,7 +67,38 @@ public sealed class ApiMetrics
 
     internal long BreakerRejected => Volatile.Read(ref _breakerRejected);
 
-    internal long Requests(int statusClass) => Volatile.Read(ref _requests[statusClass]);
+    /// <summary>Requests answered in the status class (0 = 1xx … 4 = 5xx): the sum of its exact codes, read at scrape time.</summary>
+    internal long Requests(int statusClass)
+    {
+        long total = statusClass == 4 ? Volatile.Read(ref _otherCode) : 0;
+        var codes = Volatile.Read(ref _codes);
+        if (codes is not null)
+        {
+            var first = statusClass * 100;
+            for (var i = first; i < first + 100; i++)
+            {
+                total += Volatile.Read(ref codes[i]);
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Requests answered with <paramref name="code"/> (100..599).</summary>
+    internal long RequestsWithCode(int code)
+    {
+        var codes = Volatile.Read(ref _codes);
+        return codes is null || code < FirstCode || code >= FirstCode + CodeCount ? 0 : Volatile.Read(ref codes[code - FirstCode]);
+    }
+
+    /// <summary>Whether any request with a status in 100..599 was counted (the scrape skips the code scan otherwise).</summary>
+    internal bool HasCodes => Volatile.Read(ref _codes) is not null;
+
+    /// <summary>Requests answered with a status outside 100..599 (counted in 5xx).</summary>
+    internal long RequestsWithOtherCode => Volatile.Read(ref _otherCode);
+
+    /// <summary>gRPC calls that ended with <paramref name="status"/> (0..16).</summary>
+    internal long GrpcStatuses(int status) => Volatile.Read(ref _grpcStatuses[status]);
 
     internal long UpstreamErrors(ForwarderError error) => Volatile.Read(ref _upstreamErrors[(int)error]);
 
@@ -71,12 +112,36 @@ public sealed class ApiMetrics
     /// <summary>Counts one finished request; <paramref name="entered"/> says whether <see cref="EnterRequest"/> ran.</summary>
     internal void CompleteRequest(int status, long elapsedTicks, bool entered)
     {
-        Interlocked.Increment(ref _requests[StatusClassIndex(status)]);
+        var index = status - FirstCode;
+        if ((uint)index < CodeCount)
+        {
+            // One array per API, made on its first request: an API that never sees traffic costs nothing, and the
+            // exact code costs one interlocked add, as the status class did (classes are summed at scrape time).
+            var codes = Volatile.Read(ref _codes) ?? CreateCodes();
+            Interlocked.Increment(ref codes[index]);
+        }
+        else
+        {
+            Interlocked.Increment(ref _otherCode);
+        }
+
         Duration.Record(elapsedTicks);
         if (entered)
         {
             Interlocked.Decrement(ref _inFlight);
         }
+    }
+
+    /// <summary>Counts one gRPC call by its final <c>grpc-status</c>; a value outside 0..16 counts as 2 (UNKNOWN), as gRPC clients read it.</summary>
+    internal void RecordGrpcStatus(int status)
+    {
+        Interlocked.Increment(ref _grpcStatuses[(uint)status < GrpcStatusCount ? status : 2]);
+    }
+
+    private long[] CreateCodes()
+    {
+        // Two first requests racing: one array wins, the other is dropped before anything counted into it.
+        return Interlocked.CompareExchange(ref _codes, new long[CodeCount], null) ?? Volatile.Read(ref _codes)!;
     }
 
     internal void AddRequestBytes(long bytes)

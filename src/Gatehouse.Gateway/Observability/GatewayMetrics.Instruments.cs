@@ -12,7 +12,9 @@ internal sealed partial class GatewayMetrics
     private void CreateObservableInstruments()
     {
         _meter.CreateObservableCounter("gatehouse.requests", ObserveRequests, "{request}",
-            "Requests answered, per service, API and status class.");
+            "Requests answered, per service, API, status class and status code.");
+        _meter.CreateObservableCounter("gatehouse.grpc.requests", ObserveGrpcStatuses, "{request}",
+            "gRPC calls relayed, per service, API and final grpc-status.");
         _meter.CreateObservableUpDownCounter("gatehouse.requests.in_flight", () => ObservePerApi(static a => a.InFlight),
             "{request}", "Requests in progress.");
         _meter.CreateObservableCounter("gatehouse.request.body.size", () => ObservePerApi(static a => a.RequestBytes),
@@ -41,13 +43,35 @@ internal sealed partial class GatewayMetrics
     {
         foreach (var api in AllApis())
         {
-            for (var c = 0; c < ApiMetrics.StatusClasses; c++)
+            for (var code = ApiMetrics.FirstCode; code < ApiMetrics.FirstCode + ApiMetrics.CodeCount; code++)
             {
-                var value = api.Requests(c);
+                var value = api.RequestsWithCode(code);
                 if (value > 0)
                 {
                     yield return new Measurement<long>(value, Tag("service", api.Service), Tag("api", api.Api),
-                        Tag("status_class", StatusClassNames[c]));
+                        Tag("status_class", StatusClassNames[ApiMetrics.StatusClassIndex(code)]), Tag("code", StatusCodeLabels.Get(code)));
+                }
+            }
+
+            if (api.RequestsWithOtherCode is > 0 and var other)
+            {
+                yield return new Measurement<long>(other, Tag("service", api.Service), Tag("api", api.Api),
+                    Tag("status_class", "5xx"), Tag("code", "other"));
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveGrpcStatuses()
+    {
+        foreach (var api in AllApis())
+        {
+            for (var status = 0; status < ApiMetrics.GrpcStatusCount; status++)
+            {
+                var value = api.GrpcStatuses(status);
+                if (value > 0)
+                {
+                    yield return new Measurement<long>(value, Tag("service", api.Service), Tag("api", api.Api),
+                        Tag("grpc_code", GrpcStatus.Name(status)));
                 }
             }
         }

@@ -48,3 +48,23 @@ internal static class MetricNames
         return kinds;
     }
 }
+
+/// <summary>The <c>code</c> label values "100" … "599", made once so a scrape formats no numbers for them.</summary>
+internal static class StatusCodeLabels
+{
+    private static readonly string[] Labels = Build();
+
+    public static string Get(int code) =>
+        (uint)(code - ApiMetrics.FirstCode) < ApiMetrics.CodeCount ? Labels[code - ApiMetrics.FirstCode] : "other";
+
+    private static string[] Build()
+    {
+        var labels = new string[ApiMetrics.CodeCount];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            labels[i] = (ApiMetrics.FirstCode + i).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return labels;
+    }
+}

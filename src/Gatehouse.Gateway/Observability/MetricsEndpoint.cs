@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Gatehouse.Core.Build;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.Observability.AccessLog;
@@ -38,6 +39,7 @@ internal sealed class MetricsEndpoint
         var writer = new PrometheusTextWriter(new StringBuilder(16 * 1024));
         // One pass per family: the format wants each family's samples together.
         var apis = new List<ApiMetrics>(_metrics.AllApis());
+        WriteBuildInfo(writer);
         WriteRequestFamilies(writer, apis);
         WriteNodeFamilies(writer);
         WriteAccessLogFamilies(writer);
@@ -48,14 +50,42 @@ internal sealed class MetricsEndpoint
     private void WriteRequestFamilies(PrometheusTextWriter w, List<ApiMetrics> apis)
     {
         var group = _metrics.Group;
-        w.Family("gatehouse_requests_total", "counter", "Requests answered by the gateway, per service, API and status class.");
+        w.Family("gatehouse_requests_total", "counter", "Requests answered by the gateway, per service, API, status class and exact status code.");
         foreach (var api in apis)
         {
-            for (var c = 0; c < ApiMetrics.StatusClasses; c++)
+            // Only codes that occurred are exported: at most the few codes an API really answers with.
+            for (var code = ApiMetrics.FirstCode; api.HasCodes && code < ApiMetrics.FirstCode + ApiMetrics.CodeCount; code++)
+            {
+                var value = api.RequestsWithCode(code);
+                if (value > 0)
+                {
+                    w.Sample("gatehouse_requests_total",
+                        [new("group", group), new("service", api.Service), new("api", api.Api),
+                            new("status_class", GatewayMetrics.StatusClassNames[ApiMetrics.StatusClassIndex(code)]), new("code", StatusCodeLabels.Get(code))],
+                        value);
+                }
+            }
+
+            if (api.RequestsWithOtherCode is > 0 and var other)
             {
                 w.Sample("gatehouse_requests_total",
-                    [new("group", group), new("service", api.Service), new("api", api.Api), new("status_class", GatewayMetrics.StatusClassNames[c])],
-                    api.Requests(c));
+                    [new("group", group), new("service", api.Service), new("api", api.Api), new("status_class", "5xx"), new("code", "other")],
+                    other);
+            }
+        }
+
+        w.Family("gatehouse_grpc_requests_total", "counter", "gRPC calls relayed, per service, API and final grpc-status (grpc_code as gRPC names it).");
+        foreach (var api in apis)
+        {
+            for (var status = 0; status < ApiMetrics.GrpcStatusCount; status++)
+            {
+                var value = api.GrpcStatuses(status);
+                if (value > 0)
+                {
+                    w.Sample("gatehouse_grpc_requests_total",
+                        [new("group", group), new("service", api.Service), new("api", api.Api), new("grpc_code", GrpcStatus.Name(status))],
+                        value);
+                }
             }
         }
 
@@ -180,8 +210,15 @@ internal sealed class MetricsEndpoint
         w.Sample("gatehouse_access_log_queue_entries", [], log?.Pending ?? 0);
     }
 
+    private static void WriteBuildInfo(PrometheusTextWriter w)
+    {
+        w.Family("gatehouse_build_info", "gauge", "Always 1; the labels name the gateway's version and the commit it was built from.");
+        w.Sample("gatehouse_build_info", [new("version", BuildInfo.Version), new("commit", BuildInfo.Commit ?? "unknown")], 1);
+    }
+
     private void WriteProcessFamilies(PrometheusTextWriter w)
     {
+        ProcessMetrics.Write(w);
         w.Family("gatehouse_process_gc_collections_total", "counter", "Garbage collections since the process started, per generation.");
         for (var gen = 0; gen <= GC.MaxGeneration; gen++)
         {

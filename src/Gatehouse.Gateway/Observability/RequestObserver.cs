@@ -110,6 +110,10 @@ internal sealed class RequestObserver
         var status = faulted ? StatusCodes.Status500InternalServerError : context.Response.StatusCode;
         var cells = telemetry.Cells;
         cells.CompleteRequest(status, elapsed, entered: telemetry.Api is not null);
+        if (telemetry.GrpcStatusCode != GrpcStatus.None)
+        {
+            cells.RecordGrpcStatus(telemetry.GrpcStatusCode);
+        }
 
         var duration = _metrics.ServerDuration;
         if (duration.Enabled)
@@ -199,6 +203,11 @@ internal sealed class RequestObserver
             Api = api?.Id,
             Node = telemetry.Node?.Id,
             Status = status,
+            UpstreamStatus = telemetry.UpstreamStatus,
+            GrpcStatus = telemetry.GrpcStatusCode == GrpcStatus.None ? null : telemetry.GrpcStatusCode,
+            Protocol = request.Protocol,
+            Host = request.Headers.Host.Count == 0 ? null : request.Headers.Host.ToString(),
+            UserAgent = request.Headers.UserAgent.Count == 0 ? null : request.Headers.UserAgent.ToString(),
             BytesIn = telemetry.RequestBytes,
             BytesOut = bytesOut,
             TotalTicks = elapsed,
@@ -222,6 +231,8 @@ internal sealed class RequestObserver
 
         telemetry.Node = node;
         telemetry.Attempts++;
+        telemetry.UpstreamStatus = 0;
+        telemetry.GrpcStatusCode = GrpcStatus.None;
         Activity? client = null;
         if (telemetry.Server is { } server)
         {

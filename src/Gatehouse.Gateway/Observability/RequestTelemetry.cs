@@ -54,6 +54,15 @@ public sealed class RequestTelemetry
     /// <summary>Upstream attempts made (more than one after a retry).</summary>
     public int Attempts { get; internal set; }
 
+    /// <summary>
+    /// The status the node of the latest attempt answered with; 0 when no node answered (unreachable, timed out, or
+    /// the gateway answered itself). Differs from the response status when the gateway replaced the node's answer.
+    /// </summary>
+    public int UpstreamStatus { get; internal set; }
+
+    /// <summary>The <c>grpc-status</c> the node ended a gRPC call with (trailers, or headers of a trailers-only response); -1 if none.</summary>
+    public int GrpcStatusCode { get; internal set; } = GrpcStatus.None;
+
     /// <summary>Total time of the upstream attempts, in Stopwatch ticks.</summary>
     public long UpstreamTicks { get; internal set; }
 

@@ -28,8 +28,11 @@ internal sealed class PrometheusServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    /// <summary>Starts Prometheus scraping <c>http://{target}/metrics</c> every second and waits until it is ready.</summary>
-    public static async Task<PrometheusServer> StartAsync(string target)
+    /// <summary>
+    /// Starts Prometheus scraping <c>http://{target}/metrics</c> every second (job <c>gatehouse</c>) and waits until it
+    /// is ready; <paramref name="ruleFile"/>, when given, is loaded as a rule file and evaluated every second.
+    /// </summary>
+    public static async Task<PrometheusServer> StartAsync(string target, string? ruleFile = null)
     {
         if (!File.Exists(Binary))
         {
@@ -48,6 +51,7 @@ internal sealed class PrometheusServer : IAsyncDisposable
                 scrape_timeout: 1s
                 static_configs:
                   - targets: ['{{target}}']
+            {{(ruleFile is null ? "" : $"rule_files: ['{ruleFile}']")}}
             """);
         var port = FreePort.Next();
         var start = new ProcessStartInfo(Binary,
@@ -138,6 +142,23 @@ internal sealed class PrometheusServer : IAsyncDisposable
             "+Inf" => double.PositiveInfinity,
             _ => double.Parse(text, CultureInfo.InvariantCulture),
         };
+    }
+
+    /// <summary>The state (<c>pending</c>, <c>firing</c>) of each active alert named <paramref name="alertName"/>, with its labels.</summary>
+    public async Task<List<(string State, Dictionary<string, string> Labels)>> AlertsAsync(string alertName)
+    {
+        var json = await Client.GetStringAsync("/api/v1/alerts");
+        var alerts = new List<(string, Dictionary<string, string>)>();
+        foreach (var alert in JsonDocument.Parse(json).RootElement.GetProperty("data").GetProperty("alerts").EnumerateArray())
+        {
+            var labels = alert.GetProperty("labels").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+            if (labels.GetValueOrDefault("alertname") == alertName)
+            {
+                alerts.Add((alert.GetProperty("state").GetString()!, labels));
+            }
+        }
+
+        return alerts;
     }
 
     /// <summary>Polls <paramref name="promql"/> until <paramref name="accept"/> holds; returns the last value.</summary>

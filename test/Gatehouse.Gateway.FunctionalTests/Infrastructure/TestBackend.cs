@@ -35,10 +35,15 @@ internal sealed class TestBackend : IAsyncDisposable
         => StartWithPipelineAsync(app => app.Run(handler), protocols);
 
     /// <summary>Starts a backend with a custom pipeline (for example UseWebSockets before Run).</summary>
-    public static async Task<TestBackend> StartWithPipelineAsync(Action<WebApplication> configure, HttpProtocols protocols = HttpProtocols.Http1)
+    /// <param name="configure">Builds the pipeline.</param>
+    /// <param name="protocols">What the port speaks.</param>
+    /// <param name="services">Registers services the pipeline needs (gRPC, say).</param>
+    public static async Task<TestBackend> StartWithPipelineAsync(Action<WebApplication> configure, HttpProtocols protocols = HttpProtocols.Http1,
+        Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        services?.Invoke(builder.Services);
         builder.WebHost.UseKestrel(options =>
         {
             options.Limits.MaxRequestBodySize = null;

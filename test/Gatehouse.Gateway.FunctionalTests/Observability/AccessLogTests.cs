@@ -32,7 +32,7 @@ public class AccessLogTests
     });
 
     /// <summary>Every line of every access log file in <paramref name="dir"/>, once at least <paramref name="count"/> are there.</summary>
-    private static async Task<List<JsonElement>> ReadLinesAsync(string dir, int count)
+    internal static async Task<List<JsonElement>> ReadLinesAsync(string dir, int count)
     {
         var lines = new List<string>();
         await GatewayTestHost.WaitUntilAsync(() =>
@@ -74,6 +74,8 @@ public class AccessLogTests
                 request.Headers.Add("serviceName", "shop");
                 request.Headers.Add("X-Request-Id", "req-from-client");
                 request.Headers.Add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+                request.Headers.Add("User-Agent", "access-log-test/1.0");
+                request.Headers.Host = "shop.example.com";
                 using var response = await gw.Client.SendAsync(request);
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
                 Assert.Equal("0123456789", await response.Content.ReadAsStringAsync());
@@ -99,7 +101,7 @@ public class AccessLogTests
 
             var lines = await ReadLinesAsync(logDir, 3);
             Assert.Equal(3, lines.Count);
-            Assert.All(lines, line => Assert.Equal(15, line.EnumerateObject().Count()));
+            Assert.All(lines, line => Assert.Equal(20, line.EnumerateObject().Count()));
 
             var ok = lines[0];
             var time = DateTimeOffset.Parse(ok.GetProperty("time").GetString()!);
@@ -115,6 +117,11 @@ public class AccessLogTests
             Assert.Equal("items", ok.GetProperty("api").GetString());
             Assert.Equal("shop-1", ok.GetProperty("node").GetString());
             Assert.Equal(200, ok.GetProperty("status").GetInt32());
+            Assert.Equal(200, ok.GetProperty("upstreamStatus").GetInt32());
+            Assert.Equal("HTTP/1.1", ok.GetProperty("protocol").GetString());
+            Assert.Equal("shop.example.com", ok.GetProperty("host").GetString());
+            Assert.Equal("access-log-test/1.0", ok.GetProperty("userAgent").GetString());
+            Assert.Equal(JsonValueKind.Null, ok.GetProperty("grpcStatus").ValueKind);
             Assert.Equal(1000, ok.GetProperty("bytesIn").GetInt64());
             Assert.Equal(10, ok.GetProperty("bytesOut").GetInt64());
             var total = ok.GetProperty("totalMs").GetDouble();
@@ -124,6 +131,9 @@ public class AccessLogTests
 
             var notFound = lines[1];
             Assert.Equal(404, notFound.GetProperty("status").GetInt32());
+            Assert.Equal(JsonValueKind.Null, notFound.GetProperty("upstreamStatus").ValueKind); // the gateway answered itself
+            Assert.Equal(JsonValueKind.Null, notFound.GetProperty("userAgent").ValueKind);
+            Assert.Equal($"127.0.0.1:{gw.Port}", notFound.GetProperty("host").GetString());
             Assert.Equal("service_not_found", notFound.GetProperty("error").GetString());
             Assert.Equal("/nothing", notFound.GetProperty("path").GetString());
             Assert.Equal(JsonValueKind.Null, notFound.GetProperty("service").ValueKind);
@@ -135,6 +145,7 @@ public class AccessLogTests
 
             var badGateway = lines[2];
             Assert.Equal(502, badGateway.GetProperty("status").GetInt32());
+            Assert.Equal(JsonValueKind.Null, badGateway.GetProperty("upstreamStatus").ValueKind); // no node answered
             Assert.Equal("upstream_unreachable", badGateway.GetProperty("error").GetString());
             Assert.Equal("dead", badGateway.GetProperty("service").GetString());
             Assert.Equal("all", badGateway.GetProperty("api").GetString());

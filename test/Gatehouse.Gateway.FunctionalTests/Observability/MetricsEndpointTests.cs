@@ -86,6 +86,15 @@ public class MetricsEndpointTests
         Assert.Equal(2, metrics.Sum("gatehouse_requests_total", ("service", ""), ("api", ""), ("status_class", "4xx")));
         Assert.Equal(14, metrics.Sum("gatehouse_requests_total", ("group", "default")));
 
+        // The exact code beside the class: the node's 404, the gateway's own 404, 429 and 502.
+        Assert.Equal(5, metrics.Sum("gatehouse_requests_total", ("api", "items"), ("status_class", "2xx"), ("code", "200")));
+        Assert.Equal(3, metrics.Sum("gatehouse_requests_total", ("api", "missing"), ("status_class", "4xx"), ("code", "404")));
+        Assert.Equal(2, metrics.Sum("gatehouse_requests_total", ("service", ""), ("code", "404")));
+        Assert.Equal(1, metrics.Sum("gatehouse_requests_total", ("api", "limited"), ("status_class", "4xx"), ("code", "429")));
+        Assert.Equal(1, metrics.Sum("gatehouse_requests_total", ("service", "dead"), ("status_class", "5xx"), ("code", "502")));
+        Assert.All(metrics.Samples.Where(s => s.Name == "gatehouse_requests_total"), s =>
+            Assert.Equal(s.Labels["status_class"][0], s.Labels["code"][0]));
+
         // Histograms: one observation per request; upstream one per attempt (the 429 never reached a node).
         Assert.Equal(5, metrics.Sum("gatehouse_request_duration_seconds_count", ("api", "items")));
         Assert.Equal(5, metrics.Sum("gatehouse_request_duration_seconds_bucket", ("api", "items"), ("le", "+Inf")));
@@ -147,5 +156,55 @@ public class MetricsEndpointTests
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
         var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("method_not_allowed", json.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task StandardProcessMetricsAndBuildInfo_PresentAndSane()
+    {
+        await using var gw = await GatewayTestHost.StartAsync(null);
+        var before = PrometheusText.Parse(await gw.Control.GetStringAsync("/metrics"));
+
+        Assert.Equal("counter", before.Types["process_cpu_seconds_total"]);
+        Assert.Equal("gauge", before.Types["process_resident_memory_bytes"]);
+        Assert.Equal("gauge", before.Types["process_open_fds"]);
+        Assert.Equal("gauge", before.Types["process_start_time_seconds"]);
+
+        // The process started before this test and not long ago (the test run), as the OS saw it.
+        var start = before.Sum("process_start_time_seconds");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        Assert.InRange(start, now - 6 * 3600, now);
+        using (var self = System.Diagnostics.Process.GetCurrentProcess())
+        {
+            var expected = (self.StartTime.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
+            Assert.InRange(start, expected - 1, expected + 1);
+        }
+
+        Assert.True(before.Sum("process_resident_memory_bytes") > 10 * 1024 * 1024, "RSS of a .NET process is above 10 MB");
+        Assert.True(before.Sum("process_virtual_memory_bytes") >= before.Sum("process_resident_memory_bytes"));
+        var fds = before.Sum("process_open_fds");
+        Assert.True(fds > 3, $"open fds {fds}"); // stdio plus the gateway's listening sockets at least
+        Assert.True(before.Sum("process_max_fds") >= fds);
+
+        // CPU time is a counter that moves when the process works: burn some, scrape again.
+        var cpuBefore = before.Sum("process_cpu_seconds_total");
+        Assert.True(cpuBefore > 0);
+        var spin = System.Diagnostics.Stopwatch.StartNew();
+        var x = 0UL;
+        while (spin.ElapsedMilliseconds < 300)
+        {
+            x = unchecked((x * 6364136223846793005UL) + 1442695040888963407UL);
+        }
+
+        Assert.NotEqual(42UL, x);
+        var after = PrometheusText.Parse(await gw.Control.GetStringAsync("/metrics"));
+        Assert.True(after.Sum("process_cpu_seconds_total") > cpuBefore, "CPU seconds did not grow");
+        Assert.Equal(start, after.Sum("process_start_time_seconds"));
+
+        // Build info: 1, with the version and commit the build recorded (as `gatehouse --version` prints them).
+        var info = Assert.Single(after.Samples, s => s.Name == "gatehouse_build_info");
+        Assert.Equal(1, info.Value);
+        Assert.Equal(Gatehouse.Core.Build.BuildInfo.Version, info.Labels["version"]);
+        Assert.Matches("^[0-9a-f]{7,40}$", info.Labels["commit"]);
+        Assert.Equal("gauge", after.Types["gatehouse_build_info"]);
     }
 }

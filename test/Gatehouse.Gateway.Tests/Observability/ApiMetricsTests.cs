@@ -48,6 +48,59 @@ public class ApiMetricsTests
     }
 
     [Fact]
+    public void CompleteRequest_CountsExactCode_ClassIsTheSumOfItsCodes()
+    {
+        var cells = new GatewayMetrics("g").GetOrAdd("s", "a");
+        Assert.Equal(0, cells.RequestsWithCode(200)); // nothing allocated before the first request
+
+        cells.CompleteRequest(200, 1, entered: false);
+        cells.CompleteRequest(200, 1, entered: false);
+        cells.CompleteRequest(201, 1, entered: false);
+        cells.CompleteRequest(299, 1, entered: false);
+        cells.CompleteRequest(100, 1, entered: false);
+        cells.CompleteRequest(599, 1, entered: false);
+        cells.CompleteRequest(999, 1, entered: false); // Kestrel allows up to 999: counted as "other", in 5xx
+
+        Assert.Equal(2, cells.RequestsWithCode(200));
+        Assert.Equal(1, cells.RequestsWithCode(201));
+        Assert.Equal(1, cells.RequestsWithCode(299));
+        Assert.Equal(1, cells.RequestsWithCode(100));
+        Assert.Equal(1, cells.RequestsWithCode(599));
+        Assert.Equal(0, cells.RequestsWithCode(999));
+        Assert.Equal(1, cells.RequestsWithOtherCode);
+        Assert.Equal(4, cells.Requests(1));
+        Assert.Equal(1, cells.Requests(0));
+        Assert.Equal(2, cells.Requests(4));
+        Assert.Equal("404", StatusCodeLabels.Get(404));
+        Assert.Equal("other", StatusCodeLabels.Get(600));
+    }
+
+    [Fact]
+    public void CompleteRequest_ConcurrentFirstRequests_NoneLost()
+    {
+        // The code array is made by whichever first request wins; the losers must count into the winner's array.
+        for (var round = 0; round < 50; round++)
+        {
+            var cells = new GatewayMetrics("g").GetOrAdd("s", "a");
+            Parallel.For(0, 64, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ => cells.CompleteRequest(204, 1, entered: false));
+            Assert.Equal(64, cells.RequestsWithCode(204));
+        }
+    }
+
+    [Fact]
+    public void RecordGrpcStatus_CountsByCode_OutOfRangeIsUnknown()
+    {
+        var cells = new GatewayMetrics("g").Unmatched;
+        cells.RecordGrpcStatus(0);
+        cells.RecordGrpcStatus(14);
+        cells.RecordGrpcStatus(14);
+        cells.RecordGrpcStatus(99);
+        Assert.Equal(1, cells.GrpcStatuses(0));
+        Assert.Equal(2, cells.GrpcStatuses(14));
+        Assert.Equal(1, cells.GrpcStatuses(2));
+    }
+
+    [Fact]
     public void RecordGatewayError_CountsByCode_RateLimitedAlsoCountsRejection()
     {
         var cells = new GatewayMetrics("g").Unmatched;

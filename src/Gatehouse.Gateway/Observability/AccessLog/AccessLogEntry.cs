@@ -33,7 +33,22 @@ internal readonly struct AccessLogEntry
 
     public string? Node { get; init; }
 
+    /// <summary>The protocol the client spoke (<c>HTTP/1.1</c>, <c>HTTP/2</c>), one of Kestrel's interned strings.</summary>
+    public string? Protocol { get; init; }
+
+    /// <summary>The <c>Host</c> header (or <c>:authority</c>) as the client sent it.</summary>
+    public string? Host { get; init; }
+
+    public string? UserAgent { get; init; }
+
+    /// <summary>The status the gateway sent.</summary>
     public int Status { get; init; }
+
+    /// <summary>The status the node answered the latest attempt with; 0 when no node answered.</summary>
+    public int UpstreamStatus { get; init; }
+
+    /// <summary>The <c>grpc-status</c> the call ended with; null when none (not gRPC, or the node sent none).</summary>
+    public int? GrpcStatus { get; init; }
 
     public long BytesIn { get; init; }
 

@@ -80,10 +80,31 @@ internal sealed class AccessLogFormatter
         }
 
         json.WriteString("path", target);
+        WriteStringOrNull(json, "protocol", entry.Protocol);
+        WriteStringOrNull(json, "host", entry.Host);
+        WriteStringOrNull(json, "userAgent", entry.UserAgent);
         WriteStringOrNull(json, "service", entry.Service);
         WriteStringOrNull(json, "api", entry.Api);
         WriteStringOrNull(json, "node", entry.Node);
         json.WriteNumber("status", entry.Status);
+        if (entry.UpstreamStatus > 0)
+        {
+            json.WriteNumber("upstreamStatus", entry.UpstreamStatus);
+        }
+        else
+        {
+            json.WriteNull("upstreamStatus");
+        }
+
+        if (entry.GrpcStatus is { } grpcStatus)
+        {
+            json.WriteNumber("grpcStatus", grpcStatus);
+        }
+        else
+        {
+            json.WriteNull("grpcStatus");
+        }
+
         json.WriteNumber("bytesIn", entry.BytesIn);
         json.WriteNumber("bytesOut", entry.BytesOut);
         json.WriteNumber("totalMs", Milliseconds(entry.TotalTicks));

@@ -19,7 +19,12 @@ public class AccessLogFormatterTests
         Service = "orders",
         Api = "get-order",
         Node = "orders-1",
+        Protocol = "HTTP/2",
+        Host = "api.example.com",
+        UserAgent = "curl/8.5.0",
         Status = 201,
+        UpstreamStatus = 201,
+        GrpcStatus = null,
         BytesIn = 1000,
         BytesOut = 12,
         TotalTicks = Stopwatch.Frequency / 4, // 250 ms
@@ -51,7 +56,12 @@ public class AccessLogFormatterTests
         Assert.Equal("orders", json.GetProperty("service").GetString());
         Assert.Equal("get-order", json.GetProperty("api").GetString());
         Assert.Equal("orders-1", json.GetProperty("node").GetString());
+        Assert.Equal("HTTP/2", json.GetProperty("protocol").GetString());
+        Assert.Equal("api.example.com", json.GetProperty("host").GetString());
+        Assert.Equal("curl/8.5.0", json.GetProperty("userAgent").GetString());
         Assert.Equal(201, json.GetProperty("status").GetInt32());
+        Assert.Equal(201, json.GetProperty("upstreamStatus").GetInt32());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("grpcStatus").ValueKind);
         Assert.Equal(1000, json.GetProperty("bytesIn").GetInt64());
         Assert.Equal(12, json.GetProperty("bytesOut").GetInt64());
         Assert.Equal(250.0, json.GetProperty("totalMs").GetDouble(), 3);
@@ -78,13 +88,13 @@ public class AccessLogFormatterTests
         };
 
         var json = Parse(new AccessLogFormatter(includeQuery: false).Format(entry, Start));
-        foreach (var name in new[] { "requestId", "clientIp", "service", "api", "node" })
+        foreach (var name in new[] { "requestId", "clientIp", "service", "api", "node", "protocol", "host", "userAgent", "upstreamStatus", "grpcStatus" })
         {
             Assert.Equal(JsonValueKind.Null, json.GetProperty(name).ValueKind);
         }
 
         Assert.Equal("service_not_found", json.GetProperty("error").GetString());
-        Assert.Equal(15, json.EnumerateObject().Count());
+        Assert.Equal(20, json.EnumerateObject().Count());
     }
 
     [Fact]
@@ -100,5 +110,20 @@ public class AccessLogFormatterTests
         var second = Encoding.UTF8.GetString(formatter.Format(Entry("/s"), Start));
         Assert.Contains("\"path\":\"/s\"", second);
         Assert.Single(second.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void Format_GatewayAnsweredOverANodeAnswer_BothStatusesAndGrpcStatus()
+    {
+        // A gRPC call the node ended with UNAVAILABLE (14) in a 200, and a node 503 the gateway replaced by its own 502.
+        var grpc = Entry() with { Status = 200, UpstreamStatus = 200, GrpcStatus = 14 };
+        var json = Parse(new AccessLogFormatter(includeQuery: false).Format(grpc, Start));
+        Assert.Equal(200, json.GetProperty("status").GetInt32());
+        Assert.Equal(14, json.GetProperty("grpcStatus").GetInt32());
+
+        var replaced = Entry() with { Status = 502, UpstreamStatus = 503, Error = "upstream_failed" };
+        json = Parse(new AccessLogFormatter(includeQuery: false).Format(replaced, Start));
+        Assert.Equal(502, json.GetProperty("status").GetInt32());
+        Assert.Equal(503, json.GetProperty("upstreamStatus").GetInt32());
     }
 }
