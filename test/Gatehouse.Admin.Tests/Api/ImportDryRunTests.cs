@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Gatehouse.Admin.Tests.Infrastructure;
+using Gatehouse.Admin.Tests.Security;
 using Gatehouse.Core.Config;
 
 namespace Gatehouse.Admin.Tests.Api;
@@ -130,6 +131,15 @@ public abstract class ImportDryRunTests(AdminFixture store) : IAsyncLifetime
         var response = await _host.Anonymous.PostAsync("/api/v1/groups/default/import?dryRun=true", Yaml(Base));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task DryRun_Viewer_403AsForAnImport()
+    {
+        var (viewer, _) = await _host.ClientForRoleAsync("viewer");
+        using var client = viewer;
+
+        await (await client.PostAsync("/api/v1/groups/default/import?dryRun=true", Yaml(Base))).ReadProblemAsync(HttpStatusCode.Forbidden);
     }
 
     [Fact]
