@@ -60,7 +60,7 @@ public sealed class ExportDiffCommandTests(AdminProcess admin) : IClassFixture<A
             "export", "--admin", admin.Url, "--group", group, "-o", "exported.json");
 
         Assert.True(exitCode == 0, output);
-        Assert.Equal($"exported.json: group '{group}', version 2, 1 services (JSON)", output.Trim());
+        Assert.Equal($"exported.json: group '{group}', version 2, 1 service (JSON)", output.Trim());
         Assert.Equal(["exported.json"], cwd.Entries());
         var file = Path.Combine(cwd.Path, "exported.json");
         var exported = ConfigLoader.LoadFile(file);

@@ -59,7 +59,7 @@ internal static class ExportCommand
             throw new AdminCallException($"{output} was written but does not load: {e.Errors[0]}");
         }
 
-        System.Console.Out.WriteLine($"{output}: group '{admin.Group}', version {config.Version}, {config.Services.Count} services ({(format == ConfigFormat.Yaml ? "YAML" : "JSON")})");
+        System.Console.Out.WriteLine($"{output}: group '{admin.Group}', version {config.Version}, {ValidateCommand.Count(config.Services.Count, "service")} ({(format == ConfigFormat.Yaml ? "YAML" : "JSON")})");
         return 0;
     }
 

@@ -52,6 +52,8 @@ public class ConfigYamlWriterTests
     [InlineData("ünïcödé 漢字")]
     [InlineData("*alias")]
     [InlineData("[1, 2]")]
+    [InlineData("a long value of many words that no line width may fold, a long value of many words that no line width may fold, "
+        + "a long value of many words that no line width may fold, a long value of many words that no line width may fold")]
     public void Write_StringsThatLookLikeOtherThings_StayStrings(string text)
     {
         var orders = ConfigFixtures.Valid().Services[0];
@@ -76,6 +78,21 @@ public class ConfigYamlWriterTests
 
         Assert.StartsWith("# group default, version 3\n# exported by the admin\n", yaml, StringComparison.Ordinal);
         Assert.Equal(ConfigChecksum.Compute(config), ConfigChecksum.Compute(ConfigLoader.Parse(yaml, "export.yaml", ConfigFormat.Yaml)));
+    }
+
+    [Fact]
+    public void Write_LongValue_StaysOnOneLine()
+    {
+        var value = string.Join(' ', Enumerable.Repeat("word", 100));
+        var orders = ConfigFixtures.Valid().Services[0];
+        var config = ConfigFixtures.Valid() with
+        {
+            Services = [orders with { Nodes = [orders.Nodes[0] with { Metadata = new Dictionary<string, string> { ["note"] = value } }] }],
+        };
+
+        var yaml = ConfigYamlWriter.Write(config);
+
+        Assert.Contains($"note: {value}\n", yaml, StringComparison.Ordinal);
     }
 
     [Fact]
