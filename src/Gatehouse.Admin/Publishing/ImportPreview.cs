@@ -47,12 +47,18 @@ internal static class ImportPreviewBuilder
         {
             var change = Convert(entry);
             changes.Add(change);
-            _ = change.Change switch
+            switch (change.Change)
             {
-                "added" => added++,
-                "removed" => removed++,
-                _ => changed++,
-            };
+                case "added":
+                    added++;
+                    break;
+                case "removed":
+                    removed++;
+                    break;
+                default:
+                    changed++;
+                    break;
+            }
         }
 
         return new ImportPreview(group, currentVersion, currentChecksum, changes, new ChangeSummary(added, removed, changed));
