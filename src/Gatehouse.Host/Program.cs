@@ -5,8 +5,11 @@ using Gatehouse.Host.Cli;
 // gatehouse gateway --config FILE | --admin URL   a gateway node only
 // gatehouse demo --service S --port P ...         one demo backend
 // gatehouse validate FILE            check a declarative config file
+// gatehouse diff FILE --admin URL    what importing FILE would change (the admin's import dry run)
+// gatehouse export --admin URL       a group's current config as YAML or JSON
 // Every command answers --help; each command's options and help text: Cli/CliCommands.cs.
-// Exit codes: 0 done (or help/version printed), 1 could not start or the file is invalid, 2 usage error.
+// Exit codes: 0 done (or help/version printed), 1 could not start, the file is invalid or the admin could not be asked,
+// 2 usage error, 3 `diff --exit-code` found changes.
 if (args.Length > 0 && args[0] is "--help" or "-h" or "-?" or "help")
 {
     if (args[0] == "help" && args.Length > 1)
@@ -53,12 +56,20 @@ try
         "admin" => await Commands.RunAdminAsync(parsed),
         "demo" => await Commands.RunDemoAsync(parsed),
         "validate" => ValidateCommand.Run(parsed.Argument),
+        "diff" => await DiffCommand.RunAsync(parsed),
+        "export" => await ExportCommand.RunAsync(parsed),
         _ => await AllInOne.RunAsync(parsed),
     };
 }
 catch (UsageException e)
 {
     return UsageError(command, e.Message);
+}
+catch (AdminCallException e)
+{
+    // One line: what could not be done and why (unreachable, refused token, unknown group), never a stack trace.
+    Console.Error.WriteLine($"gatehouse {command.Name}: {e.Message}");
+    return 1;
 }
 
 static int Print(string text)
@@ -69,7 +80,7 @@ static int Print(string text)
 
 static int UnknownCommand(string name)
 {
-    Console.Error.WriteLine($"gatehouse: unknown command '{name}'. Commands: all-in-one (default), admin, gateway, demo, validate.");
+    Console.Error.WriteLine($"gatehouse: unknown command '{name}'. Commands: all-in-one (default), admin, gateway, demo, validate, diff, export.");
     Console.Error.WriteLine("Run 'gatehouse --help' for usage.");
     return 2;
 }

@@ -16,6 +16,8 @@ public sealed class CliHelpTests
     [InlineData("gateway", "--help")]
     [InlineData("demo", "--help")]
     [InlineData("validate", "--help")]
+    [InlineData("diff", "--help")]
+    [InlineData("export", "--help")]
     [InlineData("help", "gateway")]
     [InlineData("gateway", "--config", "missing.yaml", "--help")]
     [InlineData("admin", "--Gatehouse:Admin:Token", "t", "-h")]
@@ -32,12 +34,14 @@ public sealed class CliHelpTests
     }
 
     [Theory]
-    [InlineData("", "all-in-one|admin|gateway|demo|validate|--version")]
+    [InlineData("", "all-in-one|admin|gateway|demo|validate|diff|export|--version")]
     [InlineData("all-in-one", "--admin-port PORT|--port PORT|--control-port PORT|--demo-ports P1,P2,P3|--no-demo|--registry")]
     [InlineData("gateway", "--config FILE|--admin URL|--port PORT|--control-port PORT|--tls-cert FILE|--Section:Key")]
     [InlineData("admin", "--urls URLS|--Section:Key|docs/admin-api.md")]
     [InlineData("demo", "--service NAME|--port PORT|--registry URL")]
     [InlineData("validate", "validate FILE|line and column")]
+    [InlineData("diff", "diff FILE --admin URL|--group GROUP|--token TOKEN|--exit-code|GATEHOUSE_ADMIN_TOKEN|dryRun=true|Nothing is published")]
+    [InlineData("export", "--admin URL|--format FORMAT|--output FILE|-o FILE|GATEHOUSE_ADMIN_TOKEN|enc:v1:")]
     public async Task Help_ListsTheCommandsOptions(string command, string expected)
     {
         using var cwd = new TempDirectory();

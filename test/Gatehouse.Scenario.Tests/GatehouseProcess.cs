@@ -49,7 +49,11 @@ internal sealed class GatehouseProcess : IAsyncDisposable
     public static GatehouseProcess Start(string name, params string[] args) => StartIn(Path.GetTempPath(), name, args);
 
     /// <summary>Starts the host with <paramref name="workingDirectory"/> as its working directory (where it would write <c>./data</c>).</summary>
-    public static GatehouseProcess StartIn(string workingDirectory, string name, params string[] args)
+    public static GatehouseProcess StartIn(string workingDirectory, string name, params string[] args) =>
+        StartIn(workingDirectory, name, new Dictionary<string, string?>(), args);
+
+    /// <summary>As <see cref="StartIn(string, string, string[])"/>, with environment variables set (a null value removes one).</summary>
+    public static GatehouseProcess StartIn(string workingDirectory, string name, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -58,6 +62,11 @@ internal sealed class GatehouseProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
         };
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
         info.ArgumentList.Add(HostDll());
         foreach (var arg in args)
         {

@@ -26,7 +26,8 @@ internal static class GroupEndpoints
         groups.MapGet("/{group}/gateways", ListGatewaysAsync).WithTags("Gateways");
         groups.MapPost("/{group}/gateways/{nodeId}/push", PushAsync).WithTags("Gateways");
         groups.MapGet("/{group}/export", ExportAsync)
-            .Produces<GatewayConfig>(StatusCodes.Status200OK, "application/json").WithTags("Import and export");
+            .Produces<GatewayConfig>(StatusCodes.Status200OK, "application/json", ExportFormats.Yaml, ExportFormats.TextYaml)
+            .WithTags("Import and export");
         groups.MapPost("/{group}/import", ImportAsync)
             .Accepts<GatewayConfig>("application/json", "application/yaml", "text/yaml").WithTags("Import and export");
     }
@@ -131,10 +132,12 @@ internal static class GroupEndpoints
     }
 
     /// <summary>
-    /// The group's current config as indented <see cref="ConfigSerializer"/> JSON, ready to be imported again. It is the
-    /// published snapshot, so app secrets appear only sealed for transport (<c>enc:v1:</c>), never in plaintext.
+    /// The group's current config as indented <see cref="ConfigSerializer"/> JSON, or as YAML when the caller's
+    /// <c>Accept</c> prefers it (<see cref="ExportFormats"/>), ready to be imported again. It is the published snapshot, so
+    /// app secrets appear only sealed for transport (<c>enc:v1:</c>), never in plaintext, in either form.
     /// </summary>
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ExportAsync(string group, AdminDbContext db, CancellationToken ct)
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ExportAsync(string group, HttpContext context, AdminDbContext db,
+        CancellationToken ct)
     {
         var latest = await LatestAsync(db, group, ct);
         if (latest is null)
@@ -142,13 +145,22 @@ internal static class GroupEndpoints
             return Problems.NotFound($"group '{group}' does not exist");
         }
 
+        // The answer depends on Accept, so a cache must not hand the YAML form to a JSON client.
+        context.Response.Headers.Vary = "Accept";
         var config = ConfigSerializer.Deserialize(latest.Snapshot, "store");
-        return TypedResults.Text(ConfigSerializer.Serialize(config, indented: true), "application/json");
+        var yaml = ExportFormats.PreferredYaml(context.Request);
+        return yaml is null
+            ? TypedResults.Text(ConfigSerializer.Serialize(config, indented: true), "application/json")
+            : TypedResults.Text(ConfigYamlWriter.Write(config, $"Gatehouse config of group '{group}', version {latest.Version}, checksum {latest.Checksum}"),
+                $"{yaml}; charset=utf-8");
     }
 
-    /// <summary>Replaces the group's whole config with a declarative JSON or YAML document, as one validated version.</summary>
-    private static async Task<Results<Ok<VersionSummary>, ProblemHttpResult, ValidationProblem>> ImportAsync(
-        string group, HttpRequest request, ConfigWriter writer, AdminDbContext db, Security.AppSecretVault vault, CancellationToken ct)
+    /// <summary>
+    /// Replaces the group's whole config with a declarative JSON or YAML document, as one validated version; with
+    /// <c>dryRun=true</c>, runs every check of the import and answers what it would change instead (<see cref="ImportPreview"/>).
+    /// </summary>
+    private static async Task<Results<Ok<VersionSummary>, Ok<ImportPreview>, ProblemHttpResult, ValidationProblem>> ImportAsync(
+        string group, bool? dryRun, HttpRequest request, ConfigWriter writer, AdminDbContext db, Security.AppSecretVault vault, CancellationToken ct)
     {
         var text = await RequestBodies.ReadTextAsync(request, ct);
         if (text is null)
@@ -185,11 +197,12 @@ internal static class GroupEndpoints
             return Problems.Invalid(mismatches);
         }
 
+        var preview = dryRun == true;
         var result = await writer.WriteAsync(group, new AuditTarget("import", AuditKinds.Group, group), "import", draft =>
         {
             draft.ReplaceAll(config);
             return null;
-        }, ct);
+        }, ct, dryRun: preview);
 
         if (result.Problem is not null)
         {
@@ -199,6 +212,14 @@ internal static class GroupEndpoints
         if (result.Invalid is not null)
         {
             return result.Invalid;
+        }
+
+        if (result.Preview is not null)
+        {
+            // Against the latest normal version: the one a real import replaces (a gray version is never "current").
+            var latest = (await LatestAsync(db, group, ct))!;
+            var changes = ConfigDiff.Compare(ConfigSerializer.Deserialize(latest.Snapshot, "store"), result.Preview);
+            return TypedResults.Ok(ImportPreviewBuilder.Build(group, latest.Version, latest.Checksum, changes));
         }
 
         var entity = await db.ConfigVersions.AsNoTracking().FirstAsync(v => v.Group == group && v.Version == result.Version, ct);

@@ -9,8 +9,13 @@ using Microsoft.EntityFrameworkCore;
 namespace Gatehouse.Admin.Publishing;
 
 /// <summary>What a write ended in: a new version, a problem (404/409/428) or the validation errors that stopped it.</summary>
-/// <remarks><see cref="Unchanged"/>: the change found nothing to do, so no version was published (<see cref="Version"/> is the current one).</remarks>
-internal sealed record WriteResult(long Version, ProblemHttpResult? Problem = null, ValidationProblem? Invalid = null, bool Unchanged = false);
+/// <remarks>
+/// <see cref="Unchanged"/>: the change found nothing to do, so no version was published (<see cref="Version"/> is the current one).
+/// <see cref="Preview"/>: a dry run passed every check; it is the config that would have been published (secrets sealed for
+/// transport, as in a snapshot), and nothing was saved.
+/// </remarks>
+internal sealed record WriteResult(long Version, ProblemHttpResult? Problem = null, ValidationProblem? Invalid = null, bool Unchanged = false,
+    GatewayConfig? Preview = null);
 
 /// <summary>Serialises writes within this process so the version numbers of one admin never race each other.</summary>
 internal sealed class WriteGate
@@ -36,8 +41,10 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
     AppSecretVault vault)
 {
     /// <summary>Applies <paramref name="change"/> to the group and publishes the result as a new version if it validates.</summary>
+    /// <param name="dryRun">Run every step and check but save nothing (no version, no audit row, no push); a result that
+    /// would have been published comes back as <see cref="WriteResult.Preview"/>.</param>
     public async Task<WriteResult> WriteAsync(string group, AuditTarget audit, string summary, Func<GroupDraft, ProblemHttpResult?> change,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool dryRun = false)
     {
         await gate.Semaphore.WaitAsync(cancellationToken);
         try
@@ -65,7 +72,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
                 return new WriteResult(draft.CurrentVersion, Unchanged: true);
             }
 
-            return await CommitAsync(draft, audit, before, summary, cancellationToken);
+            return await CommitAsync(draft, audit, before, summary, dryRun, cancellationToken);
         }
         catch (SecretKeyMismatchException ex)
         {
@@ -74,6 +81,12 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         }
         finally
         {
+            if (dryRun)
+            {
+                // The change edited tracked entities in place; forgetting them keeps any later save on this context from writing them.
+                db.ChangeTracker.Clear();
+            }
+
             gate.Semaphore.Release();
         }
     }
@@ -100,7 +113,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
             var group = new GroupEntity { Name = name, Revision = 1, CreatedAt = time.GetUtcNow() };
             db.Groups.Add(group);
             return await CommitAsync(new GroupDraft(db, group, [], [], [], 0, [], vault),
-                new AuditTarget("group.create", AuditKinds.Group, name), before: null, "create group", cancellationToken);
+                new AuditTarget("group.create", AuditKinds.Group, name), before: null, "create group", dryRun: false, cancellationToken);
         }
         finally
         {
@@ -208,7 +221,7 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         return new GroupDraft(db, entity, services, mappings, sets, version, apps, vault);
     }
 
-    private async Task<WriteResult> CommitAsync(GroupDraft draft, AuditTarget audit, string? before, string summary,
+    private async Task<WriteResult> CommitAsync(GroupDraft draft, AuditTarget audit, string? before, string summary, bool dryRun,
         CancellationToken cancellationToken)
     {
         // :: Step 3 (validated with plaintext secrets, so their rules apply; published sealed for transport)
@@ -224,6 +237,11 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         if (sealErrors.Count > 0)
         {
             return new WriteResult(0, Invalid: Problems.Invalid(sealErrors));
+        }
+
+        if (dryRun)
+        {
+            return new WriteResult(draft.CurrentVersion, Preview: config);
         }
 
         // :: Step 4

@@ -71,6 +71,45 @@ internal static class CliCommands
         "Loads FILE (.yaml, .yml or .json) as a gateway would, prints every problem with its line and column\n"
         + "and exits 1, or prints one OK line (services, APIs, nodes) and exits 0. Starts and writes nothing.");
 
+    private const string AdminCallNotes =
+        "The token: --token, else the environment variable " + AdminApiClient.TokenVariable + ", else ./data/admin-token\n"
+        + "(the all-in-one's, when run from its directory). An API token of a user works too (docs/admin-api.md,\n"
+        + "\"Authentication\").";
+
+    public static readonly CliCommand Export = new(
+        "export", "write a group's current config from the admin as YAML or JSON",
+        "export --admin URL [--group GROUP] [--token TOKEN] [--format yaml|json] [-o FILE]",
+        [
+            new("--admin", OptionKind.Text, "the admin's URL, e.g. http://127.0.0.1:9000 (required)", "URL", Forward: false),
+            new("--group", OptionKind.Text, "gateway group to export (default)", "GROUP", Forward: false),
+            new("--token", OptionKind.Text, "admin API token (role viewer or above)", "TOKEN", Forward: false),
+            new("--format", OptionKind.Text, "yaml | json (the -o file's extension, else yaml)", "FORMAT", Forward: false),
+            new("--output", OptionKind.Text, "write to FILE (also -o FILE) instead of standard output", "FILE", Forward: false),
+            new("-o", OptionKind.Text, "same as --output", "FILE", Forward: false, Listed: false),
+        ],
+        TakesConfigKeys: false, Argument: null,
+        "The file is what `gatehouse validate`, a gateway's --config and the admin's import accept; app secrets\n"
+        + "appear only encrypted for transport (enc:v1:...). A file is written whole or not at all (temp file, rename).\n"
+        + "Exit codes: 0 exported, 1 the admin cannot be reached or refused (one line says why), 2 usage error.\n"
+        + AdminCallNotes);
+
+    public static readonly CliCommand Diff = new(
+        "diff", "show what importing a config file would change on the admin, publishing nothing",
+        "diff FILE --admin URL [--group GROUP] [--token TOKEN] [--exit-code]",
+        [
+            new("--admin", OptionKind.Text, "the admin's URL, e.g. http://127.0.0.1:9000 (required)", "URL", Forward: false),
+            new("--group", OptionKind.Text, "gateway group to compare with (default)", "GROUP", Forward: false),
+            new("--token", OptionKind.Text, "admin API token (role operator or above, as for an import)", "TOKEN", Forward: false),
+            new("--exit-code", OptionKind.Flag, "exit 3 when there are changes (else 0 either way)", Forward: false),
+        ],
+        TakesConfigKeys: false, Argument: "FILE",
+        "Checks FILE as `gatehouse validate` does (problems with line and column, exit 1), then asks the admin's\n"
+        + "import dry run (POST .../import?dryRun=true) what importing it would change against the group's current\n"
+        + "version, and prints '+ kind id' (added), '- kind id' (removed) and '~ kind id field: old → new' (changed).\n"
+        + "Nothing is published. Exit codes: 0 the diff was shown, with or without changes (3 with --exit-code when\n"
+        + "there are changes), 1 invalid file or the admin cannot be reached or refused (one line says why), 2 usage.\n"
+        + AdminCallNotes);
+
     public static readonly CliCommand AllInOne = new(
         AllInOneName, "admin, console, one gateway and three demo nodes, state in ./data (the default command)",
         "[all-in-one] [options]",
@@ -87,7 +126,7 @@ internal static class CliCommands
         "Everything listens on 127.0.0.1 (the gateway elsewhere with --listen). The gateway's options\n"
         + "(gatehouse gateway --help) and configuration keys are passed to the all-in-one's gateway.");
 
-    public static readonly IReadOnlyList<CliCommand> All = [AllInOne, Admin, Gateway, Demo, Validate];
+    public static readonly IReadOnlyList<CliCommand> All = [AllInOne, Admin, Gateway, Demo, Validate, Diff, Export];
 
     public static CliCommand? Find(string name)
     {

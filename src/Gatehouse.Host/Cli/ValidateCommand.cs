@@ -15,20 +15,8 @@ internal static class ValidateCommand
             throw new UsageException("FILE is required: gatehouse validate FILE");
         }
 
-        GatewayConfig config;
-        try
+        if (Load(path) is not { } config)
         {
-            config = ConfigLoader.LoadFile(path);
-        }
-        catch (ConfigException e)
-        {
-            // Every problem at once, one per line, each with its line and column where the file has them.
-            foreach (var error in e.Errors)
-            {
-                System.Console.Error.WriteLine(error);
-            }
-
-            System.Console.Error.WriteLine($"{path}: invalid, {Count(e.Errors.Count, "problem")}");
             return 1;
         }
 
@@ -43,5 +31,27 @@ internal static class ValidateCommand
         return 0;
     }
 
-    private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
+    /// <summary>
+    /// Loads <paramref name="path"/> as a gateway would; when it is invalid, prints every problem (one per line, each with
+    /// its line and column where the file has them) and a closing count on standard error, and returns null.
+    /// </summary>
+    public static GatewayConfig? Load(string path)
+    {
+        try
+        {
+            return ConfigLoader.LoadFile(path);
+        }
+        catch (ConfigException e)
+        {
+            foreach (var error in e.Errors)
+            {
+                System.Console.Error.WriteLine(error);
+            }
+
+            System.Console.Error.WriteLine($"{path}: invalid, {Count(e.Errors.Count, "problem")}");
+            return null;
+        }
+    }
+
+    internal static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 }

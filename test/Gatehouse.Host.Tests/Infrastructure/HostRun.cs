@@ -29,9 +29,14 @@ internal static class HostRun
     /// <summary>A command that should answer and exit gets this long; one that starts servers instead fails here.</summary>
     private static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(20);
 
-    public static async Task<(int ExitCode, string Output)> RunAsync(string workingDirectory, params string[] args)
+    public static Task<(int ExitCode, string Output)> RunAsync(string workingDirectory, params string[] args) =>
+        RunAsync(workingDirectory, new Dictionary<string, string?>(), args);
+
+    /// <summary>As <see cref="RunAsync(string, string[])"/>, with environment variables set for the process.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?> environment,
+        params string[] args)
     {
-        await using var process = GatehouseProcess.StartIn(workingDirectory, "gatehouse", args);
+        await using var process = GatehouseProcess.StartIn(workingDirectory, "gatehouse", environment, args);
         int exitCode;
         try
         {
