@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Gatehouse.Core.Logging;
 using Gatehouse.Sdk;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -21,14 +22,16 @@ public static class DemoService
     /// <summary>Builds (not starts) a demo node listening on <paramref name="port"/> at 127.0.0.1.</summary>
     /// <param name="registry">When given, the node joins Gatehouse through the SDK: it registers itself and its APIs,
     /// heartbeats, and on stop deregisters and drains before it goes.</param>
-    public static WebApplication Create(string service, string node, int port, string? loc = null, DemoRegistry? registry = null)
+    /// <param name="logFormat">How the SDK's lines are written (the all-in-one passes its own).</param>
+    public static WebApplication Create(string service, string node, int port, string? loc = null, DemoRegistry? registry = null,
+        LogFormat logFormat = LogFormat.Text)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         if (registry is not null)
         {
             // Only the SDK's own lines (registered, registry unreachable, deregistered): they show a node's life.
-            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).AddFilter((category, level) =>
+            builder.Logging.AddGatehouseConsole(logFormat).AddFilter((category, level) =>
                 category?.StartsWith("Gatehouse.Sdk", StringComparison.Ordinal) == true && level >= LogLevel.Information);
             builder.Services.AddGatehouse(o =>
             {

@@ -7,10 +7,12 @@ using Gatehouse.Admin.Registry;
 using Gatehouse.Admin.Security;
 using Gatehouse.Admin.Storage;
 using Gatehouse.Console;
+using Gatehouse.Core.Logging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -36,6 +38,8 @@ public static class AdminApplication
     {
         ArgumentNullException.ThrowIfNull(args);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { [GatehouseLogging.FormatSwitch] = GatehouseLogging.FormatKey });
+        builder.Logging.AddGatehouseConsole(builder.Configuration);
 
         // EF Core logs every command at Information; the admin's own log should say what changed, not each SQL statement.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);

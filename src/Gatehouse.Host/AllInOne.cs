@@ -5,10 +5,13 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Gatehouse.Admin;
+using Gatehouse.Core.Logging;
 using Gatehouse.Demo;
 using Gatehouse.Gateway.Hosting;
 using Gatehouse.Host.Cli;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 /// <summary>
 /// One command for a first look: the admin (SQLite in ./data), one gateway node that takes its config from the
@@ -33,6 +36,21 @@ internal static partial class AllInOne
     public static async Task<int> RunAsync(ParsedCommandLine parsed)
     {
         var settings = AllInOneSettings.From(parsed);
+        LogFormat logFormat;
+        try
+        {
+            logFormat = LogFormatOf(parsed);
+        }
+        catch (OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync(NotStarted + e.Message);
+            return 1;
+        }
+
+        // With JSON logs stdout carries only JSON lines, so a log shipper can take all of it; the banner and the
+        // seeding lines, written for a person, go to stderr.
+        var human = logFormat == LogFormat.Json ? Console.Error : Console.Out;
+        string[] logArgs = ["--" + GatehouseLogging.FormatKey, logFormat == LogFormat.Json ? "json" : "text"];
 
         // Every port is checked before anything is started or written, so a busy one costs nothing to fix.
         if (ListenPortCheck.FindProblem(settings.ListenPorts()) is { } busy)
@@ -68,9 +86,10 @@ internal static partial class AllInOne
                 "--Gatehouse:Admin:BootstrapPassword", adminPassword,
                 "--Gatehouse:ControlSecret", controlSecret,
                 .. (zooKeeper is null ? Array.Empty<string>() : ["--Gatehouse:Admin:ZooKeeper:ConnectString", zooKeeper]),
+                .. logArgs,
             ]);
             await admin.StartAsync();
-            if (!await SeedAsync(adminUrl, token, settings))
+            if (!await SeedAsync(adminUrl, token, settings, human))
             {
                 await admin.StopAsync();
                 return 1;
@@ -82,7 +101,7 @@ internal static partial class AllInOne
                 {
                     var (service, node, loc, weight, gray) = DemoNodes[i];
                     var demo = DemoService.Create(service, node, settings.DemoPorts[i], loc,
-                        new DemoRegistry(zooKeeper ?? adminUrl, Group, registryToken, weight, gray));
+                        new DemoRegistry(zooKeeper ?? adminUrl, Group, registryToken, weight, gray), logFormat);
                     demos.Add(demo);
                     await demo.StartAsync();
                 }
@@ -95,11 +114,12 @@ internal static partial class AllInOne
                 "--control-port", settings.ControlPort.ToString(CultureInfo.InvariantCulture),
                 "--Gatehouse:ControlSecret", controlSecret,
                 "--Gatehouse:Gateway:SnapshotPath", Path.Combine(dataDir, "snapshot-default-gw-1.json"),
+                .. logArgs,
                 .. parsed.Forwarded,
             ];
             var gateway = GatewayApplication.Create(gatewayArgs);
             var gatewayHost = settings.Listen.Equals(IPAddress.Any) ? "127.0.0.1" : settings.Listen.ToString();
-            Console.WriteLine(Banner(dataDir, adminUrl, $"http://{gatewayHost}:{settings.Port}", $"http://{gatewayHost}:{settings.ControlPort}",
+            await human.WriteLineAsync(Banner(dataDir, adminUrl, $"http://{gatewayHost}:{settings.Port}", $"http://{gatewayHost}:{settings.ControlPort}",
                 token, settings, zooKeeper));
             await gateway.RunAsync();
         }
@@ -113,6 +133,23 @@ internal static partial class AllInOne
 
         await StopAsync(demos, admin);
         return 0;
+    }
+
+    /// <summary>
+    /// <c>--log-format</c>, else <c>Gatehouse:Logging:Format</c> given as a configuration key or environment variable,
+    /// read once here so the admin, the demo nodes and the gateway all write the same format.
+    /// </summary>
+    private static LogFormat LogFormatOf(ParsedCommandLine parsed)
+    {
+        if (parsed.Value(GatehouseLogging.FormatSwitch) is { } option)
+        {
+            // Checked by the command-line parser already.
+            GatehouseLogging.TryParseFormat(option, out var chosen);
+            return chosen;
+        }
+
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine([.. parsed.Forwarded]).Build();
+        return GatehouseLogging.ReadFormat(configuration);
     }
 
     /// <summary>Demo nodes first and together (each deregisters, then drains), then the admin they deregister with.</summary>
@@ -152,7 +189,7 @@ internal static partial class AllInOne
     /// On an empty admin store, creates the default group and imports the sample config into it, its demo node
     /// addresses moved to the chosen demo ports; with --no-demo the group starts empty.
     /// </summary>
-    private static async Task<bool> SeedAsync(string adminUrl, string token, AllInOneSettings settings)
+    private static async Task<bool> SeedAsync(string adminUrl, string token, AllInOneSettings settings, TextWriter human)
     {
         using var http = new HttpClient { BaseAddress = new Uri(adminUrl) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -178,7 +215,7 @@ internal static partial class AllInOne
 
         if (sample is null)
         {
-            Console.WriteLine($"Created the empty group '{Group}'.");
+            await human.WriteLineAsync($"Created the empty group '{Group}'.");
             return true;
         }
 
@@ -191,7 +228,7 @@ internal static partial class AllInOne
             return false;
         }
 
-        Console.WriteLine($"Seeded group '{Group}' from {sample}.");
+        await human.WriteLineAsync($"Seeded group '{Group}' from {sample}.");
         return true;
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Gatehouse.Admin;
+using Gatehouse.Core.Logging;
 using Gatehouse.Demo;
 using Gatehouse.Gateway.Hosting;
 using Gatehouse.Host.Cli;
@@ -74,7 +75,8 @@ internal static class Commands
             return 1;
         }
 
-        await DemoService.Create(service, parsed.Value("--node") ?? $"{service}-{port}", port, parsed.Value("--loc"), registry).RunAsync();
+        GatehouseLogging.TryParseFormat(parsed.Value(GatehouseLogging.FormatSwitch), out var logFormat);
+        await DemoService.Create(service, parsed.Value("--node") ?? $"{service}-{port}", port, parsed.Value("--loc"), registry, logFormat).RunAsync();
         return 0;
     }
 

@@ -13,12 +13,23 @@ internal sealed class GatehouseProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _stdout = new();
 
     private GatehouseProcess(Process process, string name)
     {
         _process = process;
         Name = name;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.OutputDataReceived += (_, e) =>
+        {
+            Append(e.Data);
+            if (e.Data is not null)
+            {
+                lock (_output)
+                {
+                    _stdout.AppendLine(e.Data);
+                }
+            }
+        };
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -42,6 +53,18 @@ internal sealed class GatehouseProcess : IAsyncDisposable
             lock (_output)
             {
                 return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>What the process wrote to stdout only (the application log), line by line.</summary>
+    public string StandardOutput
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _stdout.ToString();
             }
         }
     }

@@ -1,4 +1,5 @@
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Observability;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Gateway.Forwarding;
@@ -6,9 +7,20 @@ namespace Gatehouse.Gateway.Forwarding;
 /// <summary>Failure handling and the mapping of exceptions to <see cref="ForwarderError"/>.</summary>
 internal sealed partial class HttpForwarder
 {
-    /// <summary>Client-side errors: nothing is written, the connection is aborted, logged at Debug.</summary>
+    /// <summary>The client went away: nothing is written, the connection is aborted.</summary>
     internal static bool IsClientSide(ForwarderError error)
         => error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient;
+
+    /// <summary>The client's part in a failure, or null when the node, the network or the gateway failed.</summary>
+    internal static ClientErrorKind? ClientErrorOf(ForwarderError error) => error switch
+    {
+        ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient => ClientErrorKind.Aborted,
+        ForwarderError.RequestBodyMalformed => ClientErrorKind.MalformedBody,
+        ForwarderError.RequestNotSupported => ClientErrorKind.BadRequest,
+        ForwarderError.RequestBodyTooLarge => ClientErrorKind.BodyTooLarge,
+        ForwarderError.RequestBodyTimeout => ClientErrorKind.StalledUpload,
+        _ => null,
+    };
 
     /// <summary>
     /// Maps a failed <see cref="HttpMessageInvoker.SendAsync"/> to an error. Order matters: a broken client body
@@ -170,7 +182,7 @@ internal sealed partial class HttpForwarder
             or ForwarderError.RequestBodyTimeout or ForwarderError.RequestBodyTooLarge or ForwarderError.RequestBodyUpstream
             ? body?.Error ?? exception
             : exception;
-        return Fail(node, error, reported, content, abortClient: IsClientSide(error), context);
+        return Fail(context, node, error, reported, content, abortClient: IsClientSide(error));
     }
 
     private ForwardResult HandleResponseBodyFailure(HttpContext context, NodeModel node, StreamingRequestContent? content,
@@ -210,10 +222,10 @@ internal sealed partial class HttpForwarder
 
         if (context.Response.HasStarted || IsClientSide(error))
         {
-            return Fail(node, error, exception, content, abortClient: true, context);
+            return Fail(context, node, error, exception, content, abortClient: true);
         }
 
         ResetResponse(context, requestId);
-        return Fail(node, error, exception, content);
+        return Fail(context, node, error, exception, content);
     }
 }

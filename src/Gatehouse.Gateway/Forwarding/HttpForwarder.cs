@@ -15,12 +15,16 @@ namespace Gatehouse.Gateway.Forwarding;
 internal sealed partial class HttpForwarder
 {
     private readonly ILogger<HttpForwarder> _logger;
+    private readonly ClientErrorLog _clientErrors;
 
     /// <summary>Creates the forwarder.</summary>
-    public HttpForwarder(ILogger<HttpForwarder> logger)
+    /// <param name="logger">For failures on the node's or the gateway's side.</param>
+    /// <param name="clientErrors">For failures the client caused; by default one of its own on <paramref name="logger"/>.</param>
+    public HttpForwarder(ILogger<HttpForwarder> logger, ClientErrorLog? clientErrors = null)
     {
         ArgumentNullException.ThrowIfNull(logger);
         _logger = logger;
+        _clientErrors = clientErrors ?? new ClientErrorLog(logger);
     }
 
     /// <summary>
@@ -71,7 +75,7 @@ internal sealed partial class HttpForwarder
             // NOTE: CONNECT (and HTTP/2 extended CONNECT, RFC 8441) is not forwarded: a tunnel to the node's
             // authority is not what an API gateway offers.
             var notSupported = new NotSupportedException("CONNECT requests are not forwarded.");
-            Log.ForwardFailed(_logger, ForwarderError.RequestNotSupported, node.Id, notSupported);
+            _clientErrors.Report(ClientErrorKind.BadRequest, context, notSupported);
             return new ForwardResult(ForwarderError.RequestNotSupported, notSupported, false);
         }
 
@@ -148,7 +152,7 @@ internal sealed partial class HttpForwarder
             {
                 var upgradeResult = await UpgradeForwarder.TunnelAsync(context, upgradeFeature!, upstreamResponse, activity, requestId)
                     .ConfigureAwait(false);
-                LogResult(node, upgradeResult);
+                LogResult(context, node, upgradeResult);
                 return upgradeResult;
             }
 
@@ -161,7 +165,7 @@ internal sealed partial class HttpForwarder
             {
                 // Kestrel rejects some values the node may send (non-ASCII header values); the node is at fault.
                 ResetResponse(context, requestId);
-                return Fail(node, ForwarderError.UpstreamFailed, ex, content);
+                return Fail(context, node, ForwarderError.UpstreamFailed, ex, content);
             }
 
             // :: Step 4: body. HEAD, 1xx, 204, 205 and 304 responses have none (RFC 9110 §6.4.1).
@@ -190,7 +194,7 @@ internal sealed partial class HttpForwarder
             {
                 // Trailers Kestrel rejects (invalid values): the body was relayed, but without its trailers the
                 // response is incomplete (gRPC status), so it must not end cleanly.
-                return Fail(node, ForwarderError.ResponseBodyUpstream, ex, content, abortClient: true, context);
+                return Fail(context, node, ForwarderError.ResponseBodyUpstream, ex, content, abortClient: true);
             }
 
             if (telemetry is not null && GrpcStatus.IsGrpcRequest(request.ContentType))
@@ -210,7 +214,7 @@ internal sealed partial class HttpForwarder
                 if (bodyOutcome.Result == StreamCopyResult.InputError)
                 {
                     // The response was relayed in full, but the client broke off its own body.
-                    return Fail(node, ClassifyClientBodyError(bodyOutcome.Error), bodyOutcome.Error, content, abortClient: true, context);
+                    return Fail(context, node, ClassifyClientBodyError(bodyOutcome.Error), bodyOutcome.Error, content, abortClient: true);
                 }
             }
 
@@ -288,31 +292,36 @@ internal sealed partial class HttpForwarder
         context.Response.Headers[HeaderRules.RequestId] = requestId;
     }
 
-    private ForwardResult Fail(NodeModel node, ForwarderError error, Exception? exception, StreamingRequestContent? content,
-        bool abortClient = false, HttpContext? context = null)
+    private ForwardResult Fail(HttpContext context, NodeModel node, ForwarderError error, Exception? exception,
+        StreamingRequestContent? content, bool abortClient = false)
     {
         if (abortClient)
         {
             // The client is gone, stalled, or already received part of a response: a reset is the only honest
             // ending (a clean end would make a truncated body look complete).
-            context!.Abort();
+            context.Abort();
         }
 
         var result = new ForwardResult(error, exception, content?.Started ?? false);
-        LogResult(node, result);
+        LogResult(context, node, result);
         return result;
     }
 
-    private void LogResult(NodeModel node, ForwardResult result)
+    /// <summary>
+    /// A failure the client caused goes to <see cref="ClientErrorLog"/>: one rate-limited warning without the
+    /// exception, whose stack only shows Kestrel's parser. Everything else is the node's, the network's or the
+    /// gateway's, and keeps its exception.
+    /// </summary>
+    private void LogResult(HttpContext context, NodeModel node, ForwardResult result)
     {
         if (result.Error == ForwarderError.None)
         {
             return;
         }
 
-        if (IsClientSide(result.Error))
+        if (ClientErrorOf(result.Error) is { } kind)
         {
-            Log.ClientCanceled(_logger, result.Error, node.Id, result.Exception);
+            _clientErrors.Report(kind, context, result.Exception);
         }
         else
         {

@@ -1,4 +1,6 @@
 using System.Net;
+using Gatehouse.Core.Logging;
+using Gatehouse.Gateway.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -31,6 +33,7 @@ public static class GatewayApplication
         ["--tls-chain-check"] = $"{Tls.GatewayTlsOptions.Section}:{nameof(Tls.GatewayTlsOptions.ChainCheck)}",
         ["--tls-client-certs"] = $"{Tls.GatewayTlsOptions.Section}:{nameof(Tls.GatewayTlsOptions.ClientCertificates)}",
         ["--tls-client-ca"] = $"{Tls.GatewayTlsOptions.Section}:{nameof(Tls.GatewayTlsOptions.ClientCaPath)}",
+        [GatehouseLogging.FormatSwitch] = GatehouseLogging.FormatKey,
     };
 
     /// <summary>
@@ -104,12 +107,8 @@ public static class GatewayApplication
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.AddCommandLine(args, (IDictionary<string, string>)SwitchMappings);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+        builder.Logging.AddGatehouseConsole(builder.Configuration);
+        KestrelClientErrors.Register(builder.Logging);
 
         // ASP.NET Core's per-request Information logs (and the Activity they make it start) cost more than
         // the proxying itself; the gateway reports requests through its own access log and metrics instead.

@@ -31,6 +31,9 @@ public static class GatewayServiceCollectionExtensions
                 o.PreviousControlSecrets = ReadList(configuration, GatewayOptions.PreviousControlSecretsKey);
             });
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new ClientErrorLog(
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger(ClientErrorLog.Category),
+            sp.GetRequiredService<TimeProvider>(), ReadClientErrorInterval(configuration)));
         services.TryAddSingleton<SnapshotState>();
         services.TryAddSingleton<NodeStateRegistry>();
         services.TryAddSingleton(sp => RedisRateLimitBackend.Create(
@@ -92,6 +95,22 @@ public static class GatewayServiceCollectionExtensions
             services.AddHostedService<AdminConfigSync>();
         }
         return services;
+    }
+
+    /// <summary>The client error interval; a value that is not a positive TimeSpan stops the node at start.</summary>
+    internal static TimeSpan ReadClientErrorInterval(IConfiguration configuration)
+    {
+        var text = configuration[ClientErrorLog.IntervalKey];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return ClientErrorLog.DefaultInterval;
+        }
+
+        return TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var interval)
+            && interval > TimeSpan.Zero && interval <= TimeSpan.FromHours(1)
+            ? interval
+            : throw new OptionsValidationException(ClientErrorLog.IntervalKey, typeof(TimeSpan),
+                [$"{ClientErrorLog.IntervalKey} must be a time span from 00:00:00.001 to 01:00:00, not '{text}'."]);
     }
 
     /// <summary>

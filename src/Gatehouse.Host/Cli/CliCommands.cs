@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text;
+using Gatehouse.Core.Logging;
 using Gatehouse.Gateway.Hosting;
 
 namespace Gatehouse.Host.Cli;
@@ -12,6 +13,10 @@ internal static class CliCommands
     private const string ConfigKeysNote =
         "Any configuration key can be set as --Section:Key VALUE (or --Section:Key=VALUE), e.g.\n"
         + "--Gatehouse:Gateway:PullInterval 00:00:05; environment variables work too (Gatehouse__Gateway__PullInterval).";
+
+    /// <summary><c>--log-format</c>, which every command that runs servers takes.</summary>
+    private static readonly CliOption LogFormatOption = new(GatehouseLogging.FormatSwitch, OptionKind.Choice,
+        "text | json: application log on stdout, one line or one JSON object per entry (text)", "FORMAT", Choices: GatehouseLogging.FormatNames);
 
     /// <summary>Help for the gateway's switches; a switch added to the gateway without one here still works and is listed.</summary>
     private static readonly Dictionary<string, (OptionKind Kind, string ValueName, string Help)> _gatewaySwitchHelp = new()
@@ -42,10 +47,11 @@ internal static class CliCommands
 
     public static readonly CliCommand Admin = new(
         "admin", "the admin service: REST API, web console, registry",
-        "admin [--urls URLS] [--Gatehouse:Admin:Key VALUE ...]",
+        "admin [--urls URLS] [--log-format FORMAT] [--Gatehouse:Admin:Key VALUE ...]",
         [
             new("--urls", OptionKind.Text, "where the admin listens, several separated by ';' (http://localhost:9000)", "URLS"),
             new("--environment", OptionKind.Text, "ASP.NET Core environment name (Production)", "NAME"),
+            LogFormatOption,
         ],
         TakesConfigKeys: true, Argument: null,
         ConfigKeysNote + "\nEvery key (database, token, control secret, ...): docs/admin-api.md, \"Settings\".");
@@ -61,6 +67,7 @@ internal static class CliCommands
             new("--registry", OptionKind.Text, "admin URL or zookeeper://HOST:PORT to register in through the SDK", "URL"),
             new("--group", OptionKind.Text, "gateway group to join (required with --registry)", "GROUP"),
             new("--registry-token", OptionKind.Text, "the admin's registry token", "TOKEN"),
+            LogFormatOption with { Forward = false },
         ],
         TakesConfigKeys: false, Argument: null, "");
 
@@ -120,7 +127,8 @@ internal static class CliCommands
             new("--demo-ports", OptionKind.Text, "ports of the demo nodes orders-1, orders-2 and users-1 (5101,5102,5201)", "P1,P2,P3", Forward: false),
             new("--no-demo", OptionKind.Flag, "start no demo nodes, and seed an empty group instead of the sample", Forward: false),
             new("--registry", OptionKind.Text, "demo nodes register in this ZooKeeper; the admin mirrors it (embedded HTTP registry)", "zookeeper://HOST:PORT", Forward: false),
-            .. GatewayOptions().Where(o => o.Name is not ("--port" or "--control-port")).Select(o => o with { Listed = false }),
+            LogFormatOption with { Help = LogFormatOption.Help.Replace("application log", "every part's log", StringComparison.Ordinal), Forward = false },
+            .. GatewayOptions().Where(o => o.Name is not ("--port" or "--control-port" or GatehouseLogging.FormatSwitch)).Select(o => o with { Listed = false }),
         ],
         TakesConfigKeys: true, Argument: null,
         "Everything listens on 127.0.0.1 (the gateway elsewhere with --listen). The gateway's options\n"
@@ -215,6 +223,12 @@ internal static class CliCommands
         var options = new List<CliOption>();
         foreach (var (name, key) in GatewayApplication.SwitchMappings)
         {
+            if (name == LogFormatOption.Name)
+            {
+                options.Add(LogFormatOption);
+                continue;
+            }
+
             options.Add(_gatewaySwitchHelp.TryGetValue(name, out var help)
                 ? new CliOption(name, help.Kind, help.Help, help.ValueName)
                 : new CliOption(name, OptionKind.Text, $"sets {key}"));

@@ -17,6 +17,9 @@ internal enum OptionKind
 
     /// <summary>An IP address.</summary>
     Address,
+
+    /// <summary>One of the option's <see cref="CliOption.Choices"/>, any case.</summary>
+    Choice,
 }
 
 /// <summary>One option of a command.</summary>
@@ -27,7 +30,9 @@ internal enum OptionKind
 /// <param name="Forward">Whether the option is handed on to the application the command runs (the gateway reads
 /// <c>--port</c> itself); false for options the command itself consumes.</param>
 /// <param name="Listed">Whether <c>--help</c> lists it; the all-in-one takes the gateway's options but points to their help.</param>
-internal sealed record CliOption(string Name, OptionKind Kind, string Help, string ValueName = "VALUE", bool Forward = true, bool Listed = true);
+/// <param name="Choices">The values a <see cref="OptionKind.Choice"/> option takes.</param>
+internal sealed record CliOption(string Name, OptionKind Kind, string Help, string ValueName = "VALUE", bool Forward = true, bool Listed = true,
+    IReadOnlyList<string>? Choices = null);
 
 /// <summary>A command: its options, whether it takes <c>--Section:Key VALUE</c> configuration keys, and its help.</summary>
 /// <param name="Name">The command word (<c>gateway</c>).</param>
@@ -200,8 +205,23 @@ internal static class CommandLineParser
             => $"option '{option.Name}' takes a port number 1..65535, not '{value}'",
         OptionKind.Address when !IPAddress.TryParse(value, out _)
             => $"option '{option.Name}' takes an IP address, not '{value}'",
+        OptionKind.Choice when !IsChoice(option, value)
+            => $"option '{option.Name}' takes {string.Join(" or ", option.Choices ?? [])}, not '{value}'",
         _ => null,
     };
+
+    private static bool IsChoice(CliOption option, string value)
+    {
+        foreach (var choice in option.Choices ?? [])
+        {
+            if (string.Equals(choice, value, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>" (did you mean '--port'?)" when one option is a short edit away from what was typed.</summary>
     private static string Suggest(CliCommand command, string typed)

@@ -197,9 +197,12 @@ public sealed class HttpForwarderFailureTests
         var result = await gateway.NextResultAsync();
         Assert.Equal(ForwarderError.RequestBodyClient, result.Error);
         Assert.True(result.RequestBodyStarted);
+        // A client's abort is its own doing: one client-error warning, without the exception and its stack.
         var logged = Assert.Single(gateway.Logger.Entries);
-        Assert.Equal(LogLevel.Debug, logged.Level);
-        Assert.Equal(2102, logged.EventId.Id);
+        Assert.Equal(LogLevel.Warning, logged.Level);
+        Assert.Equal(4201, logged.EventId.Id);
+        Assert.Null(logged.Exception);
+        Assert.Contains("Aborted", logged.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Buffers;
 using Gatehouse.Gateway.Forwarding;
+using Gatehouse.Gateway.Observability;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gatehouse.Gateway.Filters.Auth;
 
@@ -94,21 +96,31 @@ internal static class BufferedRequestBody
         catch (BadHttpRequestException ex)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            return (ex.StatusCode switch
+            var (result, kind) = ex.StatusCode switch
             {
-                StatusCodes.Status413PayloadTooLarge => Result.TooLarge,
-                StatusCodes.Status408RequestTimeout => Result.TooSlow,
-                _ => Result.ClientError,
-            }, null, 0);
+                StatusCodes.Status413PayloadTooLarge => (Result.TooLarge, ClientErrorKind.BodyTooLarge),
+                StatusCodes.Status408RequestTimeout => (Result.TooSlow, ClientErrorKind.StalledUpload),
+                _ => (Result.ClientError, ClientErrorKind.MalformedBody),
+            };
+            ReportClientError(context, kind, ex);
+            return (result, null, 0);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            ReportClientError(context, ClientErrorKind.Aborted, ex);
             return (Result.ClientError, null, 0);
         }
 
         return (Result.Ok, buffer, length);
     }
+
+    /// <summary>
+    /// The body failed as it does in the forwarder, so it is logged as the forwarder logs it: one rate-limited client
+    /// error. Looked up per failure (a static helper has no constructor to take it), which only failures pay for.
+    /// </summary>
+    private static void ReportClientError(HttpContext context, ClientErrorKind kind, Exception exception)
+        => context.RequestServices?.GetService<ClientErrorLog>()?.Report(kind, context, exception);
 
     /// <summary>
     /// Makes <paramref name="length"/> bytes of the pooled <paramref name="buffer"/> from <paramref name="offset"/> the
