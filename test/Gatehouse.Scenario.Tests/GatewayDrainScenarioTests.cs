@@ -104,6 +104,33 @@ public sealed class GatewayDrainScenarioTests(ITestOutputHelper output) : IDispo
         output.WriteLine($"exit 0 after {exitedAfter.TotalMilliseconds:0} ms (bound {bound.TotalSeconds} s); the upload ended with {(int)status}");
     }
 
+    [Fact]
+    public async Task Sighup_Ignored_SecondSigint_EndsTheDelayEarly()
+    {
+        var delay = TimeSpan.FromSeconds(30);
+        await using var processes = new ProcessSet();
+        var (gateway, _, control) = StartBackendAndGateway(processes, delay, TimeSpan.FromSeconds(10));
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var readyz = $"http://127.0.0.1:{control}/readyz";
+        await processes.WaitAsync(async () => await ProcessSet.StatusAsync(client, readyz) == HttpStatusCode.OK, "the gateway is ready", Patience);
+
+        // SIGHUP would end a .NET process at once, without a drain; the node ignores it and stays ready.
+        await gateway.SignalAsync("HUP");
+        await processes.WaitAsync(() => Task.FromResult(gateway.Output.Contains("SIGHUP ignored", StringComparison.Ordinal)), "the SIGHUP line", Patience);
+        Assert.Equal(HttpStatusCode.OK, await ProcessSet.StatusAsync(client, readyz));
+
+        // Ctrl+C starts the drain; a second Ctrl+C skips the rest of the 30 s delay.
+        await gateway.SignalAsync("INT");
+        await processes.WaitAsync(async () => await ProcessSet.StatusAsync(client, readyz) == HttpStatusCode.ServiceUnavailable, "/readyz answers 503", Patience);
+        var watch = Stopwatch.StartNew();
+        await gateway.SignalAsync("INT");
+        var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}\n{processes.Logs()}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"exited {watch.Elapsed} after the second SIGINT\n{processes.Logs()}");
+        Assert.Contains("SIGINT during the drain delay", gateway.Output, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private (GatehouseProcess Gateway, int Traffic, int Control) StartBackendAndGateway(ProcessSet processes, TimeSpan delay, TimeSpan bound)

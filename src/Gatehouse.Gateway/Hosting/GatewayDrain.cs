@@ -52,6 +52,14 @@ internal sealed partial class GatewayDrain(IOptions<GatewayOptions> options, Tim
         {
             _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal));
             _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal));
+
+            // Left alone, SIGHUP ends the process at once (exit 129) with no drain. Daemons take it as "reload", but the
+            // node reloads its config by itself (file watch, admin push), so it is ignored, with a line saying so.
+            _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                LogHangupIgnored(logger);
+            }));
         }
 
         return Task.CompletedTask;
@@ -120,6 +128,10 @@ internal sealed partial class GatewayDrain(IOptions<GatewayOptions> options, Tim
     [LoggerMessage(EventId = 1202, Level = LogLevel.Information,
         Message = "Gateway stopped {ElapsedSeconds:0.###} s after the stop signal (in-flight bound exceeded: {TimedOut})")]
     private static partial void LogStopped(ILogger logger, double elapsedSeconds, bool timedOut);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Information,
+        Message = "SIGHUP ignored: the config reloads by itself (file watch, admin push); stop the node with SIGTERM")]
+    private static partial void LogHangupIgnored(ILogger logger);
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "{Signal} during the drain delay: no longer accepting; in-flight requests still finish")]
     private static partial void LogDelaySkipped(ILogger logger, PosixSignal signal);
