@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 # redis-server: the RESP client, the distributed rate limiter and the shared nonce store are tested against a real Redis.
 # curl, openssl: the signing example of docs/signing.md is run as written against a real gateway.
 # chromium: the console's browser tests drive Debian's Chromium through Playwright (no browser download).
-APT_PACKAGES=(postgresql redis-server zookeeper prometheus curl openssl chromium)
+# haproxy: the rolling-restart scenario puts a real HAProxy, checking /readyz, in front of two gateways.
+APT_PACKAGES=(postgresql redis-server zookeeper prometheus curl openssl chromium haproxy)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

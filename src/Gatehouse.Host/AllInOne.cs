@@ -115,6 +115,10 @@ internal static partial class AllInOne
                 "--Gatehouse:ControlSecret", controlSecret,
                 "--Gatehouse:Gateway:SnapshotPath", Path.Combine(dataDir, "snapshot-default-gw-1.json"),
                 .. logArgs,
+
+                // No balancer sits in front of the all-in-one, and its admin and demo nodes stop on the same signal, so
+                // its gateway drains without the delay: /readyz fails and in-flight requests finish. The option overrides.
+                "--Gatehouse:Gateway:DrainDelay", "00:00:00",
                 .. parsed.Forwarded,
             ];
             var gateway = GatewayApplication.Create(gatewayArgs);

@@ -36,7 +36,7 @@ public sealed class CliHelpTests
     [Theory]
     [InlineData("", "all-in-one|admin|gateway|demo|validate|diff|export|--version")]
     [InlineData("all-in-one", "--admin-port PORT|--port PORT|--control-port PORT|--demo-ports P1,P2,P3|--no-demo|--registry")]
-    [InlineData("gateway", "--config FILE|--admin URL|--port PORT|--control-port PORT|--tls-cert FILE|--Section:Key")]
+    [InlineData("gateway", "--config FILE|--admin URL|--port PORT|--control-port PORT|--tls-cert FILE|--Section:Key|docs/operations.md")]
     [InlineData("admin", "--urls URLS|--Section:Key|docs/admin-api.md")]
     [InlineData("demo", "--service NAME|--port PORT|--registry URL")]
     [InlineData("validate", "validate FILE|line and column")]

@@ -117,12 +117,15 @@ internal sealed class GatehouseProcess : IAsyncDisposable
             return;
         }
 
-        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString() }, UseShellExecute = false })!)
-        {
-            await kill.WaitForExitAsync();
-        }
-
+        await SignalAsync("TERM");
         await _process.WaitForExitAsync().WaitAsync(limit);
+    }
+
+    /// <summary>Sends a signal by name (<c>TERM</c>, <c>INT</c>) to the process and returns without waiting for it to act.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, _process.Id.ToString() }, UseShellExecute = false })!;
+        await kill.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -8,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace Gatehouse.Gateway.Hosting;
 
 /// <summary>
-/// The control port: liveness (<c>/healthz</c>), readiness (<c>/readyz</c>, ready once a config is loaded) and
+/// The control port: liveness (<c>/healthz</c>), readiness (<c>/readyz</c>, ready once a config is loaded and until the
+/// node starts draining) and
 /// the version of the config in force (<c>/control/config/version</c>), the effective policy of an API
 /// (<c>/control/policy</c>, <see cref="PolicyView"/>), Prometheus metrics (<c>/metrics</c>), and the admin's signed
 /// config push (<c>POST /control/config</c>, handled by <see cref="ConfigPushEndpoint"/>). Reads are unauthenticated,
@@ -20,9 +21,12 @@ internal sealed class ControlEndpoints
     private readonly GatewayOptions _options;
     private readonly ConfigPushEndpoint _push;
     private readonly MetricsEndpoint _metrics;
+    private readonly GatewayDrain _drain;
 
-    public ControlEndpoints(SnapshotState state, IOptions<GatewayOptions> options, ConfigPushEndpoint push, MetricsEndpoint metrics)
+    public ControlEndpoints(SnapshotState state, IOptions<GatewayOptions> options, ConfigPushEndpoint push, MetricsEndpoint metrics,
+        GatewayDrain drain)
     {
+        _drain = drain;
         _metrics = metrics;
         _state = state;
         _options = options.Value;
@@ -36,9 +40,7 @@ internal sealed class ControlEndpoints
         return path switch
         {
             "/healthz" when isRead => WriteJsonAsync(context, 200, new { status = "ok" }),
-            "/readyz" when isRead => _state.Current is null
-                ? WriteJsonAsync(context, 503, new { status = "not_ready", reason = "no config loaded" })
-                : WriteJsonAsync(context, 200, new { status = "ready", version = _state.Current.Version }),
+            "/readyz" when isRead => WriteReadinessAsync(context),
             "/control/config/version" when isRead => WriteVersionAsync(context),
             "/control/policy" when isRead => PolicyView.WriteAsync(context, _state.Current),
             "/metrics" when isRead => _metrics.InvokeAsync(context),
@@ -46,6 +48,23 @@ internal sealed class ControlEndpoints
             "/healthz" or "/readyz" or "/control/config/version" or "/control/config" or "/control/policy" or "/metrics" => WriteJsonAsync(context, 405, new { status = 405, code = "method_not_allowed" }),
             _ => WriteJsonAsync(context, 404, new { status = 404, code = "not_found", detail = $"No control endpoint at '{path}'." }),
         };
+    }
+
+    /// <summary>
+    /// Ready once a config is loaded, until a stop signal: while the node drains it still serves traffic, but a
+    /// balancer must send new requests elsewhere (<see cref="GatewayDrain"/>).
+    /// </summary>
+    private Task WriteReadinessAsync(HttpContext context)
+    {
+        if (_drain.Draining)
+        {
+            GatewayDrain.CloseAfterResponse(context);
+            return WriteJsonAsync(context, 503, new { status = "draining", reason = "the node is stopping" });
+        }
+
+        return _state.Current is null
+            ? WriteJsonAsync(context, 503, new { status = "not_ready", reason = "no config loaded" })
+            : WriteJsonAsync(context, 200, new { status = "ready", version = _state.Current.Version });
     }
 
     private Task WriteVersionAsync(HttpContext context)

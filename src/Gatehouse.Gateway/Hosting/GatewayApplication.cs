@@ -128,13 +128,26 @@ public static class GatewayApplication
         var handler = app.Services.GetRequiredService<GatewayRequestHandler>();
         var guard = app.Services.GetRequiredService<RequestGuard>();
         var control = app.Services.GetRequiredService<ControlEndpoints>();
+        var drain = app.Services.GetRequiredService<GatewayDrain>();
         var controlPort = resolved.ControlPort;
 
         // One terminal delegate, no middleware: the control port is told apart by the local port, which costs
         // one comparison instead of a routing table on every proxied request.
-        app.Run(context => context.Connection.LocalPort == controlPort
-            ? control.InvokeAsync(context)
-            : guard.InvokeAsync(context, handler));
+        app.Run(context =>
+        {
+            if (context.Connection.LocalPort == controlPort)
+            {
+                return control.InvokeAsync(context);
+            }
+
+            // While draining, every response closes its connection so keep-alive clients reconnect through the balancer.
+            if (drain.Draining)
+            {
+                GatewayDrain.CloseAfterResponse(context);
+            }
+
+            return guard.InvokeAsync(context, handler);
+        });
         return app;
     }
 

@@ -40,6 +40,20 @@ public sealed class GatewayOptions
     public TimeSpan ConfigSettleDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
+    /// How long the node keeps serving after a stop signal (SIGTERM) while <c>/readyz</c> answers 503, so a balancer
+    /// checking it takes the node out of rotation before it stops accepting (default 5 s; zero stops accepting at once).
+    /// Longer than the balancer's check interval times its fall count, plus a margin.
+    /// </summary>
+    public TimeSpan DrainDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long in-flight requests get to finish once the node has stopped accepting (default 30 s); requests still
+    /// running then are cut off and the process exits. A process manager's stop timeout must exceed
+    /// <see cref="DrainDelay"/> plus this.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Base URL of the admin service (e.g. <c>http://127.0.0.1:9000</c>). When set the node takes its config from
     /// the admin (pull, push, local snapshot file) and <see cref="ConfigPath"/> is ignored.
     /// </summary>

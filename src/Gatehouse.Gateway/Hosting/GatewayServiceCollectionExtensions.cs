@@ -80,6 +80,13 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<ConfigPushEndpoint>();
         services.TryAddSingleton<ControlEndpoints>();
         services.AddGatehouseServerTls();
+        services.TryAddSingleton<GatewayDrain>();
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayDrain>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayDrainOptionsValidator>());
+
+        // The host's timeout counts from the stop signal, so it must cover the drain delay and the in-flight bound.
+        services.AddOptions<Microsoft.Extensions.Hosting.HostOptions>().Configure<IOptions<GatewayOptions>>((host, gateway) =>
+            host.ShutdownTimeout = Max(gateway.Value.DrainDelay, TimeSpan.Zero) + Max(gateway.Value.ShutdownTimeout, TimeSpan.Zero));
         services.AddHostedService<RateLimitSweeper>();
         services.AddHostedService<Health.HealthCheckService>();
 
@@ -112,6 +119,8 @@ public static class GatewayServiceCollectionExtensions
             : throw new OptionsValidationException(ClientErrorLog.IntervalKey, typeof(TimeSpan),
                 [$"{ClientErrorLog.IntervalKey} must be a time span from 00:00:00.001 to 01:00:00, not '{text}'."]);
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>
     /// A list setting: the values of <paramref name="key"/>'s children (<c>Key:0</c>, <c>Key:1</c>, ... as JSON arrays,

@@ -43,7 +43,9 @@ internal static class CliCommands
         "gateway", "a gateway node, from a config file or an admin",
         "gateway (--config FILE | --admin URL) [options]",
         GatewayOptions(), TakesConfigKeys: true, Argument: null,
-        ConfigKeysNote + "\nEvery key: docs/configuration.md, \"Gateway node settings\".");
+        ConfigKeysNote + "\nEvery key: docs/configuration.md, \"Gateway node settings\".\n"
+        + "On SIGTERM the node drains: /readyz answers 503, it serves for DrainDelay (5 s), then lets requests in flight\n"
+        + "finish within ShutdownTimeout (30 s) and exits 0 (docs/operations.md).");
 
     public static readonly CliCommand Admin = new(
         "admin", "the admin service: REST API, web console, registry",

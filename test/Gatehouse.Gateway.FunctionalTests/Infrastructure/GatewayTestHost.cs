@@ -114,6 +114,9 @@ internal sealed class GatewayTestHost : IAsyncDisposable
 
             // Shorter than the default so the reload tests stay quick; the settle tests set their own.
             "--Gatehouse:Gateway:ConfigSettleDelay", "00:00:00.100",
+
+            // Stopped after every test: no drain delay (the drain has its own tests).
+            "--Gatehouse:Gateway:DrainDelay", "00:00:00",
         };
         args.AddRange(modeArgs);
         var logs = new CapturingLoggerProvider();

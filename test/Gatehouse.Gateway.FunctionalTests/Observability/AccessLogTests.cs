@@ -238,6 +238,7 @@ public class AccessLogTests
             [
                 "--config", configPath, "--port", port.ToString(), "--control-port", controlPort.ToString(), "--listen", "127.0.0.1",
                 "--Gatehouse:Gateway:AccessLog:Enabled", "true", "--Gatehouse:Gateway:AccessLog:QueueCapacity", "8",
+                "--Gatehouse:Gateway:DrainDelay", "00:00:00",
             ];
             await using var app = GatewayApplication.Create(args, builder => builder.Services.AddSingleton<IAccessLogSink>(sink));
             await app.StartAsync();

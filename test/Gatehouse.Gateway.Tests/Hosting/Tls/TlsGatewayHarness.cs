@@ -81,7 +81,10 @@ internal sealed class TlsGatewayHarness : IAsyncDisposable
         [
             "--config", ConfigPath, "--port", port.ToString(),
             "--control-port", Gatehouse.Testing.LoopbackPorts.Next().ToString(), "--listen", "127.0.0.1",
-            "--node-id", "gw-tls", "--tls-port", tlsPort.ToString(), .. args,
+            "--node-id", "gw-tls", "--tls-port", tlsPort.ToString(),
+
+            // Stopped after every test: no drain delay (the drain has its own tests).
+            "--Gatehouse:Gateway:DrainDelay", "00:00:00", .. args,
         ];
         return (GatewayApplication.Create(all, builder => builder.Logging.AddProvider(logs)), (port, tlsPort));
     }
