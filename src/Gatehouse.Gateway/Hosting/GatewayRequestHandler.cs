@@ -102,27 +102,7 @@ internal sealed partial class GatewayRequestHandler
         }
 
         var matchPath = StrippedPath(context.Request.Path.Value ?? "/", resolution.StripLength);
-        var method = context.Request.Method;
-        ApiModel? api = null;
-        var service = resolution.Service;
-        if (service is not null)
-        {
-            api = service.Matcher.Match(method, matchPath);
-        }
-        else
-        {
-            // A service set: the first service with a matching API serves the request.
-            foreach (var candidate in resolution.Candidates!)
-            {
-                api = candidate.Matcher.Match(method, matchPath);
-                if (api is not null)
-                {
-                    service = candidate;
-                    break;
-                }
-            }
-        }
-
+        var api = MatchApi(resolution, context.Request.Method, matchPath, out var service);
         if (api is null)
         {
             return RouteDecision.Fail(GatewayError.ApiNotFound);
@@ -130,11 +110,7 @@ internal sealed partial class GatewayRequestHandler
 
         // :: Step 3: the routed node set (precomputed per snapshot); the node is picked after the filters.
         var lane = service!.Lanes[api.LaneIndex];
-        string? gray = null;
-        if (lane.HasGrayRoutes && context.Request.Headers.TryGetValue(_grayHeader, out var grayValues) && grayValues.Count > 0)
-        {
-            gray = grayValues[0];
-        }
+        var gray = GrayName(context, lane, _grayHeader);
 
         // Ordinary requests may be split to a canary here; an empty set with a known cause says so in the 503.
         var nodes = lane.Select(context, gray);
@@ -142,6 +118,38 @@ internal sealed partial class GatewayRequestHandler
             ? RouteDecision.Fail(GatewayError.NoAvailableNode, emptyDetail)
             : new RouteDecision(null, null, api, nodes, resolution.StripLength);
     }
+
+    /// <summary>
+    /// The API a resolved request targets: the service's match, or for a service set the first member with a matching
+    /// API. <paramref name="tried"/> (null on real requests) collects each set member tried, for route explanations.
+    /// </summary>
+    internal static ApiModel? MatchApi(in ServiceResolution resolution, string method, ReadOnlySpan<char> matchPath,
+        out ServiceModel? service, List<(ServiceModel Service, ApiModel? Api)>? tried = null)
+    {
+        service = resolution.Service;
+        if (service is not null)
+        {
+            return service.Matcher.Match(method, matchPath);
+        }
+
+        // A service set: the first service with a matching API serves the request.
+        foreach (var candidate in resolution.Candidates!)
+        {
+            var api = candidate.Matcher.Match(method, matchPath);
+            tried?.Add((candidate, api));
+            if (api is not null)
+            {
+                service = candidate;
+                return api;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The request's gray header value when the lane reserves node sets for gray names, else null.</summary>
+    internal static string? GrayName(HttpContext context, ServiceLane lane, string grayHeader) =>
+        lane.HasGrayRoutes && context.Request.Headers.TryGetValue(grayHeader, out var values) && values.Count > 0 ? values[0] : null;
 
     // :: Step 4: inbound filters (rate limits, ...); a filter that answers the request ends it.
     private async Task FilterThenForwardAsync(HttpContext context, RouteDecision decision, IGatewayFilter[] filters)
@@ -192,7 +200,7 @@ internal sealed partial class GatewayRequestHandler
     }
 
     /// <summary>The path after a stripped mapping prefix; a path that was only the prefix becomes "/".</summary>
-    private static ReadOnlySpan<char> StrippedPath(string path, int stripLength)
+    internal static ReadOnlySpan<char> StrippedPath(string path, int stripLength)
     {
         var rest = path.AsSpan(stripLength);
         return rest.IsEmpty ? "/" : rest;

@@ -75,6 +75,8 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<RequestGuard>();
         services.TryAddSingleton<ConfigPullSignal>();
         services.TryAddSingleton<ConfigPushEndpoint>();
+        services.TryAddSingleton<Explain.RouteExplainer>();
+        services.TryAddSingleton<Explain.ExplainEndpoint>();
         services.TryAddSingleton<ControlEndpoints>();
         services.AddGatehouseServerTls();
         services.AddHostedService<RateLimitSweeper>();
