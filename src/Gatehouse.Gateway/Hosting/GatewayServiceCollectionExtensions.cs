@@ -70,6 +70,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddGatehouseTelemetryExport(configuration);
         services.TryAddSingleton<ConfigApplier>();
         services.TryAddSingleton<Health.NodeHealthUpdater>();
+        services.TryAddSingleton<Explain.DebugTokenCheck>();
         services.TryAddSingleton<GatewayRequestHandler>();
         services.TryAddSingleton(sp => new TrustedProxies(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.TrustedProxies));
         services.TryAddSingleton<RequestGuard>();
