@@ -101,7 +101,7 @@ internal sealed record ExplainRequest(string Method, string Path, string? Query,
         var request = context.Request;
         request.Method = HttpMethods.GetCanonicalizedValue(Method);
         request.Scheme = "http";
-        var path = PathString.FromUriComponent(Path).Value ?? "/";
+        var path = DecodeAsKestrel(Path);
         if (!PathNormalizer.TryNormalize(path, out var normalized, out error))
         {
             return null;
@@ -125,6 +125,21 @@ internal sealed record ExplainRequest(string Method, string Path, string? Query,
         context.Connection.RemoteIpAddress = ClientIp;
         proxies.Apply(context);
         return context;
+    }
+
+    /// <summary>Percent-decodes the path as Kestrel does: everything but an encoded slash, which stays <c>%2F</c>.</summary>
+    private static string DecodeAsKestrel(string path)
+    {
+        var decoded = new System.Text.StringBuilder(path.Length);
+        var start = 0;
+        int slash;
+        while ((slash = path.IndexOf("%2F", start, StringComparison.OrdinalIgnoreCase)) >= 0)
+        {
+            decoded.Append(Uri.UnescapeDataString(path[start..slash])).Append("%2F");
+            start = slash + 3;
+        }
+
+        return decoded.Append(Uri.UnescapeDataString(path[start..])).ToString();
     }
 
     private static bool TryString(JsonElement root, string name, bool required, out string? value, out string field, out string message)
