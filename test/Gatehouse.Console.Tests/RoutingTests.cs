@@ -63,4 +63,26 @@ public sealed class RoutingTests(ConsoleCluster cluster)
         Assert.Equal(counted, stock.Count);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task ExplainPanel_Viewer_SeesWhereARequestGoesAndWhyANodeIsLeftOut()
+    {
+        var page = await cluster.LoginAsync(ConsoleCluster.ViewerUser, ConsoleCluster.UserPassword, "/routing");
+        await page.GetByLabel("Path and query").FillAsync("/pay/1");
+        await page.GetByLabel("Headers, one Name: value per line").FillAsync("serviceName: pay");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Explain" }).ClickAsync();
+
+        var result = page.GetByTestId("explain-result");
+        await Expect(page.GetByTestId("explain-outcome")).ToHaveTextAsync("forward");
+        await Expect(result).ToContainTextAsync("pay");
+        await Expect(page.GetByTestId("explain-node").Filter(new() { HasText = "pay-canary" })).ToContainTextAsync("gray_tag");
+        await Expect(page.GetByTestId("explain-node").Filter(new() { HasText = "pay-1" })).ToContainTextAsync("included");
+        await ConsoleCluster.ScreenshotAsync(page, "routing-explain");
+
+        // A bad field is named beside its input.
+        await page.GetByLabel("Client IP").FillAsync("not-an-ip");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Explain" }).ClickAsync();
+        await Expect(page.GetByTestId("explain-form").Locator(".field-error")).ToContainTextAsync("not-an-ip");
+        await page.Context.CloseAsync();
+    }
 }
