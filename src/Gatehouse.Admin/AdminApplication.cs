@@ -120,6 +120,7 @@ public static class AdminApplication
         ServiceEndpoints.Map(api);
         ServicePartEndpoints.Map(api);
         EffectivePolicyEndpoints.Map(api);
+        ExplainEndpoints.Map(api);
         GroupDocumentEndpoints.Map(api);
         AppEndpoints.Map(api);
         HistoryEndpoints.Map(api);

@@ -63,4 +63,43 @@ public sealed class RoutingTests(ConsoleCluster cluster)
         Assert.Equal(counted, stock.Count);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task ExplainPanel_Viewer_SeesWhereARequestGoesAndWhyANodeIsLeftOut()
+    {
+        // A service of its own, so what other tests do to the shared cluster's services cannot change the answer.
+        var name = $"explain-{Guid.NewGuid():N}"[..16];
+        var address = cluster.Backend("stock-1").Address;
+        await cluster.PostAsync($"/api/v1/groups/{ConsoleCluster.Group}/services", new
+        {
+            name,
+            nodes = new object[]
+            {
+                new { id = "plain", address },
+                new { id = "beta", address, gray = new[] { "canary" } },
+                new { id = "off", address, online = false },
+            },
+            apis = new[] { new { id = "all", path = "/**" } },
+        });
+        await cluster.WaitGatewaysAppliedAsync();
+
+        var page = await cluster.LoginAsync(ConsoleCluster.ViewerUser, ConsoleCluster.UserPassword, "/routing");
+        await page.GetByLabel("Path and query").FillAsync("/pay/1");
+        await page.GetByLabel("Headers, one Name: value per line").FillAsync($"serviceName: {name}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Explain" }).ClickAsync();
+
+        var result = page.GetByTestId("explain-result");
+        await Expect(page.GetByTestId("explain-outcome")).ToHaveTextAsync("forward");
+        await Expect(result).ToContainTextAsync(name);
+        await Expect(page.GetByTestId("explain-node").Filter(new() { HasText = "beta" })).ToContainTextAsync("gray_tag");
+        await Expect(page.GetByTestId("explain-node").Filter(new() { HasText = "off" })).ToContainTextAsync("offline");
+        await Expect(page.GetByTestId("explain-node").Filter(new() { HasText = "plain" })).ToContainTextAsync("included");
+        await ConsoleCluster.ScreenshotAsync(page, "routing-explain");
+
+        // A bad field is named beside its input.
+        await page.GetByLabel("Client IP").FillAsync("not-an-ip");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Explain" }).ClickAsync();
+        await Expect(page.GetByTestId("explain-form").Locator(".field-error")).ToContainTextAsync("not-an-ip");
+        await page.Context.CloseAsync();
+    }
 }

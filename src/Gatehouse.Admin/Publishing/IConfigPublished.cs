@@ -13,12 +13,16 @@ internal interface IConfigPublished
 /// <summary>Registers the push of new versions to the live gateway nodes of their group.</summary>
 internal static class GatewayNotifierServiceCollectionExtensions
 {
-    /// <summary>Adds <see cref="GatewayNotifier"/> as the <see cref="IConfigPublished"/> and as a hosted service.</summary>
+    /// <summary>
+    /// Adds <see cref="GatewayNotifier"/> as the <see cref="IConfigPublished"/> and as a hosted service, and the
+    /// <see cref="GatewayControlClient"/> for calls that wait for a gateway's answer.
+    /// </summary>
     public static IServiceCollection AddGatewayNotifier(this IServiceCollection services)
     {
         services.AddSingleton<GatewayNotifier>();
         services.AddSingleton<IConfigPublished>(sp => sp.GetRequiredService<GatewayNotifier>());
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<GatewayNotifier>());
+        services.AddSingleton<GatewayControlClient>();
         return services;
     }
 }

@@ -1,8 +1,6 @@
 using System.Text.Json;
-using Gatehouse.Core.Security;
 using Gatehouse.Gateway.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +14,7 @@ namespace Gatehouse.Gateway.ConfigSync;
 internal sealed partial class ConfigPushEndpoint
 {
     /// <summary>A push body is <c>{ "group", "version" }</c>; anything near this size is not one.</summary>
-    internal const int MaxBodySize = 64 * 1024;
+    internal const int MaxBodySize = SignedControlRequest.MaxBodySize;
 
     private readonly GatewayOptions _options;
     private readonly ConfigPullSignal _signal;
@@ -35,32 +33,9 @@ internal sealed partial class ConfigPushEndpoint
     public async Task InvokeAsync(HttpContext context)
     {
         var remote = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (string.IsNullOrEmpty(_options.ControlSecret))
-        {
-            Log.Refused(_logger, remote, "no control secret configured");
-            await ControlEndpoints.WriteProblemAsync(context, 401, "unauthorized", "Unauthorized",
-                $"This gateway has no control secret ({GatewayOptions.ControlSecretKey}); every push is refused.");
-            return;
-        }
-
-        var body = await ReadBodyAsync(context.Request, context.RequestAborted);
+        var body = await SignedControlRequest.ReadAsync(context, _options, _time, "push", reason => Log.Refused(_logger, remote, reason));
         if (body is null)
         {
-            await ControlEndpoints.WriteProblemAsync(context, 413, "payload_too_large", "Payload too large",
-                $"A push body is at most {MaxBodySize} bytes.");
-            return;
-        }
-
-        // The raw request target is what the sender signed; the decoded Path could differ from it.
-        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path + context.Request.QueryString;
-        // Previous control secrets are accepted too, so an admin still signing with one keeps reaching this node mid-rotation.
-        var reason = ControlSignature.VerifyAny(_options.ControlSecret, _options.PreviousControlSecrets,
-            context.Request.Headers[ControlSignature.TimestampHeader], context.Request.Headers[ControlSignature.SignatureHeader],
-            context.Request.Method, target, body, _time.GetUtcNow(), out _);
-        if (reason is not null)
-        {
-            Log.Refused(_logger, remote, reason);
-            await ControlEndpoints.WriteProblemAsync(context, 401, "unauthorized", "Unauthorized", $"Push refused: {reason}.");
             return;
         }
 
@@ -82,29 +57,6 @@ internal sealed partial class ConfigPushEndpoint
         Log.Accepted(_logger, remote, version ?? 0);
         _signal.Request();
         await ControlEndpoints.WriteJsonAsync(context, 202, new { status = "accepted" });
-    }
-
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > MaxBodySize)
-        {
-            return null;
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[4096];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBodySize)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     /// <summary>The notice's group and version when the body is the documented JSON; the pull works without them.</summary>

@@ -49,7 +49,8 @@ internal static class HeaderRules
     /// <summary>
     /// Request headers the forwarder writes itself instead of copying: Host comes from the node address and the
     /// X-Forwarded-* and X-Request-Id values are rebuilt. The client-certificate headers come only from the verified
-    /// certificate of the connection, so a caller's own copies are dropped on every request.
+    /// certificate of the connection, so a caller's own copies are dropped on every request. The debug token
+    /// (<c>X-Gatehouse-Debug</c>) is for the gateway alone and never reaches a node, valid or not.
     /// </summary>
     public static readonly FrozenSet<string> RequestRewritten = FrozenSet.Create(StringComparer.OrdinalIgnoreCase,
     [
@@ -60,6 +61,7 @@ internal static class HeaderRules
         RequestId,
         Hosting.Tls.ClientCertificateIdentity.SubjectHeader,
         Hosting.Tls.ClientCertificateIdentity.Sha256Header,
+        Core.Security.DebugToken.Header,
     ]);
 
     /// <summary>

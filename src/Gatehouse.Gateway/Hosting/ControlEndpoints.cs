@@ -12,8 +12,10 @@ namespace Gatehouse.Gateway.Hosting;
 /// node starts draining) and
 /// the version of the config in force (<c>/control/config/version</c>), the effective policy of an API
 /// (<c>/control/policy</c>, <see cref="PolicyView"/>), Prometheus metrics (<c>/metrics</c>), and the admin's signed
-/// config push (<c>POST /control/config</c>, handled by <see cref="ConfigPushEndpoint"/>). Reads are unauthenticated,
-/// like <c>/control/config/version</c>: the control port belongs on an operator network.
+/// config push (<c>POST /control/config</c>, handled by <see cref="ConfigPushEndpoint"/>) and route explanations
+/// (<c>POST /control/explain</c>, <see cref="Explain.ExplainEndpoint"/>). Reads are unauthenticated, like
+/// <c>/control/config/version</c>: the control port belongs on an operator network. The two POSTs are signed with the
+/// control secret: one changes what the node does, the other lays out its whole routing (nodes, addresses, policies).
 /// </summary>
 internal sealed class ControlEndpoints
 {
@@ -22,11 +24,13 @@ internal sealed class ControlEndpoints
     private readonly ConfigPushEndpoint _push;
     private readonly MetricsEndpoint _metrics;
     private readonly GatewayDrain _drain;
+    private readonly Explain.ExplainEndpoint _explain;
 
     public ControlEndpoints(SnapshotState state, IOptions<GatewayOptions> options, ConfigPushEndpoint push, MetricsEndpoint metrics,
-        GatewayDrain drain)
+        GatewayDrain drain, Explain.ExplainEndpoint explain)
     {
         _drain = drain;
+        _explain = explain;
         _metrics = metrics;
         _state = state;
         _options = options.Value;
@@ -45,7 +49,8 @@ internal sealed class ControlEndpoints
             "/control/policy" when isRead => PolicyView.WriteAsync(context, _state.Current),
             "/metrics" when isRead => _metrics.InvokeAsync(context),
             "/control/config" when HttpMethods.IsPost(context.Request.Method) => _push.InvokeAsync(context),
-            "/healthz" or "/readyz" or "/control/config/version" or "/control/config" or "/control/policy" or "/metrics" => WriteJsonAsync(context, 405, new { status = 405, code = "method_not_allowed" }),
+            "/control/explain" when HttpMethods.IsPost(context.Request.Method) => _explain.InvokeAsync(context),
+            "/healthz" or "/readyz" or "/control/config/version" or "/control/config" or "/control/policy" or "/metrics" or "/control/explain" => WriteJsonAsync(context, 405, new { status = 405, code = "method_not_allowed" }),
             _ => WriteJsonAsync(context, 404, new { status = 404, code = "not_found", detail = $"No control endpoint at '{path}'." }),
         };
     }

@@ -19,7 +19,8 @@ internal sealed partial class GatewayRequestHandler
     /// retryable), attempts remain, the failure is one the policy retries, nothing of the request body went out,
     /// and the service's retry budget admits it. The whole-request timeout spans every attempt.
     /// </remarks>
-    private async Task ForwardAsync(HttpContext context, ApiModel api, NodeSet nodes, NodeModel node, PathString upstreamPath)
+    private async Task ForwardAsync(HttpContext context, ApiModel api, NodeSet nodes, NodeModel node, PathString upstreamPath,
+        Explain.DebugRoute? trace)
     {
         var resilience = api.Resilience;
         var retry = resilience.Retry;
@@ -59,6 +60,7 @@ internal sealed partial class GatewayRequestHandler
             }
 
             attempts++;
+            trace?.Attempt(current);
             tried.Add(current);
             var options = api.ForwardOptions;
             NodeModel? next = null;

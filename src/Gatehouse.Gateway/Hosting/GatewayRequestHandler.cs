@@ -1,3 +1,5 @@
+using Gatehouse.Core.Security;
+using Gatehouse.Gateway.Explain;
 using Gatehouse.Gateway.Filters;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Model;
@@ -26,12 +28,14 @@ internal sealed partial class GatewayRequestHandler
     private readonly string _grayHeader;
     private readonly TimeProvider _time;
     private readonly RequestObserver _observer;
+    private readonly DebugTokenCheck _debugTokens;
 
     public GatewayRequestHandler(SnapshotState state, ServiceResolverChain resolvers, HttpForwarder forwarder,
         IOptions<GatewayOptions> options, ILogger<GatewayRequestHandler> logger, TimeProvider? time = null,
-        RequestObserver? observer = null)
+        RequestObserver? observer = null, DebugTokenCheck? debugTokens = null)
     {
         _time = time ?? TimeProvider.System;
+        _debugTokens = debugTokens ?? new DebugTokenCheck(options, _time);
         _observer = observer ?? new RequestObserver(new GatewayMetrics(options.Value.Group));
         _state = state;
         _resolvers = resolvers;
@@ -73,7 +77,15 @@ internal sealed partial class GatewayRequestHandler
             return ProblemWriter.WriteAsync(context, GatewayError.NoConfig, "No configuration has been loaded; see the gateway log.");
         }
 
-        var decision = Decide(context, snapshot);
+        // One header lookup on every request; a trace exists only for a request with a valid debug token. The header
+        // itself is never forwarded (HeaderRules.RequestRewritten).
+        DebugRoute? trace = null;
+        if (context.Request.Headers.TryGetValue(DebugToken.Header, out var debugToken) && _debugTokens.IsValid(debugToken))
+        {
+            trace = DebugRoute.Begin(context);
+        }
+
+        var decision = Decide(context, snapshot, trace);
         if (decision.Error is { } error)
         {
             return ProblemWriter.WriteAsync(context, error, decision.Detail);
@@ -87,7 +99,7 @@ internal sealed partial class GatewayRequestHandler
     }
 
     /// <summary>Steps 2 and 3: which service and API, then which node set. Allocates nothing unless it fails.</summary>
-    internal RouteDecision Decide(HttpContext context, ConfigSnapshot snapshot)
+    internal RouteDecision Decide(HttpContext context, ConfigSnapshot snapshot, DebugRoute? trace = null)
     {
         // :: Step 2: which service, then which API.
         var resolution = _resolvers.Resolve(context, snapshot);
@@ -102,25 +114,11 @@ internal sealed partial class GatewayRequestHandler
         }
 
         var matchPath = StrippedPath(context.Request.Path.Value ?? "/", resolution.StripLength);
-        var method = context.Request.Method;
-        ApiModel? api = null;
-        var service = resolution.Service;
-        if (service is not null)
+        var api = MatchApi(resolution, context.Request.Method, matchPath, out var service);
+        if (trace is not null)
         {
-            api = service.Matcher.Match(method, matchPath);
-        }
-        else
-        {
-            // A service set: the first service with a matching API serves the request.
-            foreach (var candidate in resolution.Candidates!)
-            {
-                api = candidate.Matcher.Match(method, matchPath);
-                if (api is not null)
-                {
-                    service = candidate;
-                    break;
-                }
-            }
+            trace.Service = service?.Name;
+            trace.Api = api?.Id;
         }
 
         if (api is null)
@@ -130,18 +128,46 @@ internal sealed partial class GatewayRequestHandler
 
         // :: Step 3: the routed node set (precomputed per snapshot); the node is picked after the filters.
         var lane = service!.Lanes[api.LaneIndex];
-        string? gray = null;
-        if (lane.HasGrayRoutes && context.Request.Headers.TryGetValue(_grayHeader, out var grayValues) && grayValues.Count > 0)
-        {
-            gray = grayValues[0];
-        }
+        var gray = GrayName(context, lane, _grayHeader);
 
         // Ordinary requests may be split to a canary here; an empty set with a known cause says so in the 503.
         var nodes = lane.Select(context, gray);
         return nodes.EmptyDetail is { } emptyDetail
             ? RouteDecision.Fail(GatewayError.NoAvailableNode, emptyDetail)
-            : new RouteDecision(null, null, api, nodes, resolution.StripLength);
+            : new RouteDecision(null, null, api, nodes, resolution.StripLength, trace);
     }
+
+    /// <summary>
+    /// The API a resolved request targets: the service's match, or for a service set the first member with a matching
+    /// API. <paramref name="tried"/> (null on real requests) collects each set member tried, for route explanations.
+    /// </summary>
+    internal static ApiModel? MatchApi(in ServiceResolution resolution, string method, ReadOnlySpan<char> matchPath,
+        out ServiceModel? service, List<(ServiceModel Service, ApiModel? Api)>? tried = null)
+    {
+        service = resolution.Service;
+        if (service is not null)
+        {
+            return service.Matcher.Match(method, matchPath);
+        }
+
+        // A service set: the first service with a matching API serves the request.
+        foreach (var candidate in resolution.Candidates!)
+        {
+            var api = candidate.Matcher.Match(method, matchPath);
+            tried?.Add((candidate, api));
+            if (api is not null)
+            {
+                service = candidate;
+                return api;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The request's gray header value when the lane reserves node sets for gray names, else null.</summary>
+    internal static string? GrayName(HttpContext context, ServiceLane lane, string grayHeader) =>
+        lane.HasGrayRoutes && context.Request.Headers.TryGetValue(grayHeader, out var values) && values.Count > 0 ? values[0] : null;
 
     // :: Step 4: inbound filters (rate limits, ...); a filter that answers the request ends it.
     private async Task FilterThenForwardAsync(HttpContext context, RouteDecision decision, IGatewayFilter[] filters)
@@ -188,11 +214,11 @@ internal sealed partial class GatewayRequestHandler
         var upstreamPath = decision.StripLength == 0
             ? context.Request.Path
             : new PathString(StrippedPath(context.Request.Path.Value!, decision.StripLength).ToString());
-        return ForwardAsync(context, decision.Api!, nodes, node, upstreamPath);
+        return ForwardAsync(context, decision.Api!, nodes, node, upstreamPath, decision.Trace);
     }
 
     /// <summary>The path after a stripped mapping prefix; a path that was only the prefix becomes "/".</summary>
-    private static ReadOnlySpan<char> StrippedPath(string path, int stripLength)
+    internal static ReadOnlySpan<char> StrippedPath(string path, int stripLength)
     {
         var rest = path.AsSpan(stripLength);
         return rest.IsEmpty ? "/" : rest;
@@ -200,7 +226,9 @@ internal sealed partial class GatewayRequestHandler
 }
 
 /// <summary>Outcome of resolution, matching, routing and balancing for one request.</summary>
-internal readonly record struct RouteDecision(GatewayError? Error, string? Detail, ApiModel? Api, NodeSet? Nodes, int StripLength)
+/// <param name="Trace">The debug route of a request with a valid debug token; null on every other request.</param>
+internal readonly record struct RouteDecision(GatewayError? Error, string? Detail, ApiModel? Api, NodeSet? Nodes, int StripLength,
+    DebugRoute? Trace = null)
 {
     public static RouteDecision Fail(GatewayError error, string? detail = null) => new(error, detail, null, null, 0);
 }

@@ -73,11 +73,14 @@ public static class GatewayServiceCollectionExtensions
         services.AddGatehouseTelemetryExport(configuration);
         services.TryAddSingleton<ConfigApplier>();
         services.TryAddSingleton<Health.NodeHealthUpdater>();
+        services.TryAddSingleton<Explain.DebugTokenCheck>();
         services.TryAddSingleton<GatewayRequestHandler>();
         services.TryAddSingleton(sp => new TrustedProxies(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.TrustedProxies));
         services.TryAddSingleton<RequestGuard>();
         services.TryAddSingleton<ConfigPullSignal>();
         services.TryAddSingleton<ConfigPushEndpoint>();
+        services.TryAddSingleton<Explain.RouteExplainer>();
+        services.TryAddSingleton<Explain.ExplainEndpoint>();
         services.TryAddSingleton<ControlEndpoints>();
         services.AddGatehouseServerTls();
         services.TryAddSingleton<GatewayDrain>();

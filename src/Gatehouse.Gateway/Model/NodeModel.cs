@@ -50,6 +50,12 @@ public sealed class NodeModel
 
     public NodeState State { get; }
 
+    /// <summary>
+    /// True when the registry marked the node's lease expired; such a node is also not <see cref="Online"/>. Kept apart
+    /// only so route explanations can tell an operator's switch from a missed heartbeat; the request path never reads it.
+    /// </summary>
+    public bool RegistryExpired { get; init; }
+
     /// <summary>Path active probes GET on this node (its own <c>healthPath</c>, else the service's); null: TCP connect probe.</summary>
     public string? HealthPath { get; init; }
 

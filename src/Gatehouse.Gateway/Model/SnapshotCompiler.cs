@@ -272,7 +272,8 @@ internal sealed class SnapshotCompiler
         var id = NodeIdentity.EffectiveId(node)!;
         var gray = node.Gray.Count == 0 ? [] : node.Gray.ToArray();
         // A node whose registry lease expired is out of rotation like an offline one, without touching the operator's switch.
-        var online = node.Online && !RegistryMetadata.IsExpired(node);
+        var expired = RegistryMetadata.IsExpired(node);
+        var online = node.Online && !expired;
         var state = _nodeStates.GetOrAdd(serviceName, id, out var added);
         if (added && health.SlowStart > TimeSpan.Zero)
         {
@@ -285,6 +286,7 @@ internal sealed class SnapshotCompiler
             HealthPath = node.HealthPath ?? health.Path,
             Health = health,
             Tls = tls,
+            RegistryExpired = expired,
         };
     }
 

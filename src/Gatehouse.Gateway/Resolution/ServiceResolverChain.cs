@@ -23,6 +23,9 @@ public sealed class ServiceResolverChain
         new ServiceSetResolver(names.ScTag),
     });
 
+    /// <summary>The resolvers in the order they run (for route explanations, which report each one's verdict).</summary>
+    internal IReadOnlyList<IServiceResolver> Resolvers => _resolvers;
+
     public ServiceResolution Resolve(HttpContext context, ConfigSnapshot snapshot)
     {
         foreach (var resolver in _resolvers)

@@ -97,6 +97,38 @@ internal sealed class CanarySplit
         return bucket < threshold ? Canary : Ordinary;
     }
 
+    /// <summary>True when a request's side follows a key of its own (header, query or client IP) rather than a draw.</summary>
+    public bool Sticky => _sticky;
+
+    /// <summary>
+    /// The side <see cref="Choose"/> would give the request when that is decided without the per-request draw (a share
+    /// of 0 or 100 %, or a sticky key), else null; changes no state. For route explanations.
+    /// </summary>
+    /// <param name="bucket">The sticky key's bucket when one decided the side, else null.</param>
+    public NodeSet? ChooseWithoutDraw(HttpContext context, out int? bucket)
+    {
+        bucket = null;
+        var threshold = Threshold;
+        if (threshold <= 0)
+        {
+            return Ordinary;
+        }
+
+        if (threshold >= Buckets)
+        {
+            return Canary;
+        }
+
+        if (!_sticky || !HashKeyReader.TryHash(context, _stickySource, _stickyName, out var hash))
+        {
+            return null;
+        }
+
+        var b = StickyBucket(hash);
+        bucket = b;
+        return b < threshold ? Canary : Ordinary;
+    }
+
     /// <summary>The bucket (0..9999) of a sticky key's hash; a key stays on its side while the threshold does not cross it.</summary>
     public static int StickyBucket(ulong keyHash)
     {

@@ -47,7 +47,7 @@ internal sealed class NodeSet
 /// get 503 <c>no_available_node</c>, like a lone set with no healthy node.</item>
 /// </list>
 /// </remarks>
-internal sealed class ServiceLane
+internal sealed partial class ServiceLane
 {
     private readonly NodeModel[] _nodes;
     private readonly RouterPipeline _routers;

@@ -140,6 +140,9 @@ public abstract class GroupApiTests(AdminFixture fixture)
         var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
         Assert.Contains("/api/v1/groups/{group}/services/{name}", paths);
         Assert.Contains("/api/v1/gateway/config", paths);
+        Assert.Contains("/api/v1/groups/{group}/debug-tokens", paths);
+        var explain = document.GetProperty("paths").GetProperty("/api/v1/groups/{group}/explain").GetProperty("post");
+        Assert.Equal("Explain", explain.GetProperty("tags")[0].GetString());
         Assert.Equal(JsonValueKind.Object, document.GetProperty("info").ValueKind);
     }
 }

@@ -64,8 +64,15 @@ public abstract partial class RoleEnforcementTests(AdminFixture fixture)
         await (await viewer.GetAsync($"/api/v1/groups/{group}/services")).ReadJsonAsync(HttpStatusCode.OK);
         await (await viewer.GetAsync("/api/v1/audit")).ReadJsonAsync(HttpStatusCode.OK);
 
-        var writes = Calls(Host).Where(c => c.Endpoint.Metadata.GetMetadata<AdminAnonymous>() is null && !IsSafe(c.Method)
+        var unsafeCalls = Calls(Host).Where(c => c.Endpoint.Metadata.GetMetadata<AdminAnonymous>() is null && !IsSafe(c.Method)
             && !c.Endpoint.RoutePattern.RawText!.StartsWith("/api/v1/auth/", StringComparison.Ordinal)).ToList();
+
+        // The one POST a viewer may make is explain: it only reads (it asks a gateway where a request would go).
+        var viewerPosts = unsafeCalls.Where(c => c.Endpoint.Metadata.GetMetadata<AdminRoleRequirement>()!.For(c.Method) == AdminRole.Viewer)
+            .Select(c => c.Endpoint.RoutePattern.RawText).ToList();
+        Assert.Equal(["/api/v1/groups/{group}/explain"], viewerPosts);
+        var writes = unsafeCalls.Where(c => c.Endpoint.Metadata.GetMetadata<AdminRoleRequirement>()!.For(c.Method) != AdminRole.Viewer).ToList();
+        Assert.Contains(writes, c => c.Endpoint.RoutePattern.RawText!.EndsWith("/debug-tokens", StringComparison.Ordinal));
         Assert.Contains(writes, c => c.Endpoint.RoutePattern.RawText!.Contains("/rollback", StringComparison.Ordinal));
         Assert.Contains(writes, c => c.Endpoint.RoutePattern.RawText!.StartsWith("/api/v1/registry/", StringComparison.Ordinal));
         foreach (var (endpoint, method) in writes)

@@ -47,4 +47,31 @@ public class GuardAllocationTests
         Assert.Equal(0, guardBytes);
         Assert.True(interfaceBytes > 0, $"interface enumeration allocated {interfaceBytes} bytes");
     }
+
+    /// <summary>
+    /// What a request without a debug token pays for the route header: one lookup on Kestrel's headers, which allocates
+    /// nothing whether the request has other unknown headers or not.
+    /// </summary>
+    [Fact]
+    public async Task DebugTokenLookup_HeaderAbsent_OneLookupThatDoesNotAllocate()
+    {
+        long bytes = -1;
+        var found = true;
+        await using var backend = await EchoBackend.StartAsync("b", context =>
+        {
+            var headers = context.Request.Headers;
+            bytes = Allocations.Of(() => found = headers.TryGetValue(Core.Security.DebugToken.Header, out _));
+            return context.Response.WriteAsync("measured");
+        });
+        using var client = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{backend.Address}/x");
+        request.Headers.Add("serviceName", "orders");
+        request.Headers.Add("Accept", "application/json");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal("measured", await response.Content.ReadAsStringAsync());
+        Assert.False(found);
+        Assert.Equal(0, bytes);
+    }
 }
