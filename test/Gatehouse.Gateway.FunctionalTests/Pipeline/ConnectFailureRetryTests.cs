@@ -74,6 +74,41 @@ public class ConnectFailureRetryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ConnectTimeout_PostRetriedOnTheOtherNodeWithItsBody()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var fillers = await FullBacklog.FillAsync(port);
+        try
+        {
+            await using var alive = await HashingBackendAsync("alive");
+            await using var gw = await GatewayTestHost.StartAsync(TwoNodes($"http://127.0.0.1:{port}", alive.Address,
+                "policy: { timeouts: { connectMs: 300 } }"));
+
+            for (var i = 0; i < 2; i++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/orders") { Content = new StringContent("order") };
+                request.Headers.Add("serviceName", "s");
+                using var response = await gw.Client.SendAsync(request);
+
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Equal($"alive|POST|5|{Convert.ToHexString(SHA256.HashData("order"u8))}", await response.Content.ReadAsStringAsync());
+            }
+
+            Assert.Equal(1, gw.Logs.Entries.Count(e => e.EventId.Id == 1002 && e.Message.Contains("(ConnectTimeout)", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            foreach (var filler in fillers)
+            {
+                filler.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task RefusedConnect_RetryOfAnyMethod_StaysWithinMaxAttemptsAndBudget()
     {
         await using var alive = await HashingBackendAsync("alive");
