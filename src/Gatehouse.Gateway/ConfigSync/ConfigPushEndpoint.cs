@@ -43,7 +43,26 @@ internal sealed partial class ConfigPushEndpoint
             return;
         }
 
-        var body = await ReadBodyAsync(context.Request, context.RequestAborted);
+        byte[]? body;
+        try
+        {
+            body = await ReadBodyAsync(context.Request, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+            if (Forwarding.HttpForwarder.ClassifyClientBodyError(ex) == Forwarding.ForwarderError.RequestBodyClient)
+            {
+                // The sender reset or closed mid-body: nobody reads an answer, and answering would make Kestrel drain
+                // a body whose failed read left its reader mid-read (an error with a stack trace). Abort quietly, as
+                // the traffic port's filters do (BufferedRequestBody.AbortGoneClient).
+                context.Abort();
+                return;
+            }
+
+            await ControlEndpoints.WriteProblemAsync(context, 400, "bad_request", "Bad request", "The push body could not be read.");
+            return;
+        }
+
         if (body is null)
         {
             await ControlEndpoints.WriteProblemAsync(context, 413, "payload_too_large", "Payload too large",

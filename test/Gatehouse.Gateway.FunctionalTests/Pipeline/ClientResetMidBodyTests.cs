@@ -93,6 +93,33 @@ public sealed class ClientResetMidBodyTests : IAsyncLifetime
         await AssertServesAsync(service);
     }
 
+    /// <summary>The control port's config push reads its body (to verify the signature over it) as the filters do.</summary>
+    [Fact]
+    public async Task ConfigPush_ClientResetsMidBody_LogsNoError_AndTheControlPortKeepsServing()
+    {
+        await using var gw = await GatewayTestHost.StartAsync("services: []", null, "--Gatehouse:ControlSecret", "control-secret-0123456789");
+        for (var i = 0; i < 5; i++)
+        {
+            using var client = new TcpClient { NoDelay = true };
+            await client.ConnectAsync(IPAddress.Loopback, gw.ControlPort);
+            var stream = client.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(
+                "POST /control/config HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n"));
+            await stream.WriteAsync(new byte[1000]);
+            await Task.Delay(50);
+            client.Client.LingerState = new LingerOption(true, 0);
+            client.Client.Close();
+        }
+
+        await Task.Delay(500);
+        var entries = gw.Logs.Entries;
+        Assert.DoesNotContain(entries, e => (e.Message + e.Exception).Contains("Reading is already in progress", StringComparison.Ordinal));
+        Assert.DoesNotContain(entries, e => e.Level >= LogLevel.Error);
+        Assert.DoesNotContain(entries, e => e.Level >= LogLevel.Warning && e.Exception is not null);
+        using var version = await gw.Control.GetAsync("/control/config/version");
+        Assert.Equal(HttpStatusCode.OK, version.StatusCode);
+    }
+
     [Theory]
     [InlineData("enc")]
     [InlineData("sig")]
