@@ -88,14 +88,15 @@ public sealed record TimeoutConfig
 }
 
 /// <summary>
-/// Retries on another node. Only idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) are retried unless
-/// <see cref="Retryable"/> is set, and never once a request body has started streaming to a node.
+/// Retries on another node. A connection that could not be established (nothing was sent) is retried whatever the
+/// method; any other failure only for idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) unless
+/// <see cref="Retryable"/> is set; and never once a request body has started streaming to a node.
 /// </summary>
 public sealed record RetryConfig
 {
     /// <summary>
-    /// Retry when the connection to a node failed or timed out, or broke before the response headers with no request
-    /// body sent; default true.
+    /// Retry when the connection to a node failed or timed out (any method: nothing was sent), or broke before the
+    /// response headers with no request body sent (requests safe to repeat only); default true.
     /// </summary>
     public bool? OnConnectFailure { get; init; }
 

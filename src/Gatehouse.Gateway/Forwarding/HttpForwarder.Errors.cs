@@ -53,8 +53,12 @@ internal sealed partial class HttpForwarder
         }
 
         // SocketsHttpHandler reports a connection it could not establish as HttpRequestException with
-        // ConnectionError (refused, unreachable), NameResolutionError or SecureConnectionError (TLS handshake).
-        // Nothing of the request was written then, so a retry elsewhere is safe.
+        // ConnectionError (documented as a transport failure while connecting: refused, unreachable; the inner
+        // exception is the connect's SocketException), NameResolutionError or SecureConnectionError (TLS handshake).
+        // Nothing of the request was written then, so a retry elsewhere is safe whatever the method. A connection
+        // that breaks once in use (a pooled one the node dropped, a node killed mid-request) is reported otherwise
+        // (Unknown wrapping the IOException of the failed read or write, ResponseEnded) and stays UpstreamFailed:
+        // the request head may have reached the node.
         if (!requestBodyStarted && exception is HttpRequestException
             {
                 HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError

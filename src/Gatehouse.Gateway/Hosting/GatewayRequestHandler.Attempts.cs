@@ -15,9 +15,10 @@ internal sealed partial class GatewayRequestHandler
     /// <remarks>
     /// Each attempt asks the node's breaker first (an API-wide breaker that is open ends the request with 503
     /// <c>circuit_open</c>; a per-node one only takes that node out), and reports its outcome to it. A failed
-    /// attempt is retried on a node not tried yet when the method allows it (idempotent, or the API is marked
-    /// retryable), attempts remain, the failure is one the policy retries, nothing of the request body went out,
-    /// and the service's retry budget admits it. The whole-request timeout spans every attempt.
+    /// attempt is retried on a node not tried yet when attempts remain, the failure is one the policy retries
+    /// (<see cref="IsRetried"/>: a connection that could not be established whatever the method, any other failure
+    /// only for a method safe to repeat or an API marked retryable), nothing of the request body went out, and the
+    /// service's retry budget admits it. The whole-request timeout spans every attempt.
     /// </remarks>
     private async Task ForwardAsync(HttpContext context, ApiModel api, NodeSet nodes, NodeModel node, PathString upstreamPath,
         Explain.DebugRoute? trace)
@@ -26,7 +27,11 @@ internal sealed partial class GatewayRequestHandler
         var retry = resilience.Retry;
         var budget = resilience.Budget;
         budget?.RecordRequest();
-        var mayRetry = budget is not null && (retry.Retryable || RequestLimits.IsIdempotent(context.Request.Method));
+
+        // A budget exists when maxAttempts allows retries at all. Whether the request may be repeated once it has
+        // reached a node is the method's (or the API's) business; a connect that failed sent nothing, so it may be
+        // retried whatever the method.
+        var repeatable = retry.Retryable || RequestLimits.IsIdempotent(context.Request.Method);
 
         // Only APIs with timeouts.requestMs pay for a timer.
         using var deadline = resilience.RequestTimeout == Timeout.InfiniteTimeSpan
@@ -64,7 +69,7 @@ internal sealed partial class GatewayRequestHandler
             tried.Add(current);
             var options = api.ForwardOptions;
             NodeModel? next = null;
-            if (mayRetry && attempts < retry.MaxAttempts && !retry.OnStatuses.IsEmpty && budget!.CanRetry())
+            if (repeatable && budget is not null && attempts < retry.MaxAttempts && !retry.OnStatuses.IsEmpty && budget.CanRetry())
             {
                 // A status is only dropped unrelayed when the retry is settled beforehand: a node to go to and budget.
                 next = PickUntried(nodes, current, ref tried);
@@ -106,16 +111,16 @@ internal sealed partial class GatewayRequestHandler
                 return;
             }
 
-            if (!mayRetry || attempts >= retry.MaxAttempts || !IsRetried(retry, result))
+            if (budget is null || attempts >= retry.MaxAttempts || !IsRetried(retry, result, repeatable))
             {
                 break;
             }
 
             if (result.Error == ForwarderError.RetryableStatus)
             {
-                budget!.Withdraw();
+                budget.Withdraw();
             }
-            else if ((next ??= PickUntried(nodes, current, ref tried)) is null || !budget!.TryWithdraw())
+            else if ((next ??= PickUntried(nodes, current, ref tried)) is null || !budget.TryWithdraw())
             {
                 break;
             }
@@ -138,15 +143,23 @@ internal sealed partial class GatewayRequestHandler
     }
 
     /// <summary>Failures a retry is allowed for; none of them leaves part of the request body at a node.</summary>
-    internal static bool IsRetried(RetryPolicy retry, in ForwardResult result) => result.Error switch
+    /// <param name="retry">The API's retry rules.</param>
+    /// <param name="result">The failed attempt.</param>
+    /// <param name="repeatable">The request is safe to repeat: an idempotent method, or an API marked retryable.</param>
+    internal static bool IsRetried(RetryPolicy retry, in ForwardResult result, bool repeatable) => result.Error switch
     {
+        // The connection was never established (refused, unreachable, name resolution, TLS handshake, connect
+        // timeout): not a byte of the request was written, so the node cannot have acted on it, whatever the method.
+        // A node killed with kill -9 refuses connections until it is ejected; without this its POSTs failed.
         ForwarderError.ConnectFailed or ForwarderError.ConnectTimeout => retry.OnConnectFailure && !result.RequestBodyStarted,
         // The connection broke before response headers (a node killed with requests in flight, a pooled connection the
-        // node had dropped). Like nginx's proxy_next_upstream "error": retried only where a retry is allowed at all
-        // (idempotent method or an API marked retryable), and never once a request body went out.
-        ForwarderError.UpstreamFailed => retry.OnConnectFailure && !result.RequestBodyStarted,
-        ForwarderError.ResponseHeadersTimeout => retry.OnResponseHeadersTimeout && !result.RequestBodyStarted,
-        ForwarderError.RetryableStatus => true,
+        // node had dropped): the request head was written, and the node may have acted on it. Like nginx's
+        // proxy_next_upstream "error": retried only for requests safe to repeat, and never once a request body went out.
+        ForwarderError.UpstreamFailed => repeatable && retry.OnConnectFailure && !result.RequestBodyStarted,
+        ForwarderError.ResponseHeadersTimeout => repeatable && retry.OnResponseHeadersTimeout && !result.RequestBodyStarted,
+
+        // Only asked for (DiscardStatuses) on requests safe to repeat.
+        ForwarderError.RetryableStatus => repeatable,
         _ => false,
     };
 

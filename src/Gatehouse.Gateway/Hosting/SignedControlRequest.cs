@@ -29,7 +29,26 @@ internal static class SignedControlRequest
             return null;
         }
 
-        var body = await ReadBodyAsync(context.Request, context.RequestAborted);
+        byte[]? body;
+        try
+        {
+            body = await ReadBodyAsync(context.Request, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+            if (Forwarding.HttpForwarder.ClassifyClientBodyError(ex) == Forwarding.ForwarderError.RequestBodyClient)
+            {
+                // The sender reset or closed mid-body: nobody reads an answer, and answering would make Kestrel drain
+                // a body whose failed read left its reader mid-read (an error with a stack trace). Abort quietly, as
+                // the traffic port's filters do (BufferedRequestBody.AbortGoneClient).
+                context.Abort();
+                return null;
+            }
+
+            await ControlEndpoints.WriteProblemAsync(context, 400, "bad_request", "Bad request", $"The {what} body could not be read.");
+            return null;
+        }
+
         if (body is null)
         {
             await ControlEndpoints.WriteProblemAsync(context, 413, "payload_too_large", "Payload too large",

@@ -127,7 +127,7 @@ public sealed class HttpForwarderFailureTests
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(1);
         var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        var fillers = await FillBacklogAsync(port);
+        var fillers = await FullBacklog.FillAsync(port);
         try
         {
             await using var gateway = await ForwarderTestHost.StartAsync(ForwarderTestHost.Node($"http://127.0.0.1:{port}"),
@@ -332,32 +332,6 @@ public sealed class HttpForwarderFailureTests
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         port = ((IPEndPoint)socket.LocalEndPoint!).Port;
         return socket;
-    }
-
-    /// <summary>
-    /// Connects until the listener's accept queue is full: Linux then drops further SYNs, so a new connection
-    /// attempt hangs until it times out, on loopback, without routing anywhere.
-    /// </summary>
-    private static async Task<List<Socket>> FillBacklogAsync(int port)
-    {
-        var sockets = new List<Socket>();
-        for (var i = 0; i < 64; i++)
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            using var attempt = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-            try
-            {
-                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), attempt.Token);
-                sockets.Add(socket);
-            }
-            catch (OperationCanceledException)
-            {
-                socket.Dispose();
-                return sockets;
-            }
-        }
-
-        throw new InvalidOperationException("The listener's backlog never filled up.");
     }
 
     private static async Task<string> ReadLineAsync(Stream stream)

@@ -46,5 +46,8 @@ internal sealed class EchoBackend : IAsyncDisposable
         return echo;
     }
 
+    /// <summary>Stops the node abruptly (see <see cref="TestBackend.KillAsync"/>).</summary>
+    public Task KillAsync() => _backend.KillAsync();
+
     public ValueTask DisposeAsync() => _backend.DisposeAsync();
 }

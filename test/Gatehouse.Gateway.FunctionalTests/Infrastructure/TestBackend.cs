@@ -16,6 +16,7 @@ namespace Gatehouse.Gateway.FunctionalTests.Infrastructure;
 internal sealed class TestBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _stopped;
 
     private TestBackend(WebApplication app, int port)
     {
@@ -63,9 +64,27 @@ internal sealed class TestBackend : IAsyncDisposable
         return new Uri(addresses.Single()).Port;
     }
 
+    /// <summary>
+    /// Stops the node the way a killed process stops: the listener closes at once (new connections are refused)
+    /// and every open connection is aborted, requests in flight included, with no graceful drain.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            await _app.StopAsync(new CancellationToken(canceled: true));
+            await _app.DisposeAsync();
+        }
+    }
+
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await _app.StopAsync(timeout.Token);
         await _app.DisposeAsync();

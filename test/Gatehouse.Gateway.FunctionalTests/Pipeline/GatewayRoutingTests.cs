@@ -121,7 +121,7 @@ public class GatewayRoutingTests
     }
 
     [Fact]
-    public async Task ConnectFailure_IdempotentRetriedOnAnotherNode_PostNot()
+    public async Task ConnectFailure_RetriedOnAnotherNode_PostToo()
     {
         await using var alive = await EchoBackend.StartAsync("alive");
         var dead = $"http://127.0.0.1:{FreePort.Next()}";
@@ -141,7 +141,8 @@ public class GatewayRoutingTests
             Assert.StartsWith("alive|GET", await GetAsync(gw, "/x", ("serviceName", "s")));
         }
 
-        // A POST is not idempotent: one of two consecutive POSTs hits the dead node and is not retried.
+        // A POST is not idempotent, but a refused connect sent nothing: the one of two that hits the dead node is
+        // retried too (ConnectFailureRetryTests has the rule in full).
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 2; i++)
         {
@@ -150,8 +151,7 @@ public class GatewayRoutingTests
             statuses.Add((await gw.Client.SendAsync(post)).StatusCode);
         }
 
-        Assert.Contains(HttpStatusCode.BadGateway, statuses);
-        Assert.Contains(HttpStatusCode.OK, statuses);
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK], statuses);
     }
 
     [Fact]

@@ -67,15 +67,38 @@ public class AttemptOutcomeTests
     [InlineData(nameof(ForwarderError.RetryableStatus), false, true)]
     public void IsRetried_DefaultPolicy(string error, bool bodyStarted, bool expected)
         => Assert.Equal(expected, GatewayRequestHandler.IsRetried(RetryPolicy.Default,
-            new ForwardResult(Enum.Parse<ForwarderError>(error), null, bodyStarted)));
+            new ForwardResult(Enum.Parse<ForwarderError>(error), null, bodyStarted), repeatable: true));
+
+    /// <summary>
+    /// A request not safe to repeat (POST, PATCH on an API not marked retryable) is retried only when the connection
+    /// was never established: then nothing was written. Once the request head went out, the node may have acted on it.
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(ForwarderError.ConnectFailed), false, true)]
+    [InlineData(nameof(ForwarderError.ConnectTimeout), false, true)]
+    [InlineData(nameof(ForwarderError.ConnectFailed), true, false)]
+    [InlineData(nameof(ForwarderError.UpstreamFailed), false, false)]
+    [InlineData(nameof(ForwarderError.RequestBodyUpstream), true, false)]
+    [InlineData(nameof(ForwarderError.RetryableStatus), false, false)]
+    public void IsRetried_RequestNotSafeToRepeat_OnlyWhenTheConnectionWasNeverEstablished(string error, bool bodyStarted, bool expected)
+    {
+        var retry = RetryPolicy.Default with { OnResponseHeadersTimeout = true };
+
+        Assert.Equal(expected, GatewayRequestHandler.IsRetried(retry,
+            new ForwardResult(Enum.Parse<ForwarderError>(error), null, bodyStarted), repeatable: false));
+        Assert.False(GatewayRequestHandler.IsRetried(retry, new ForwardResult(ForwarderError.ResponseHeadersTimeout, null, false), repeatable: false));
+        Assert.False(GatewayRequestHandler.IsRetried(retry with { OnConnectFailure = false },
+            new ForwardResult(ForwarderError.ConnectFailed, null, false), repeatable: false));
+    }
 
     [Fact]
     public void IsRetried_ResponseHeadersTimeout_WhenEnabledAndNoBodySent()
     {
         var retry = RetryPolicy.Default with { OnResponseHeadersTimeout = true };
 
-        Assert.True(GatewayRequestHandler.IsRetried(retry, new ForwardResult(ForwarderError.ResponseHeadersTimeout, null, false)));
-        Assert.False(GatewayRequestHandler.IsRetried(retry, new ForwardResult(ForwarderError.ResponseHeadersTimeout, null, true)));
-        Assert.False(GatewayRequestHandler.IsRetried(retry with { OnConnectFailure = false }, new ForwardResult(ForwarderError.ConnectFailed, null, false)));
+        Assert.True(GatewayRequestHandler.IsRetried(retry, new ForwardResult(ForwarderError.ResponseHeadersTimeout, null, false), repeatable: true));
+        Assert.False(GatewayRequestHandler.IsRetried(retry, new ForwardResult(ForwarderError.ResponseHeadersTimeout, null, true), repeatable: true));
+        Assert.False(GatewayRequestHandler.IsRetried(retry with { OnConnectFailure = false }, new ForwardResult(ForwarderError.ConnectFailed, null, false),
+            repeatable: true));
     }
 }

@@ -21,7 +21,15 @@ internal static class BufferedRequestBody
     {
         Ok,
         TooLarge,
+
+        /// <summary>The body is malformed (bad chunked framing): the client is still there and is told 400.</summary>
         ClientError,
+
+        /// <summary>
+        /// The client went away mid-body (reset, closed before the declared length, aborted): nobody is left to
+        /// answer, so the caller aborts the connection (<see cref="AbortGoneClient"/>) instead of writing a response.
+        /// </summary>
+        ClientGone,
 
         /// <summary>The client sent the body more slowly than Kestrel's minimum data rate (a stalled upload).</summary>
         TooSlow,
@@ -93,27 +101,32 @@ internal static class BufferedRequestBody
                 }
             }
         }
-        catch (BadHttpRequestException ex)
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            var (result, kind) = ex.StatusCode switch
+            var (result, kind) = HttpForwarder.ClassifyClientBodyError(ex) switch
             {
-                StatusCodes.Status413PayloadTooLarge => (Result.TooLarge, ClientErrorKind.BodyTooLarge),
-                StatusCodes.Status408RequestTimeout => (Result.TooSlow, ClientErrorKind.StalledUpload),
-                _ => (Result.ClientError, ClientErrorKind.MalformedBody),
+                ForwarderError.RequestBodyTooLarge => (Result.TooLarge, ClientErrorKind.BodyTooLarge),
+                ForwarderError.RequestBodyTimeout => (Result.TooSlow, ClientErrorKind.StalledUpload),
+                ForwarderError.RequestBodyMalformed => (Result.ClientError, ClientErrorKind.MalformedBody),
+                _ => (Result.ClientGone, ClientErrorKind.Aborted),
             };
             ReportClientError(context, kind, ex);
             return (result, null, 0);
         }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            ReportClientError(context, ClientErrorKind.Aborted, ex);
-            return (Result.ClientError, null, 0);
-        }
 
         return (Result.Ok, buffer, length);
     }
+
+    /// <summary>Ends the exchange of a client that went away mid-body (<see cref="Result.ClientGone"/>).</summary>
+    /// <remarks>
+    /// A body read that failed or was canceled leaves Kestrel's body reader mid-read; had the exchange ended with a
+    /// response, Kestrel's own drain of the rest of the body would then fail with "Reading is already in progress",
+    /// logged as an error with a stack trace for every client that resets mid-upload. Aborting skips that drain, and
+    /// nobody is left to read a response anyway. Kestrel has logged the reset at Debug, as the forwarder logs a client
+    /// that goes away (<see cref="HttpForwarder.IsClientSide"/>).
+    /// </remarks>
+    public static void AbortGoneClient(HttpContext context) => context.Abort();
 
     /// <summary>
     /// The body failed as it does in the forwarder, so it is logged as the forwarder logs it: one rate-limited client

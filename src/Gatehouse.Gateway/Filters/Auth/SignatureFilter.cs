@@ -97,6 +97,9 @@ internal sealed class SignatureFilter : IGatewayFilter
                 await ProblemWriter.WriteAsync(context, GatewayError.PayloadTooLarge,
                     $"A signed request body may be at most {_maxBody} bytes on this API.");
                 return false;
+            case BufferedRequestBody.Result.ClientGone:
+                BufferedRequestBody.AbortGoneClient(context);
+                return false;
             case BufferedRequestBody.Result.ClientError:
                 await ProblemWriter.WriteAsync(context, GatewayError.BadRequest, "The request body could not be read.");
                 return false;

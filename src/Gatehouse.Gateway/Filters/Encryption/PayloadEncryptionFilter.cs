@@ -91,6 +91,9 @@ internal sealed class PayloadEncryptionFilter : IGatewayFilter
             case BufferedRequestBody.Result.TooLarge:
                 await Reject(context, GatewayError.PayloadTooLarge, TooLarge(), close: true);
                 return false;
+            case BufferedRequestBody.Result.ClientGone:
+                BufferedRequestBody.AbortGoneClient(context);
+                return false;
             case BufferedRequestBody.Result.ClientError:
                 await Reject(context, GatewayError.BadRequest, "The request body could not be read.");
                 return false;
