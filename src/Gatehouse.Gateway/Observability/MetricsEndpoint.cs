@@ -74,20 +74,8 @@ internal sealed class MetricsEndpoint
             }
         }
 
-        w.Family("gatehouse_grpc_requests_total", "counter", "gRPC calls relayed, per service, API and final grpc-status (grpc_code as gRPC names it).");
-        foreach (var api in apis)
-        {
-            for (var status = 0; status < ApiMetrics.GrpcStatusCount; status++)
-            {
-                var value = api.GrpcStatuses(status);
-                if (value > 0)
-                {
-                    w.Sample("gatehouse_grpc_requests_total",
-                        [new("group", group), new("service", api.Service), new("api", api.Api), new("grpc_code", GrpcStatus.Name(status))],
-                        value);
-                }
-            }
-        }
+        WritePerApiByLabel(w, apis, "gatehouse_grpc_requests_total", "gRPC calls relayed, per service, API and final grpc-status (grpc_code as gRPC names it).",
+            "grpc_code", 0, ApiMetrics.GrpcStatusCount, static (a, i) => a.GrpcStatuses(i), GrpcStatus.Name);
 
         WriteHistograms(w, apis, "gatehouse_request_duration_seconds", "Time from the gateway taking a request to the end of its response.",
             static a => a.Duration);
@@ -102,32 +90,27 @@ internal sealed class MetricsEndpoint
         WritePerApi(w, apis, "gatehouse_circuit_breaker_rejections_total", "counter", "Requests refused by an open circuit breaker (503 circuit_open).",
             static a => a.BreakerRejected);
 
-        w.Family("gatehouse_upstream_errors_total", "counter", "Failed upstream attempts, per kind of failure.");
-        foreach (var api in apis)
-        {
-            for (var e = 1; e < ApiMetrics.ForwarderErrorCount; e++)
-            {
-                var value = api.UpstreamErrors((ForwarderError)e);
-                if (value > 0)
-                {
-                    w.Sample("gatehouse_upstream_errors_total",
-                        [new("group", group), new("service", api.Service), new("api", api.Api), new("kind", MetricNames.ForwarderErrorKind((ForwarderError)e))],
-                        value);
-                }
-            }
-        }
+        // Kind 0 is "no error": not a failure, so not a series.
+        WritePerApiByLabel(w, apis, "gatehouse_upstream_errors_total", "Failed upstream attempts, per kind of failure.",
+            "kind", 1, ApiMetrics.ForwarderErrorCount, static (a, i) => a.UpstreamErrors((ForwarderError)i), static i => MetricNames.ForwarderErrorKind((ForwarderError)i));
+        WritePerApiByLabel(w, apis, "gatehouse_gateway_errors_total", "Error responses the gateway answered itself, per problem code.",
+            "code", 0, ApiMetrics.GatewayErrorCount, static (a, i) => a.GatewayErrors(i), static i => GatewayErrors.Code((GatewayError)i));
+    }
 
-        w.Family("gatehouse_gateway_errors_total", "counter", "Error responses the gateway answered itself, per problem code.");
+    // One family with an extra label over a fixed range of indexes (statuses, error kinds); only indexes that
+    // counted something get a series.
+    private void WritePerApiByLabel(PrometheusTextWriter w, List<ApiMetrics> apis, string name, string help, string label, int first, int count,
+        Func<ApiMetrics, int, long> read, Func<int, string> labelValue)
+    {
+        w.Family(name, "counter", help);
         foreach (var api in apis)
         {
-            for (var e = 0; e < ApiMetrics.GatewayErrorCount; e++)
+            for (var i = first; i < count; i++)
             {
-                var value = api.GatewayErrors(e);
+                var value = read(api, i);
                 if (value > 0)
                 {
-                    w.Sample("gatehouse_gateway_errors_total",
-                        [new("group", group), new("service", api.Service), new("api", api.Api), new("code", GatewayErrors.Code((GatewayError)e))],
-                        value);
+                    w.Sample(name, [new("group", _metrics.Group), new("service", api.Service), new("api", api.Api), new(label, labelValue(i))], value);
                 }
             }
         }
