@@ -31,8 +31,8 @@ public sealed partial class ZooKeeperClient : IConnectionHandler
     /// ephemeral nodes, and the watches re-registered by SetWatches) as long as the client gets there within the
     /// session timeout. A member that is not serving (during a leader election every member drops its clients and
     /// refuses handshakes until a new leader has a quorum) counts as a failed attempt, so the backoff paces the retries
-    /// until the election is over. Backoff: the first attempt
-    /// after a loss is immediate, later ones wait 50 ms doubling up to <see cref="ZooKeeperClientOptions.MaxReconnectDelay"/>.
+    /// until the election is over. Backoff: the first attempt after a loss is immediate, later ones wait 50 ms
+    /// doubling up to <see cref="ZooKeeperClientOptions.MaxReconnectDelay"/>.
     /// The client never declares a session expired by itself: only the server knows, and says so when we reconnect.
     /// </remarks>
     private async Task RunSessionAsync()

@@ -39,6 +39,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         {
             Random.Shared.Shuffle(_servers);
         }
+
         _chroot = _connectionString.Chroot;
         _logger = options.Logger;
         _dispatcher = new EventDispatcher(_logger);

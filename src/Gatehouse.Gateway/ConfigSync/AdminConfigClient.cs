@@ -83,9 +83,6 @@ internal sealed partial class AdminConfigClient : IDisposable
         };
     }
 
-    /// <summary>The base URL of the admin in use.</summary>
-    public string CurrentAdmin => _admins[_current].ToString();
-
     /// <summary>
     /// The admins of a comma-separated list of absolute http(s) URLs, each given a trailing slash so relative paths
     /// extend an admin URL that has a path of its own.
