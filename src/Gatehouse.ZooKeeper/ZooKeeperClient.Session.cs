@@ -14,6 +14,7 @@ public sealed partial class ZooKeeperClient : IConnectionHandler
     private Task _sessionLoop = Task.CompletedTask;
     private volatile ZooKeeperState _state = ZooKeeperState.Connecting;
     private volatile bool _closeRequested;
+    private volatile string? _connectedServer;
     private long _sessionId;
     private byte[] _sessionPassword;
     private int _negotiatedTimeoutMs;
@@ -23,14 +24,20 @@ public sealed partial class ZooKeeperClient : IConnectionHandler
     private void Start() => _sessionLoop = Task.Run(RunSessionAsync);
 
     /// <remarks>
-    /// Server order: the connect string's order, moving to the next server after every failure or lost connection
-    /// (so one dead server costs one failed attempt, and a single server is retried). Backoff: the first attempt
-    /// after a loss is immediate, later ones wait 50 ms doubling up to <see cref="ZooKeeperClientOptions.MaxReconnectDelay"/>.
+    /// Server order: the connect string's order, shuffled once per client unless
+    /// <see cref="ZooKeeperClientOptions.ShuffleServers"/> is off, moving to the next server after every failure or lost
+    /// connection (so one dead server costs one failed attempt, and a single server is retried). In an ensemble this is
+    /// what moves a session: the session lives on the quorum, not on the server, so any member resumes it (with its
+    /// ephemeral nodes, and the watches re-registered by SetWatches) as long as the client gets there within the
+    /// session timeout. A member that is not serving (during a leader election every member drops its clients and
+    /// refuses handshakes until a new leader has a quorum) counts as a failed attempt, so the backoff paces the retries
+    /// until the election is over. Backoff: the first attempt after a loss is immediate, later ones wait 50 ms
+    /// doubling up to <see cref="ZooKeeperClientOptions.MaxReconnectDelay"/>.
     /// The client never declares a session expired by itself: only the server knows, and says so when we reconnect.
     /// </remarks>
     private async Task RunSessionAsync()
     {
-        var servers = _connectionString.Servers;
+        var servers = _servers;
         var serverIndex = 0;
         var failures = 0;
         var token = _shutdown.Token;
@@ -49,7 +56,7 @@ public sealed partial class ZooKeeperClient : IConnectionHandler
                 }
             }
 
-            var (host, port) = servers[serverIndex % servers.Count];
+            var (host, port) = servers[serverIndex % servers.Length];
             ZooKeeperConnection? connection = null;
             try
             {
@@ -81,6 +88,7 @@ public sealed partial class ZooKeeperClient : IConnectionHandler
 
                 _logger.LogInformation("ZooKeeper session 0x{SessionId:x} {Kind} on {Server}, timeout {Timeout} ms.",
                     response.SessionId, isNewSession ? "started" : "resumed", connection.Server, response.TimeoutMs);
+                _connectedServer = connection.Server;
                 SetState(ZooKeeperState.Connected, response.SessionId, isNewSession);
 
                 // Released after the first Connected event was delivered, so a handler subscribed once
@@ -89,6 +97,7 @@ public sealed partial class ZooKeeperClient : IConnectionHandler
 
                 var connectedAt = Environment.TickCount64;
                 var failure = await connection.RunAsync(_outgoing.Reader, setWatches, SessionTimeout, this, _logger, token);
+                _connectedServer = null;
                 if (token.IsCancellationRequested || _closeRequested)
                 {
                     break;

@@ -19,6 +19,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
 {
     private readonly ZooKeeperClientOptions _options;
     private readonly ConnectionString _connectionString;
+    private readonly (string Host, int Port)[] _servers;
     private readonly string _chroot;
     private readonly ILogger _logger;
     private readonly WatchRegistry _watches = new();
@@ -33,6 +34,12 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     {
         _options = options;
         _connectionString = ConnectionString.Parse(options.ConnectString);
+        _servers = [.. _connectionString.Servers];
+        if (options.ShuffleServers)
+        {
+            Random.Shared.Shuffle(_servers);
+        }
+
         _chroot = _connectionString.Chroot;
         _logger = options.Logger;
         _dispatcher = new EventDispatcher(_logger);
@@ -48,6 +55,9 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
 
     /// <summary>The current state.</summary>
     public ZooKeeperState State => _state;
+
+    /// <summary>The server (<c>host:port</c>) of the current connection; null while not connected.</summary>
+    public string? ConnectedServer => _connectedServer;
 
     /// <summary>The current session id (0 before the first connection).</summary>
     public long SessionId => Interlocked.Read(ref _sessionId);

@@ -10,6 +10,13 @@ public sealed class ZooKeeperClientOptions
     public string ConnectString { get; set; } = "127.0.0.1:2181";
 
     /// <summary>
+    /// Try the servers of <see cref="ConnectString"/> in an order shuffled once per client (default), as ZooKeeper's own
+    /// client does, so many clients with the same connect string spread over the ensemble instead of all landing on
+    /// the first server. False keeps the connect string's order (the first live server gets every client).
+    /// </summary>
+    public bool ShuffleServers { get; set; } = true;
+
+    /// <summary>
     /// Requested session timeout. The server clamps it to [2, 20] × its tickTime by default; the negotiated value is
     /// <see cref="ZooKeeperClient.SessionTimeout"/>.
     /// </summary>

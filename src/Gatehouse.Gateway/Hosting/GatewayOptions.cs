@@ -54,8 +54,9 @@ public sealed class GatewayOptions
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Base URL of the admin service (e.g. <c>http://127.0.0.1:9000</c>). When set the node takes its config from
-    /// the admin (pull, push, local snapshot file) and <see cref="ConfigPath"/> is ignored.
+    /// Base URL of the admin service (e.g. <c>http://127.0.0.1:9000</c>), or a comma-separated list of admins that
+    /// share one store (the first that answers is used; the next takes over when it fails). When set the node takes
+    /// its config from the admin (pull, push, local snapshot file) and <see cref="ConfigPath"/> is ignored.
     /// </summary>
     public string? AdminUrl { get; set; }
 

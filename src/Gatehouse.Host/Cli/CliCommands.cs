@@ -22,7 +22,7 @@ internal static class CliCommands
     private static readonly Dictionary<string, (OptionKind Kind, string ValueName, string Help)> _gatewaySwitchHelp = new()
     {
         ["--config"] = (OptionKind.Text, "FILE", "declarative config file (YAML or JSON), reloaded on change"),
-        ["--admin"] = (OptionKind.Text, "URL", "take the config from this admin instead of a file"),
+        ["--admin"] = (OptionKind.Text, "URL[,URL]", "take the config from this admin instead of a file (a list: the first that answers)"),
         ["--port"] = (OptionKind.Port, "PORT", "traffic port (8080)"),
         ["--control-port"] = (OptionKind.Port, "PORT", "control port: /healthz, /readyz, /metrics, config push (8081)"),
         ["--listen"] = (OptionKind.Address, "ADDRESS", "address both ports bind to (0.0.0.0)"),
