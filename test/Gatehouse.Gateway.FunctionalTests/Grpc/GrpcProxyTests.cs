@@ -133,6 +133,50 @@ public class GrpcProxyTests(GrpcGatewayFixture fixture) : IClassFixture<GrpcGate
         Assert.Empty(response.TrailingHeaders);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ClientAndBidirectionalStreaming_FullDuplex(bool tls)
+    {
+        using var channel = global::Grpc.Net.Client.GrpcChannel.ForAddress(
+            tls ? $"https://127.0.0.1:{fixture.TlsPort}" : $"http://127.0.0.1:{fixture.H2cPort}",
+            new global::Grpc.Net.Client.GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler
+                {
+                    UseProxy = false,
+                    SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+                },
+            });
+        var invoker = channel.CreateCallInvoker();
+        var options = new global::Grpc.Core.CallOptions(new global::Grpc.Core.Metadata { { "serviceName", "probe" } },
+            DateTime.UtcNow.AddSeconds(30));
+
+        using (var collect = invoker.AsyncClientStreamingCall(ProbeGrpcMethods.Collect, null, options))
+        {
+            foreach (var part in new[] { "a", "b", "c" })
+            {
+                await collect.RequestStream.WriteAsync(part);
+            }
+
+            await collect.RequestStream.CompleteAsync();
+            Assert.Equal("a+b+c", await collect);
+        }
+
+        // Each answer is awaited before the next message is sent: a gateway that buffered either direction would hang.
+        using var chat = invoker.AsyncDuplexStreamingCall(ProbeGrpcMethods.Chat, null, options);
+        for (var i = 0; i < 3; i++)
+        {
+            await chat.RequestStream.WriteAsync("m" + i);
+            Assert.True(await chat.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal("re:m" + i, chat.ResponseStream.Current);
+        }
+
+        await chat.RequestStream.CompleteAsync();
+        Assert.False(await chat.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(global::Grpc.Core.StatusCode.OK, chat.GetStatus().StatusCode);
+    }
+
     [Fact]
     public async Task Balancing_IsPerCall_OnOneClientConnection()
     {

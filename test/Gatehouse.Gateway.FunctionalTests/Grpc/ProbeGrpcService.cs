@@ -14,6 +14,10 @@ internal static class ProbeGrpcMethods
     public static readonly Method<string, string> Unary = new(MethodType.Unary, "test.Probe", "Unary", Utf8, Utf8);
 
     public static readonly Method<string, string> Stream = new(MethodType.ServerStreaming, "test.Probe", "Stream", Utf8, Utf8);
+
+    public static readonly Method<string, string> Collect = new(MethodType.ClientStreaming, "test.Probe", "Collect", Utf8, Utf8);
+
+    public static readonly Method<string, string> Chat = new(MethodType.DuplexStreaming, "test.Probe", "Chat", Utf8, Utf8);
 }
 
 /// <summary>What one node's service saw: its name, and the calls that ended by the client's cancellation.</summary>
@@ -36,12 +40,20 @@ public abstract class ProbeGrpcServiceBase
     {
         binder.AddMethod(ProbeGrpcMethods.Unary, (UnaryServerMethod<string, string>)null!);
         binder.AddMethod(ProbeGrpcMethods.Stream, (ServerStreamingServerMethod<string, string>)null!);
+        binder.AddMethod(ProbeGrpcMethods.Collect, (ClientStreamingServerMethod<string, string>)null!);
+        binder.AddMethod(ProbeGrpcMethods.Chat, (DuplexStreamingServerMethod<string, string>)null!);
     }
 
     public virtual Task<string> Unary(string request, ServerCallContext context) =>
         throw new RpcException(new Status(StatusCode.Unimplemented, ""));
 
     public virtual Task Stream(string request, IServerStreamWriter<string> writer, ServerCallContext context) =>
+        throw new RpcException(new Status(StatusCode.Unimplemented, ""));
+
+    public virtual Task<string> Collect(IAsyncStreamReader<string> reader, ServerCallContext context) =>
+        throw new RpcException(new Status(StatusCode.Unimplemented, ""));
+
+    public virtual Task Chat(IAsyncStreamReader<string> reader, IServerStreamWriter<string> writer, ServerCallContext context) =>
         throw new RpcException(new Status(StatusCode.Unimplemented, ""));
 }
 
@@ -89,6 +101,27 @@ public sealed class ProbeGrpcService(ProbeState state) : ProbeGrpcServiceBase
         for (var i = 0; i < count; i++)
         {
             await writer.WriteAsync("m" + i);
+        }
+    }
+
+    /// <summary>Every message the client streams, joined with '+', once the client has finished.</summary>
+    public override async Task<string> Collect(IAsyncStreamReader<string> reader, ServerCallContext context)
+    {
+        var all = new List<string>();
+        await foreach (var message in reader.ReadAllAsync(context.CancellationToken))
+        {
+            all.Add(message);
+        }
+
+        return string.Join('+', all);
+    }
+
+    /// <summary>Answers each message as it arrives ("re:" + message), so a client that waits for each answer proves full duplex.</summary>
+    public override async Task Chat(IAsyncStreamReader<string> reader, IServerStreamWriter<string> writer, ServerCallContext context)
+    {
+        await foreach (var message in reader.ReadAllAsync(context.CancellationToken))
+        {
+            await writer.WriteAsync("re:" + message);
         }
     }
 }
