@@ -41,7 +41,8 @@ public static class GrpcClients
         _ => throw new ArgumentOutOfRangeException(nameof(client), client, null),
     };
 
-    private static string ToolsDir { get; } = FindToolsDir();
+    /// <summary>test/tools of the repository (scripts and their npm packages).</summary>
+    public static string ToolsDir { get; } = FindToolsDir();
 
     private static async Task<GrpcOutcome> CallDotnetAsync(int port, GrpcCall call, string? tlsRoot)
     {

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.Json;
 using Gatehouse.Gateway.FunctionalTests.Infrastructure;
 using Gatehouse.Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -8,8 +10,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gatehouse.Gateway.FunctionalTests.Grpc;
 
 /// <summary>
-/// One gateway with an h2c port and a TLS port in front of two real gRPC nodes (Grpc.AspNetCore, h2c), a node
-/// that never answers in time, and services for the gateway's own errors; shared by the tests of a class.
+/// One gateway with an h2c port and a TLS port in front of two real gRPC nodes (Grpc.AspNetCore, h2c), a
+/// @grpc/grpc-js node (a process), a node that never answers in time, and services for the gateway's own errors;
+/// shared by the tests of a class.
 /// </summary>
 public sealed class GrpcGatewayFixture : IAsyncLifetime
 {
@@ -18,6 +21,7 @@ public sealed class GrpcGatewayFixture : IAsyncLifetime
     private TestBackend? _nodeA;
     private TestBackend? _nodeB;
     private TestBackend? _slow;
+    private Process? _jsNode;
     private GatewayTestHost? _gateway;
 
     public ProbeState StateA { get; } = new("node-a");
@@ -54,6 +58,7 @@ public sealed class GrpcGatewayFixture : IAsyncLifetime
             context.Response.Headers["grpc-status"] = "0";
         }, HttpProtocols.Http2);
 
+        var jsPort = await StartJsNodeAsync();
         var (cert, key) = _pki.WriteServerPem(_dir, withIntermediate: true);
         TlsRoot = _pki.WriteRootPem(_dir);
         var probeNodes = $$"""[ { id: node-a, address: "{{_nodeA.BaseAddress}}", protocol: http2 }, { id: node-b, address: "{{_nodeB.BaseAddress}}", protocol: http2 } ]""";
@@ -79,6 +84,10 @@ public sealed class GrpcGatewayFixture : IAsyncLifetime
                 healthCheck: { passive: { enabled: false } }
                 nodes: {{slowNodes}}
                 apis: [ { id: bounded, path: "/test.Probe/*", policy: { timeouts: { requestMs: 300 } } } ]
+              - name: jsnode
+                healthCheck: { passive: { enabled: false } }
+                nodes: [ { id: js-1, address: "http://127.0.0.1:{{jsPort}}", protocol: http2 } ]
+                apis: [ { id: jsnode, path: "/test.Probe/*" } ]
               - name: offline
                 nodes: [ { id: off-1, online: false, address: "{{_nodeA.BaseAddress}}", protocol: http2 } ]
                 apis: [ { id: offline, path: "/test.Probe/*" } ]
@@ -104,8 +113,27 @@ public sealed class GrpcGatewayFixture : IAsyncLifetime
             }
         }
 
+        if (_jsNode is not null)
+        {
+            // By its process id: the one this fixture started.
+            _jsNode.Kill();
+            await _jsNode.WaitForExitAsync();
+            _jsNode.Dispose();
+        }
+
         _pki.Dispose();
         Directory.Delete(_dir, recursive: true);
+    }
+
+    /// <summary>Starts test/tools/node/grpc-server.js and returns the port it printed once bound.</summary>
+    private async Task<int> StartJsNodeAsync()
+    {
+        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(GrpcClients.ToolsDir, "node", "grpc-server.js"));
+        _jsNode = Process.Start(start)!;
+        var line = await _jsNode.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30))
+            ?? throw new InvalidOperationException("the grpc-js server exited before binding");
+        return JsonDocument.Parse(line).RootElement.GetProperty("port").GetInt32();
     }
 
     private static Task<TestBackend> StartNodeAsync(ProbeState state) => TestBackend.StartWithPipelineAsync(

@@ -37,6 +37,23 @@ public class GrpcProxyTests(GrpcGatewayFixture fixture) : IClassFixture<GrpcGate
 
     [Theory]
     [MemberData(nameof(GrpcClients.All), MemberType = typeof(GrpcClients))]
+    public async Task GrpcJsNode_UnaryStreamingAndTrailersOnlyError(string client)
+    {
+        var unary = await CallAsync(client, new GrpcCall(ProbeGrpcMethods.UnaryPath, "hello", "jsnode"));
+        Assert.True(unary.Code == Ok, unary.ToString());
+        Assert.Equal(["hello"], unary.Responses);
+
+        var stream = await CallAsync(client, new GrpcCall(ProbeGrpcMethods.StreamPath, "2", "jsnode"));
+        Assert.True(stream.Code == Ok, stream.ToString());
+        Assert.Equal(["m0", "m1"], stream.Responses);
+
+        var missing = await CallAsync(client, new GrpcCall(ProbeGrpcMethods.UnaryPath, "missing", "jsnode"), tls: true);
+        Assert.True(missing.Code == NotFound, missing.ToString());
+        Assert.Equal("no such thing (grpc-js node)", missing.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(GrpcClients.All), MemberType = typeof(GrpcClients))]
     public async Task UnaryAndServerStreaming_OverH2c_Ok(string client)
     {
         var unary = await CallAsync(client, new GrpcCall(ProbeGrpcMethods.UnaryPath, "hello", "probe"));
