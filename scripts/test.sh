@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 # curl, openssl: the signing example of docs/signing.md is run as written against a real gateway.
 # chromium: the console's browser tests drive Debian's Chromium through Playwright (no browser download).
 # haproxy: the rolling-restart scenario puts a real HAProxy, checking /readyz, in front of two gateways.
-APT_PACKAGES=(postgresql redis-server zookeeper prometheus curl openssl chromium haproxy)
+# python3-grpcio: the gRPC tests call the gateway with Debian's Python gRPC client as one of three real clients.
+APT_PACKAGES=(postgresql redis-server zookeeper prometheus curl openssl chromium haproxy python3-grpcio)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -22,6 +23,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# npm packages the tests run as processes (@grpc/grpc-js, a gRPC client), at the versions of the committed lock file.
+if [ ! -d test/tools/node/node_modules ]; then
+  echo "Installing test tools: npm ci in test/tools/node"
+  (cd test/tools/node && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 results="artifacts/test-results"

@@ -144,7 +144,12 @@ internal static class StreamCopier
             }
 
             reading = false;
-            if (dirty)
+
+            // An empty body is not flushed into the client response: flushing would send its headers alone, and
+            // the end of the response would then follow as an empty DATA frame. Left unstarted, HTTP/2 ends the
+            // stream with the HEADERS frame itself, which a gRPC trailers-only response must be (clients other
+            // than Grpc.Net.Client read HEADERS without END_STREAM as "more to come", then find no status).
+            if (dirty && (total > 0 || outputStream is not null))
             {
                 await FlushAsync(outputStream, outputPipe, cancellationToken).ConfigureAwait(false);
             }

@@ -7,7 +7,8 @@ using Gatehouse.Gateway.Model;
 namespace Gatehouse.Gateway.Health;
 
 /// <summary>
-/// Sends one probe: GET of the node's health path (2xx and 3xx are healthy), or a TCP connect when it has none.
+/// Sends one probe: GET of the node's health path (2xx and 3xx are healthy), a gRPC health check when that path is
+/// <c>/grpc.health.v1.Health/Check</c> (<see cref="Grpc.GrpcHealthProbe"/>), or a TCP connect when it has none.
 /// Uses its own connection pool, so probes never queue behind (or take connections from) real traffic.
 /// </summary>
 /// <remarks>
@@ -79,6 +80,11 @@ internal class HealthProber : IDisposable
         {
             if (node.HealthPath is { } path)
             {
+                if (Grpc.GrpcHealthProbe.IsGrpcHealthPath(path))
+                {
+                    return await Grpc.GrpcHealthProbe.ProbeAsync(ClientFor(node), node.BaseAddress, deadline.Token);
+                }
+
                 using var request = new HttpRequestMessage(HttpMethod.Get, node.BaseAddress + path);
                 request.Headers.TryAddWithoutValidation("User-Agent", "Gatehouse-HealthCheck");
                 using var response = await ClientFor(node).SendAsync(request, deadline.Token);

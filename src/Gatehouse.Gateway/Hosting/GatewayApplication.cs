@@ -20,6 +20,7 @@ public static class GatewayApplication
         ["--config"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.ConfigPath)}",
         ["--port"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Port)}",
         ["--control-port"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.ControlPort)}",
+        ["--h2c-port"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.H2cPort)}",
         ["--listen"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.ListenAddress)}",
         ["--loc"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Loc)}",
         ["--group"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Group)}",
@@ -95,6 +96,10 @@ public static class GatewayApplication
         }
 
         ports.Add(new ListenPort(address, options.ControlPort, "control", "--control-port"));
+        if (options.H2cPort is { } h2c)
+        {
+            ports.Add(new ListenPort(address, h2c, "h2c traffic", "--h2c-port"));
+        }
         if (tls.Enabled)
         {
             ports.Add(new ListenPort(address, tls.Port, "TLS traffic", "--tls-port"));
@@ -164,6 +169,13 @@ public static class GatewayApplication
         }
 
         kestrel.Listen(address, options.ControlPort, o => o.Protocols = HttpProtocols.Http1);
+        if (options.H2cPort is { } h2c)
+        {
+            // HTTP/2 only: Kestrel does not tell an HTTP/2 preface from an HTTP/1.1 request line on a cleartext
+            // endpoint (Http1AndHttp2 without TLS serves HTTP/1.1), so gRPC without TLS gets a port of its own.
+            kestrel.Listen(address, h2c, o => o.Protocols = HttpProtocols.Http2);
+        }
+
         tls.Listen(kestrel, address);
 
         // Bodies stream through, so the gateway does not cap them unless configured to.

@@ -18,6 +18,12 @@ public sealed class GatewayOptions
 
     public int ControlPort { get; set; } = 8081;
 
+    /// <summary>
+    /// Cleartext HTTP/2 (h2c, prior knowledge) traffic port for gRPC clients without TLS; off when unset. A port
+    /// of its own because Kestrel serves cleartext HTTP/1.1 and HTTP/2 on one endpoint only as HTTP/1.1.
+    /// </summary>
+    public int? H2cPort { get; set; }
+
     /// <summary>Id of this gateway node; defaults to the machine name.</summary>
     public string NodeId { get; set; } = Environment.MachineName;
 

@@ -33,10 +33,17 @@ internal sealed partial class GatewayRequestHandler
         // retried whatever the method.
         var repeatable = retry.Retryable || RequestLimits.IsIdempotent(context.Request.Method);
 
-        // Only APIs with timeouts.requestMs pay for a timer.
-        using var deadline = resilience.RequestTimeout == Timeout.InfiniteTimeSpan
+        // Only APIs with timeouts.requestMs, and gRPC calls with a grpc-timeout, pay for a timer. A gRPC call's
+        // deadline is the shorter of the two; when it passes the client is told DEADLINE_EXCEEDED (GrpcErrors).
+        var requestTimeout = resilience.RequestTimeout;
+        if (GrpcStatus.IsGrpcRequest(context.Request.ContentType))
+        {
+            requestTimeout = Grpc.GrpcTimeout.Bound(requestTimeout, context.Request.Headers[Grpc.GrpcTimeout.HeaderName]);
+        }
+
+        using var deadline = requestTimeout == Timeout.InfiniteTimeSpan
             ? null
-            : new CancellationTokenSource(resilience.RequestTimeout, _time);
+            : new CancellationTokenSource(requestTimeout, _time);
         var tried = new TriedNodes();
         var attempts = 0;
         var current = node;

@@ -86,6 +86,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<GatewayDrain>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewayDrain>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayDrainOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, H2cPortValidator>());
 
         // The host's timeout counts from the stop signal, so it must cover the drain delay and the in-flight bound.
         services.AddOptions<Microsoft.Extensions.Hosting.HostOptions>().Configure<IOptions<GatewayOptions>>((host, gateway) =>

@@ -10,7 +10,8 @@ namespace Gatehouse.Gateway.Hosting;
 /// <summary>
 /// Writes RFC 9457 problem JSON for errors the gateway answers itself. The body carries the stable
 /// <c>code</c>, the request id and the trace id (every request has one), so a user report can be found in logs
-/// and traces. Each response is counted by code (<see cref="ApiMetrics.RecordGatewayError"/>).
+/// and traces. Each response is counted by code (<see cref="ApiMetrics.RecordGatewayError"/>). A gRPC request
+/// (<c>application/grpc*</c>) gets the same error as a gRPC status instead (<see cref="Grpc.GrpcErrors"/>).
 /// </summary>
 internal static class ProblemWriter
 {
@@ -51,6 +52,12 @@ internal static class ProblemWriter
         foreach (var (name, value) in headers ?? [])
         {
             response.Headers[name] = value;
+        }
+
+        if (GrpcStatus.IsGrpcRequest(context.Request.ContentType))
+        {
+            Grpc.GrpcErrors.Write(context, error, detail);
+            return Task.CompletedTask;
         }
 
         response.StatusCode = status;

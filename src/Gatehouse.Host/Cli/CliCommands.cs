@@ -25,6 +25,7 @@ internal static class CliCommands
         ["--admin"] = (OptionKind.Text, "URL[,URL]", "take the config from this admin instead of a file (a list: the first that answers)"),
         ["--port"] = (OptionKind.Port, "PORT", "traffic port (8080)"),
         ["--control-port"] = (OptionKind.Port, "PORT", "control port: /healthz, /readyz, /metrics, config push (8081)"),
+        ["--h2c-port"] = (OptionKind.Port, "PORT", "cleartext HTTP/2 (h2c) traffic port for gRPC without TLS (off)"),
         ["--listen"] = (OptionKind.Address, "ADDRESS", "address both ports bind to (0.0.0.0)"),
         ["--node-id"] = (OptionKind.Text, "ID", "this node's id (the machine name)"),
         ["--group"] = (OptionKind.Text, "GROUP", "gateway group (default)"),

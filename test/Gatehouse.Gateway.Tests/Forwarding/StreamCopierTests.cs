@@ -47,6 +47,22 @@ public sealed class StreamCopierTests
     }
 
     [Fact]
+    public async Task CopyAsync_EmptyInputToPipe_NothingFlushed()
+    {
+        // A flush would start the client response: its headers would go alone, without END_STREAM, and a gRPC
+        // trailers-only response would stop being one.
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
+        var activity = ForwarderCancellationSource.Rent(CancellationToken.None);
+
+        var outcome = await StreamCopier.CopyAsync(new MemoryStream(), pipe.Writer, activity, flushBeforeFirstWait: true, activity.Token);
+
+        Assert.Equal(StreamCopyResult.Success, outcome.Result);
+        Assert.Equal(0, outcome.Bytes);
+        Assert.False(pipe.Reader.TryRead(out _));
+        activity.Return();
+    }
+
+    [Fact]
     public async Task CopyAsync_InputThrows_InputError()
     {
         var activity = ForwarderCancellationSource.Rent(CancellationToken.None);
