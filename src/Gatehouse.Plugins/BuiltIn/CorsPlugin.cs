@@ -197,11 +197,12 @@ internal sealed class CorsSettings
         }
 
         var origins = reader.StringList(settings, "origins", "");
-        if (origins is null or { Length: 0 })
+        if (!SettingsReader.TryGet(settings, "origins", out var given) || given.ValueKind == JsonValueKind.Array && given.GetArrayLength() == 0)
         {
             reader.Add("origins", "list the allowed origins (e.g. https://app.example.com), or '*' for any");
-            origins = [];
         }
+
+        origins ??= [];
 
         for (var i = 0; i < origins.Length; i++)
         {
