@@ -43,11 +43,12 @@ public static class ConfigLoader
     /// <param name="text">The file's content.</param>
     /// <param name="sourceName">Names the origin in every error, e.g. the file name.</param>
     /// <param name="format">How <paramref name="text"/> is written.</param>
+    /// <param name="plugins">The plugin filters the config may name; null for the built-ins (see <see cref="ConfigValidator.Validate"/>).</param>
     /// <exception cref="ConfigException">The text is not a valid config; <see cref="ConfigException.Errors"/> lists every problem.</exception>
-    public static GatewayConfig Parse(string text, string sourceName, ConfigFormat format)
+    public static GatewayConfig Parse(string text, string sourceName, ConfigFormat format, Gatehouse.Plugins.PluginCatalog? plugins = null)
     {
         var errors = new List<ConfigError>();
-        return Check(Read(text, sourceName, format, errors), sourceName, errors);
+        return Check(Read(text, sourceName, format, errors), sourceName, errors, plugins);
     }
 
     /// <summary>
@@ -75,7 +76,8 @@ public static class ConfigLoader
         };
     }
 
-    private static GatewayConfig Check(ConfigDocument? document, string sourceName, List<ConfigError> errors)
+    private static GatewayConfig Check(ConfigDocument? document, string sourceName, List<ConfigError> errors,
+        Gatehouse.Plugins.PluginCatalog? plugins = null)
     {
         var config = document is null ? null : ConfigSerializer.Read(document, sourceName, errors);
         if (config is null)
@@ -83,7 +85,7 @@ public static class ConfigLoader
             throw new ConfigException(errors);
         }
 
-        foreach (var error in ConfigValidator.Validate(config, sourceName))
+        foreach (var error in ConfigValidator.Validate(config, sourceName, plugins))
         {
             if (!document!.DroppedEntries.Any(entry => ConfigEntries.IsAtOrUnder(error.Entry, entry)))
             {

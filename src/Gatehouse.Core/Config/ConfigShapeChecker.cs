@@ -90,10 +90,38 @@ internal sealed class ConfigShapeChecker
                 CheckMap(map, TypeInfo(type.ElementType!), pointer, entry);
                 return true;
             case JsonTypeInfoKind.None when Fits(node, type):
+                if (type.Type == typeof(JsonElement) || type.Type == typeof(JsonElement?))
+                {
+                    MapFreeForm(node, pointer, entry);
+                }
+
                 return true;
             default:
                 Report(pointer, entry, $"expected {Expected(type, node)}, found {Found(node)}{Hint(type, node)}");
                 return false;
+        }
+    }
+
+    /// <summary>
+    /// Maps the entries inside a free-form value (a plugin's settings) to their positions, so that errors the plugin
+    /// reports about them carry a line; their content is the plugin's to check.
+    /// </summary>
+    private void MapFreeForm(JsonNode? node, string pointer, string entry)
+    {
+        _document.MapEntry(entry, pointer);
+        if (node is JsonObject obj)
+        {
+            foreach (var (key, value) in obj)
+            {
+                MapFreeForm(value, ConfigDocument.ChildPointer(pointer, key), ConfigEntries.Child(entry, key));
+            }
+        }
+        else if (node is JsonArray array)
+        {
+            for (var i = 0; i < array.Count; i++)
+            {
+                MapFreeForm(array[i], ConfigDocument.ItemPointer(pointer, i), ConfigEntries.Index(entry, i));
+            }
         }
     }
 

@@ -71,6 +71,11 @@ public static partial class ConfigValidator
         {
             ValidateEncryption(errors, $"{entry}.encryption", encryption);
         }
+
+        if (policy.Filters is { } filters)
+        {
+            ValidateFilters(errors, $"{entry}.filters", filters);
+        }
     }
 
     /// <summary>Each entry an IPv4/IPv6 address or a CIDR block with no host bits set past the prefix.</summary>

@@ -28,10 +28,14 @@ public static partial class ConfigValidator
     /// <summary>Returns every problem in <paramref name="config"/>; empty when it is valid.</summary>
     /// <param name="config">The config to check.</param>
     /// <param name="source">Put in every error's <see cref="ConfigError.Source"/>, e.g. the file name.</param>
-    public static IReadOnlyList<ConfigError> Validate(GatewayConfig config, string? source)
+    /// <param name="plugins">
+    /// The plugin filters <c>policy.filters</c> may name, with their settings validators; null for the built-ins
+    /// (<see cref="Gatehouse.Plugins.PluginCatalog.BuiltIn"/>). A gateway with plugins of its own passes its catalog.
+    /// </param>
+    public static IReadOnlyList<ConfigError> Validate(GatewayConfig config, string? source, Gatehouse.Plugins.PluginCatalog? plugins = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var errors = new Errors(source);
+        var errors = new Errors(source, plugins ?? Gatehouse.Plugins.PluginCatalog.BuiltIn);
         if (config.Version < 0)
         {
             errors.Add("version", $"must be 0 or greater, got {config.Version}");
@@ -134,9 +138,12 @@ public static partial class ConfigValidator
     private static bool IsToken(string value) =>
         value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c));
 
-    private sealed class Errors(string? source)
+    private sealed class Errors(string? source, Gatehouse.Plugins.PluginCatalog plugins)
     {
         public List<ConfigError> List { get; } = [];
+
+        /// <summary>The plugin filters config may name (<see cref="ValidateFilters"/>).</summary>
+        public Gatehouse.Plugins.PluginCatalog Plugins { get; } = plugins;
 
         public void Add(string entry, string message) => List.Add(new ConfigError(source, entry, message));
     }

@@ -38,6 +38,12 @@ public sealed record PolicyConfig
 
     /// <summary>Payload encryption with the calling app's key (AES-GCM); merged as a whole.</summary>
     public EncryptionConfig? Encryption { get; init; }
+
+    /// <summary>
+    /// Plugin filters, run in list order (see docs/plugins.md). Merged as a whole like every other list: the innermost
+    /// level that sets <c>filters</c> replaces the outer ones, and an empty list turns inherited filters off.
+    /// </summary>
+    public IReadOnlyList<FilterConfig>? Filters { get; init; }
 }
 
 /// <summary>Which balancer picks the node, and its parameters. Merged as a whole, not per field.</summary>

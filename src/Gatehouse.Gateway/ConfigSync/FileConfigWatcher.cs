@@ -34,8 +34,12 @@ internal sealed partial class FileConfigWatcher : BackgroundService
     private readonly SemaphoreSlim _changed = new(0, 1);
     private FileStamp _lastSeen;
 
-    public FileConfigWatcher(ConfigApplier applier, IOptions<GatewayOptions> options, ILogger<FileConfigWatcher> logger, TimeProvider time)
+    private readonly Gatehouse.Plugins.PluginCatalog? _plugins;
+
+    public FileConfigWatcher(ConfigApplier applier, IOptions<GatewayOptions> options, ILogger<FileConfigWatcher> logger, TimeProvider time,
+        Gatehouse.Plugins.PluginCatalog? plugins = null)
     {
+        _plugins = plugins;
         _applier = applier;
         _options = options.Value;
         _logger = logger;
@@ -149,7 +153,7 @@ internal sealed partial class FileConfigWatcher : BackgroundService
         try
         {
             config = ConfigLoader.TryGetFormat(path, out var format)
-                ? ConfigLoader.Parse(Decode(bytes), path, format)
+                ? ConfigLoader.Parse(Decode(bytes), path, format, _plugins)
                 : ConfigLoader.LoadFile(path); // refuses the extension, with the loader's own message
         }
         catch (ConfigException ex)

@@ -25,6 +25,7 @@ public enum GatewayError
     UnsupportedMediaType,
     ResponseTooLarge,
     RequestTimeout,
+    PluginFailed,
 }
 
 /// <summary>Status, code and title of each <see cref="GatewayError"/>; the codes are a public contract.</summary>
@@ -54,6 +55,7 @@ public static class GatewayErrors
         GatewayError.UnsupportedMediaType => 415,
         GatewayError.ResponseTooLarge => 502,
         GatewayError.RequestTimeout => 408,
+        GatewayError.PluginFailed => 500,
         _ => 500,
     };
 
@@ -81,6 +83,7 @@ public static class GatewayErrors
         GatewayError.UnsupportedMediaType => "unsupported_media_type",
         GatewayError.ResponseTooLarge => "response_too_large",
         GatewayError.RequestTimeout => "request_timeout",
+        GatewayError.PluginFailed => "plugin_failed",
         _ => "internal_error",
     };
 
@@ -108,6 +111,7 @@ public static class GatewayErrors
         GatewayError.UnsupportedMediaType => "The request body is not in the required format",
         GatewayError.ResponseTooLarge => "The upstream response is too large to encrypt",
         GatewayError.RequestTimeout => "The client did not send the request body in time",
+        GatewayError.PluginFailed => "A plugin filter of the API failed",
         _ => "Internal gateway error",
     };
 }

@@ -55,7 +55,14 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<RateLimiterRegistry>(),
             sp.GetRequiredService<Resilience.ResilienceRegistry>(),
             sp.GetRequiredService<GatewayMetrics>(),
-            sp.GetRequiredService<Filters.Auth.AuthRegistry>()));
+            sp.GetRequiredService<Filters.Auth.AuthRegistry>(),
+            sp.GetRequiredService<Filters.Plugins.PluginCompiler>()));
+        // The built-in plugin filters plus every IGatewayPluginFactory the host registers; validation and compilation share it.
+        services.TryAddSingleton(sp => Gatehouse.Plugins.PluginCatalog.BuiltIn.With(sp.GetServices<Gatehouse.Plugins.IGatewayPluginFactory>()));
+        services.TryAddSingleton(sp => new Filters.Plugins.PluginCompiler(
+            sp.GetRequiredService<Gatehouse.Plugins.PluginCatalog>(),
+            sp.GetRequiredService<GatewayMetrics>(),
+            sp.GetRequiredService<ILogger<Filters.Plugins.PluginChainFilter>>()));
         services.TryAddSingleton(sp => Filters.Auth.NonceStoreFactory.Create(
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<RedisRateLimitBackend>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse.Gateway.Auth")));

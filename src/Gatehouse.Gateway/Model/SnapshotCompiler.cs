@@ -3,6 +3,7 @@ using Gatehouse.Core.Config;
 using Gatehouse.Gateway.Filters;
 using Gatehouse.Gateway.Filters.Access;
 using Gatehouse.Gateway.Filters.Auth;
+using Gatehouse.Gateway.Filters.Plugins;
 using Gatehouse.Gateway.Filters.RateLimiting;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Hosting;
@@ -32,13 +33,16 @@ internal sealed class SnapshotCompiler
     private readonly ResilienceRegistry _resilience;
     private readonly Observability.GatewayMetrics? _metrics;
     private readonly AuthRegistry _auth;
+    private readonly PluginCompiler _plugins;
     private readonly Func<string, string?> _environment = Environment.GetEnvironmentVariable;
 
     public SnapshotCompiler(string group, string? localLoc, RouterPipeline routers, ILoadBalancerProvider balancers,
         UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry? rateLimiters = null,
-        ResilienceRegistry? resilience = null, Observability.GatewayMetrics? metrics = null, AuthRegistry? auth = null)
+        ResilienceRegistry? resilience = null, Observability.GatewayMetrics? metrics = null, AuthRegistry? auth = null,
+        PluginCompiler? plugins = null)
     {
         _metrics = metrics;
+        _plugins = plugins ?? PluginCompiler.BuiltIn;
         _auth = auth ?? new AuthRegistry(new LocalNonceStore(time), time);
         _rateLimiters = rateLimiters ?? new RateLimiterRegistry(time);
         _resilience = resilience ?? new ResilienceRegistry(time);
@@ -53,18 +57,21 @@ internal sealed class SnapshotCompiler
 
     public SnapshotCompiler(GatewayOptions options, RouterPipeline routers, ILoadBalancerProvider balancers,
         UpstreamClientFactory clients, NodeStateRegistry nodeStates, TimeProvider time, RateLimiterRegistry rateLimiters,
-        ResilienceRegistry? resilience = null, Observability.GatewayMetrics? metrics = null, AuthRegistry? auth = null)
-        : this(options.Group, options.Loc, routers, balancers, clients, nodeStates, time, rateLimiters, resilience, metrics, auth)
+        ResilienceRegistry? resilience = null, Observability.GatewayMetrics? metrics = null, AuthRegistry? auth = null,
+        PluginCompiler? plugins = null)
+        : this(options.Group, options.Loc, routers, balancers, clients, nodeStates, time, rateLimiters, resilience, metrics, auth, plugins)
     {
     }
 
     public ConfigSnapshot Compile(GatewayConfig config, string source, long version, string checksum)
     {
-        var errors = ConfigValidator.Validate(config, source);
+        var errors = ConfigValidator.Validate(config, source, _plugins.Catalog);
         if (errors.Count > 0)
         {
             throw new ConfigException(errors);
         }
+
+        var pluginErrors = new List<ConfigError>();
 
         var tls = LoadUpstreamTls(config, source);
         var rateLimitScopes = new HashSet<string>(StringComparer.Ordinal);
@@ -74,8 +81,15 @@ internal sealed class SnapshotCompiler
         {
             if (InGroup(service.Group))
             {
-                services[service.Name] = CompileService(service, config.Global, rateLimitScopes, auth, tls.GetValueOrDefault(service.Name));
+                services[service.Name] = CompileService(service, config.Global, rateLimitScopes, auth, tls.GetValueOrDefault(service.Name),
+                    source, pluginErrors);
             }
+        }
+
+        // A plugin that cannot be created refuses the snapshot as a whole; the previous one keeps serving.
+        if (pluginErrors.Count > 0)
+        {
+            throw new ConfigException(pluginErrors);
         }
 
         var domainPrefixes = new Dictionary<string, OriginTarget>(StringComparer.OrdinalIgnoreCase);
@@ -161,7 +175,7 @@ internal sealed class SnapshotCompiler
     private bool InGroup(string? group) => group is null || string.Equals(group, _group, StringComparison.OrdinalIgnoreCase);
 
     private ServiceModel CompileService(ServiceConfig service, PolicyConfig? global, HashSet<string> rateLimitScopes,
-        AuthRegistry.Compilation auth, UpstreamTlsSettings? tls)
+        AuthRegistry.Compilation auth, UpstreamTlsSettings? tls, string source, List<ConfigError> pluginErrors)
     {
         var health = Health.ServiceHealthPolicy.For(service);
         var nodes = new NodeModel[service.Nodes.Count];
@@ -191,7 +205,8 @@ internal sealed class SnapshotCompiler
             api.Invoker = _clients.GetInvoker(UpstreamTransportSettings.For(policy, tls));
             api.ForwardOptions = new ForwardOptions(policy.ResponseHeadersTimeout, policy.IdleTimeout);
             var encryption = auth.CompileEncryption(global, service, config);
-            api.Filters = CompileFilters(global, service, config, policy, rateLimitScopes, auth.Compile(global, service, config), encryption);
+            var plugins = _plugins.Compile(global, service, config, source, pluginErrors);
+            api.Filters = CompileFilters(global, service, config, policy, rateLimitScopes, auth.Compile(global, service, config), encryption, plugins);
             api.SealsResponses = encryption is { EncryptResponse: true } ? encryption : null;
             api.Resilience = _resilience.Compile(service.Name, config.Id, policy, nodes);
             if (_metrics is not null)
@@ -207,11 +222,16 @@ internal sealed class SnapshotCompiler
 
     /// <summary>
     /// The API's inbound filters, cheapest refusal first: IP lists (stacked, every level that sets one), the body
-    /// limit (merged), authentication (signatures, JWT), then rate limits (each level its own limiter, outermost first), so refused callers never
-    /// spend rate-limit tokens; payload decryption last, so only admitted callers cost a buffer and a decryption.
+    /// limit (merged), the plugin filters (<c>policy.filters</c>), authentication (signatures, JWT), then rate limits
+    /// (each level its own limiter, outermost first), so refused callers never spend rate-limit tokens; payload
+    /// decryption last, so only admitted callers cost a buffer and a decryption.
     /// </summary>
+    /// <remarks>
+    /// Plugin filters run before authentication because a CORS preflight carries no credentials (Fetch §3.2.5) and
+    /// must be answered before an auth filter would refuse it; denied addresses are still refused first.
+    /// </remarks>
     private IGatewayFilter[] CompileFilters(PolicyConfig? global, ServiceConfig service, ApiConfig api, EffectivePolicy policy,
-        HashSet<string> scopes, IGatewayFilter[] authFilters, IGatewayFilter? decrypt)
+        HashSet<string> scopes, IGatewayFilter[] authFilters, IGatewayFilter? decrypt, PluginChainFilter? plugins)
     {
         var filters = new List<IGatewayFilter>(3);
         var ipRules = new List<IpAccessRule>(3);
@@ -235,6 +255,11 @@ internal sealed class SnapshotCompiler
         if (policy.MaxBodyBytes is { } maxBodyBytes)
         {
             filters.Add(new BodyLimitFilter(maxBodyBytes));
+        }
+
+        if (plugins is not null)
+        {
+            filters.Add(plugins);
         }
 
         // Callers are authenticated before they can spend rate-limit tokens.

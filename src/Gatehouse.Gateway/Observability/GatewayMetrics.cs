@@ -35,6 +35,7 @@ internal sealed partial class GatewayMetrics : IDisposable
         UpstreamDuration = _meter.CreateHistogram<double>("http.client.request.duration", "s",
             "Time of each upstream attempt, per service, API and node.");
         CreateObservableInstruments();
+        CreatePluginInstruments();
         if (meterFactory is not null)
         {
             _kestrelListener = ListenToKestrel(meterFactory);

@@ -42,9 +42,19 @@ internal sealed class MetricsEndpoint
         WriteBuildInfo(writer);
         WriteRequestFamilies(writer, apis);
         WriteNodeFamilies(writer);
+        WritePluginFamilies(writer);
         WriteAccessLogFamilies(writer);
         WriteProcessFamilies(writer);
         return writer.ToString();
+    }
+
+    private void WritePluginFamilies(PrometheusTextWriter w)
+    {
+        w.Family("gatehouse_plugin_failures_total", "counter", "Plugin filters that threw, per plugin and phase (request: answered 500 plugin_failed).");
+        foreach (var ((plugin, phase), cell) in _metrics.PluginFailures)
+        {
+            w.Sample("gatehouse_plugin_failures_total", [new("group", _metrics.Group), new("plugin", plugin), new("phase", phase)], cell.Count);
+        }
     }
 
     private void WriteRequestFamilies(PrometheusTextWriter w, List<ApiMetrics> apis)

@@ -109,6 +109,14 @@ internal static class ConfigFixtures
             },
             IpAccess = new IpAccessConfig { Allow = ["10.0.0.0/8", "2001:db8::/32"], Deny = ["10.9.0.0/16"] },
             Limits = new RequestLimitsConfig { MaxBodyBytes = 1 << 20 },
+            Filters =
+            [
+                new FilterConfig
+                {
+                    Name = "cors",
+                    Settings = System.Text.Json.JsonDocument.Parse("""{ "origins": [ "https://app.example.com" ], "maxAgeSeconds": 60 }""").RootElement,
+                },
+            ],
             Auth = new AuthConfig
             {
                 Sign = new SignConfig { Required = true, Headers = ["content-type"], TimestampWindowMs = 1000, NonceTtlMs = 2000, MaxSignedBodyBytes = 100 },

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Gatehouse.Gateway.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Gatehouse.Gateway.FunctionalTests.Infrastructure;
@@ -73,6 +74,21 @@ internal sealed class GatewayTestHost : IAsyncDisposable
         return await StartCoreAsync(dir, configPath, args);
     }
 
+    /// <summary>A gateway in file mode whose host also registers <paramref name="plugins"/> (plugin factories of the test).</summary>
+    public static async Task<GatewayTestHost> StartWithPluginsAsync(string yaml, params Gatehouse.Plugins.IGatewayPluginFactory[] plugins)
+    {
+        var dir = Directory.CreateTempSubdirectory("gatehouse-test-").FullName;
+        var configPath = Path.Combine(dir, "gatehouse.yaml");
+        await File.WriteAllTextAsync(configPath, yaml);
+        return await StartCoreAsync(dir, configPath, ["--config", configPath], builder =>
+        {
+            foreach (var plugin in plugins)
+            {
+                builder.Services.AddSingleton(plugin);
+            }
+        });
+    }
+
     /// <summary>
     /// Starts a gateway in admin mode against <paramref name="adminUrl"/> with control secret
     /// <paramref name="secret"/> (null: none), and its snapshot file pre-filled with <paramref name="snapshotFile"/>
@@ -102,7 +118,8 @@ internal sealed class GatewayTestHost : IAsyncDisposable
         return await StartCoreAsync(dir, Path.Combine(dir, "gatehouse.yaml"), args);
     }
 
-    private static async Task<GatewayTestHost> StartCoreAsync(string dir, string configPath, List<string> modeArgs)
+    private static async Task<GatewayTestHost> StartCoreAsync(string dir, string configPath, List<string> modeArgs,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var port = FreePort.Next();
         var controlPort = FreePort.Next();
@@ -120,7 +137,11 @@ internal sealed class GatewayTestHost : IAsyncDisposable
         };
         args.AddRange(modeArgs);
         var logs = new CapturingLoggerProvider();
-        var app = GatewayApplication.Create(args.ToArray(), builder => builder.Logging.AddProvider(logs));
+        var app = GatewayApplication.Create(args.ToArray(), builder =>
+        {
+            builder.Logging.AddProvider(logs);
+            configure?.Invoke(builder);
+        });
         await app.StartAsync();
         return new GatewayTestHost(app, dir, configPath, port, controlPort, logs);
     }

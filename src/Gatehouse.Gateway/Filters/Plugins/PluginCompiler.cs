@@ -1,0 +1,93 @@
+using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Observability;
+using Gatehouse.Plugins;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gatehouse.Gateway.Filters.Plugins;
+
+/// <summary>
+/// Creates the plugin filters of each API when a snapshot is compiled, from the gateway's <see cref="PluginCatalog"/>
+/// (the built-ins plus every <see cref="IGatewayPluginFactory"/> registered with the host).
+/// </summary>
+internal sealed class PluginCompiler
+{
+    private readonly GatewayMetrics? _metrics;
+    private readonly ILogger _logger;
+
+    public PluginCompiler(PluginCatalog catalog, GatewayMetrics? metrics = null, ILogger<PluginChainFilter>? logger = null)
+    {
+        Catalog = catalog;
+        _metrics = metrics;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    public static PluginCompiler BuiltIn { get; } = new(PluginCatalog.BuiltIn);
+
+    public PluginCatalog Catalog { get; }
+
+    /// <summary>
+    /// The API's effective filter list: the innermost level that sets <c>filters</c> replaces the outer ones (an empty
+    /// list turns inherited filters off), like every other list in a policy. Returns the list and its entry.
+    /// </summary>
+    public static (IReadOnlyList<FilterConfig> Filters, string Entry)? Effective(PolicyConfig? global, ServiceConfig service, ApiConfig api)
+    {
+        if (api.Policy?.Filters is { } apiFilters)
+        {
+            return (apiFilters, $"services[{service.Name}].apis[{api.Id}].policy.filters");
+        }
+
+        if (service.Policy?.Filters is { } serviceFilters)
+        {
+            return (serviceFilters, $"services[{service.Name}].policy.filters");
+        }
+
+        return global?.Filters is { } globalFilters ? (globalFilters, "global.filters") : null;
+    }
+
+    /// <summary>
+    /// The API's plugin chain, or null when it has no plugin filter that takes part in a phase. A factory that throws
+    /// is reported into <paramref name="errors"/> under the filter's entry; the caller refuses the snapshot.
+    /// </summary>
+    public PluginChainFilter? Compile(PolicyConfig? global, ServiceConfig service, ApiConfig api, string source, List<ConfigError> errors)
+    {
+        if (Effective(global, service, api) is not ({ Count: > 0 } filters, var entry))
+        {
+            return null;
+        }
+
+        var plugins = new List<CompiledPlugin>(filters.Count);
+        for (var i = 0; i < filters.Count; i++)
+        {
+            var filter = filters[i];
+            if (!Catalog.TryGet(filter.Name, out var factory))
+            {
+                // Validation runs with the same catalog, so this is a config compiled without validating it first.
+                errors.Add(new ConfigError(source, $"{entry}[{i}].name", $"unknown plugin '{filter.Name}'"));
+                continue;
+            }
+
+            IGatewayPlugin instance;
+            try
+            {
+                instance = factory.Create(filter.Settings is { ValueKind: System.Text.Json.JsonValueKind.Object } settings ? settings : default);
+            }
+            catch (Exception ex)
+            {
+                errors.Add(new ConfigError(source, $"{entry}[{i}]", $"plugin '{filter.Name}' could not be created: {ex.Message}"));
+                continue;
+            }
+
+            if (instance.Phases == PluginPhases.None)
+            {
+                continue;
+            }
+
+            plugins.Add(new CompiledPlugin(filter.Name, instance, Failures(filter.Name, "request"), Failures(filter.Name, "response")));
+        }
+
+        return plugins.Count == 0 ? null : new PluginChainFilter([.. plugins], service.Name, api.Id, _logger);
+    }
+
+    private PluginFailureCell Failures(string plugin, string phase) => _metrics?.GetPluginFailures(plugin, phase) ?? new PluginFailureCell();
+}

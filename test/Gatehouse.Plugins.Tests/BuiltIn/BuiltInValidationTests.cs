@@ -1,0 +1,49 @@
+using System.Text.Json;
+
+namespace Gatehouse.Plugins.Tests.BuiltIn;
+
+/// <summary>The built-in factories' settings checks: every problem, each on its field.</summary>
+public class BuiltInValidationTests
+{
+    private static IReadOnlyList<PluginSettingError> Validate(string plugin, string? settings)
+    {
+        Assert.True(PluginCatalog.BuiltIn.TryGet(plugin, out var factory));
+        return factory.Validate(settings is null ? default : JsonDocument.Parse(settings).RootElement);
+    }
+
+    [Theory]
+    [InlineData("cors", """{"origins":["https://a.example","http://b.example:8080"],"methods":["*"],"headers":["*"],"credentials":true}""")]
+    [InlineData("cors", """{"origins":["*"],"maxAgeSeconds":0}""")]
+    [InlineData("headers", """{"request":{"remove":["X-A"]},"response":{"add":{"X-B":"1"}}}""")]
+    [InlineData("headers", """{}""")]
+    [InlineData("mock", null)]
+    [InlineData("mock", """{"status":204,"headers":{"X-A":"b"}}""")]
+    [InlineData("mock", """{"json":[1,2]}""")]
+    public void Validate_Good_NoErrors(string plugin, string? settings) => Assert.Empty(Validate(plugin, settings));
+
+    [Theory]
+    [InlineData("cors", null, "", "found nothing")]
+    [InlineData("cors", """{"credentials":false}""", "origins", "list the allowed origins")]
+    [InlineData("cors", """{"origins":[]}""", "origins", "list the allowed origins")]
+    [InlineData("cors", """{"origins":["https://a.example/"]}""", "origins[0]", "is not an origin")]
+    [InlineData("cors", """{"origins":["ftp://a.example"]}""", "origins[0]", "is not an origin")]
+    [InlineData("cors", """{"origins":["*"],"credentials":true}""", "credentials", "cannot be allowed for any origin")]
+    [InlineData("cors", """{"origins":["*"],"methods":["GE T"]}""", "methods[0]", "not a valid method")]
+    [InlineData("cors", """{"origins":["*"],"maxAgeSeconds":86401}""", "maxAgeSeconds", "from 0 to 86400")]
+    [InlineData("cors", """{"origins":"*"}""", "origins", "expected a list of strings")]
+    [InlineData("headers", """{"request":{"set":{"Host":"x"}}}""", "request.set[Host]", "cannot be changed by a filter")]
+    [InlineData("headers", """{"response":{"remove":["Transfer-Encoding"]}}""", "response.remove[0]", "cannot be changed by a filter")]
+    [InlineData("headers", """{"response":{"set":{"X-A":{"b":1}}}}""", "response.set[X-A]", "expected a string")]
+    [InlineData("headers", """{"both":{}}""", "both", "unknown key 'both'")]
+    [InlineData("headers", """[]""", "", "expected a mapping")]
+    [InlineData("mock", """{"status":"200"}""", "status", "expected a whole number")]
+    [InlineData("mock", """{"status":204,"body":"x"}""", "status", "has no body")]
+    [InlineData("mock", """{"headers":{"Content-Length":"5"}}""", "headers[Content-Length]", "set by the gateway")]
+    public void Validate_Bad_ErrorOnField(string plugin, string? settings, string field, string message)
+    {
+        var error = Assert.Single(Validate(plugin, settings));
+
+        Assert.Equal(field, error.Field);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+}
