@@ -24,6 +24,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# npm packages the Dubbo tests run as real third-party implementations (dubbo.ts providers, hessian.js), installed
+# from the committed lockfile when missing.
+for tools in test/tools/dubbo; do
+  if [ -f "$tools/package-lock.json" ] && [ ! -d "$tools/node_modules" ]; then
+    echo "Installing npm test tools in $tools"
+    (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
+
 results="artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
