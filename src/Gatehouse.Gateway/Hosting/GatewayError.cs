@@ -25,6 +25,9 @@ public enum GatewayError
     UnsupportedMediaType,
     ResponseTooLarge,
     RequestTimeout,
+
+    /// <summary>A non-HTTP upstream answered with an error of its own (a Java exception, a Dubbo error status).</summary>
+    UpstreamError,
 }
 
 /// <summary>Status, code and title of each <see cref="GatewayError"/>; the codes are a public contract.</summary>
@@ -54,6 +57,7 @@ public static class GatewayErrors
         GatewayError.UnsupportedMediaType => 415,
         GatewayError.ResponseTooLarge => 502,
         GatewayError.RequestTimeout => 408,
+        GatewayError.UpstreamError => 502,
         _ => 500,
     };
 
@@ -81,6 +85,7 @@ public static class GatewayErrors
         GatewayError.UnsupportedMediaType => "unsupported_media_type",
         GatewayError.ResponseTooLarge => "response_too_large",
         GatewayError.RequestTimeout => "request_timeout",
+        GatewayError.UpstreamError => "upstream_error",
         _ => "internal_error",
     };
 
@@ -108,6 +113,7 @@ public static class GatewayErrors
         GatewayError.UnsupportedMediaType => "The request body is not in the required format",
         GatewayError.ResponseTooLarge => "The upstream response is too large to encrypt",
         GatewayError.RequestTimeout => "The client did not send the request body in time",
+        GatewayError.UpstreamError => "The upstream service answered with an error",
         _ => "Internal gateway error",
     };
 }

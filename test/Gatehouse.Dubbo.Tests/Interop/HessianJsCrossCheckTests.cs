@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gatehouse.Dubbo.Hessian;
+using Gatehouse.Testing;
 
 namespace Gatehouse.Dubbo.Tests.Interop;
 
