@@ -58,6 +58,7 @@ public sealed class DubboGatewayTests : IAsyncLifetime
                 nodes: [ { id: p1, address: "{{_p1.Address}}" }, { id: p2, address: "{{_p2.Address}}" } ]
                 apis:
             {{Api("pair-info", "GET", "/pair/info", "info", "")}}
+            {{Api("limited", "GET", "/pair/limited", "info", "", null, "        policy: { rateLimit: { limit: 2, windowMs: 60000 } }\n")}}
             {{Api("pair-sleep", "POST", "/pair/sleep", "sleep", "int")}}
             """;
         _gateway = await GatewayTestHost.StartAsync(yaml);
@@ -191,5 +192,19 @@ public sealed class DubboGatewayTests : IAsyncLifetime
         {
             Assert.Equal(survivor, (await GetJsonAsync("/pair/info")).GetProperty("name").GetString());
         }
+    }
+
+    [Fact]
+    public async Task Policies_RateLimitAndMetrics_ApplyAsToHttpApis()
+    {
+        await GetJsonAsync("/pair/limited");
+        await GetJsonAsync("/pair/limited");
+        var problem = await GetJsonAsync("/pair/limited", HttpStatusCode.TooManyRequests);
+        Assert.Equal("rate_limited", problem.GetProperty("code").GetString());
+
+        var metrics = PrometheusText.Parse(await _gateway.Control.GetStringAsync("/metrics"));
+        Assert.Equal(2, metrics.Sum("gatehouse_requests_total", ("service", "pair"), ("api", "limited"), ("code", "200")));
+        Assert.Equal(1, metrics.Sum("gatehouse_requests_total", ("service", "pair"), ("api", "limited"), ("code", "429")));
+        Assert.True(metrics.Has("gatehouse_upstream_duration_seconds_count", ("service", "pair"), ("api", "limited")));
     }
 }
