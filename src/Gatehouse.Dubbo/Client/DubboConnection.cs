@@ -38,9 +38,10 @@ internal sealed partial class DubboConnection : IAsyncDisposable
         Endpoint = endpoint;
         _options = options;
         _logger = logger;
-        _ = Task.Run(ReadLoopAsync);
         _heartbeat = new Timer(static state => ((DubboConnection)state!).OnHeartbeatTimer(), this,
             options.HeartbeatInterval, options.HeartbeatInterval);
+        // Started last: a read loop that fails at once closes the connection, which disposes the timer.
+        _ = Task.Run(ReadLoopAsync);
     }
 
     /// <summary><c>host:port</c> of the provider.</summary>
@@ -142,9 +143,10 @@ internal sealed partial class DubboConnection : IAsyncDisposable
         {
             await _stream.WriteAsync(frame, _closing.Token);
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException
-                                  && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
+            // The write is not cancellable by the caller (a cut frame would corrupt the stream): this is the
+            // connection failing or closing.
             Close(e);
             throw new DubboConnectionLostException($"writing to {Endpoint} failed: {e.Message}", e);
         }
