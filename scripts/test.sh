@@ -12,7 +12,9 @@ cd "$(dirname "$0")/.."
 # curl, openssl: the signing example of docs/signing.md is run as written against a real gateway.
 # chromium: the console's browser tests drive Debian's Chromium through Playwright (no browser download).
 # haproxy: the rolling-restart scenario puts a real HAProxy, checking /readyz, in front of two gateways.
-APT_PACKAGES=(postgresql redis-server zookeeper prometheus curl openssl chromium haproxy)
+# libhessian-java, default-jdk-headless: the hessian2 codec is cross-checked against Caucho's reference implementation
+# (test/tools/java/HessianCheck.java, run with the JDK's single-file source launcher).
+APT_PACKAGES=(postgresql redis-server zookeeper prometheus curl openssl chromium haproxy libhessian-java default-jdk-headless)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -14,7 +14,7 @@ public sealed class HessianJsCrossCheckTests
     private static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Our corpus: a value and its canonical JSON (dates {"$date": ms}, binary {"$bin": base64}).</summary>
-    private static Dictionary<string, (object? Value, string Canonical, string? Type)> Corpus()
+    internal static Dictionary<string, (object? Value, string Canonical, string? Type)> Corpus()
     {
         var person = new HessianObject("com.example.Person");
         person.Fields.Add(new("name", "Ann"));
@@ -198,7 +198,7 @@ public sealed class HessianJsCrossCheckTests
         Assert.Equal(1, Assert.IsType<HessianMap>(shared.Items[1]).Get("x"));
     }
 
-    private static bool JsonEquals(JsonNode? expected, JsonNode? actual)
+    internal static bool JsonEquals(JsonNode? expected, JsonNode? actual)
     {
         if (expected is null || actual is null)
         {
@@ -237,5 +237,5 @@ public sealed class HessianJsCrossCheckTests
         }
     }
 
-    private static string Abbreviate(string text) => text.Length > 200 ? text[..200] + "…" : text;
+    internal static string Abbreviate(string text) => text.Length > 200 ? text[..200] + "…" : text;
 }
