@@ -56,7 +56,7 @@ public sealed class DubboInvoker : IDubboInvoker, IAsyncDisposable
             {
                 connection = await task.WaitAsync(cancellationToken);
             }
-            catch (DubboConnectException)
+            catch (Exception) when (task.IsFaulted || task.IsCanceled)
             {
                 // A failed attempt is not cached: the next call tries again.
                 _connections.TryRemove(new KeyValuePair<string, Task<DubboConnection>>(key, task));
