@@ -13,7 +13,9 @@ cd "$(dirname "$0")/.."
 # chromium: the console's browser tests drive Debian's Chromium through Playwright (no browser download).
 # haproxy: the rolling-restart scenario puts a real HAProxy, checking /readyz, in front of two gateways.
 # python3-grpcio: the gRPC tests call the gateway with Debian's Python gRPC client as one of three real clients.
-APT_PACKAGES=(postgresql redis-server zookeeper prometheus curl openssl chromium haproxy python3-grpcio)
+# libhessian-java, default-jdk-headless: the hessian2 codec is cross-checked against Caucho's reference implementation
+# (test/tools/java/HessianCheck.java, run with the JDK's single-file source launcher).
+APT_PACKAGES=(postgresql redis-server zookeeper prometheus curl openssl chromium haproxy python3-grpcio libhessian-java default-jdk-headless)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -25,11 +27,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# npm packages the tests run as processes (@grpc/grpc-js, a gRPC client), at the versions of the committed lock file.
-if [ ! -d test/tools/node/node_modules ]; then
-  echo "Installing test tools: npm ci in test/tools/node"
-  (cd test/tools/node && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# npm packages the tests run as processes, at the versions of their committed lock files: @grpc/grpc-js (a gRPC
+# client and server) in test/tools/node; dubbo.ts providers and hessian.js for the Dubbo tests in test/tools/dubbo.
+for tools in test/tools/node test/tools/dubbo; do
+  if [ -f "$tools/package-lock.json" ] && [ ! -d "$tools/node_modules" ]; then
+    echo "Installing npm test tools in $tools"
+    (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 
 results="artifacts/test-results"
 rm -rf "$results"

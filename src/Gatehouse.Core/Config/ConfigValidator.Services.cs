@@ -76,7 +76,7 @@ public static partial class ConfigValidator
             }
 
             ValidateNodes(errors, $"{entry}.nodes", service.Nodes ?? []);
-            ValidateApis(errors, $"{entry}.apis", service.Apis ?? []);
+            ValidateApis(errors, $"{entry}.apis", service.Apis ?? [], service.Nodes ?? []);
             if (service.UpstreamTls is not null)
             {
                 ValidateUpstreamTls(errors, $"{entry}.upstreamTls", service.UpstreamTls);
@@ -163,7 +163,7 @@ public static partial class ConfigValidator
         }
         else if (!NodeIdentity.TryParseAddress(address, out var uri))
         {
-            errors.Add(entry, $"address '{address}' must be an absolute http:// or https:// URI with a host, e.g. http://10.0.0.5:8080");
+            errors.Add(entry, $"address '{address}' must be an absolute http://, https:// or dubbo:// URI with a host, e.g. http://10.0.0.5:8080");
         }
         else if (uri.UserInfo.Length > 0)
         {
@@ -172,6 +172,10 @@ public static partial class ConfigValidator
         else if (address.Contains('?') || address.Contains('#'))
         {
             errors.Add(entry, $"address '{address}' must not have a query or fragment");
+        }
+        else if (uri.Scheme == NodeIdentity.DubboScheme && uri.AbsolutePath.Length > 1)
+        {
+            errors.Add(entry, $"address '{address}' must not have a path: a Dubbo provider is host:port, e.g. dubbo://10.0.0.5:20880");
         }
         else if (uri.Port < 1)
         {
@@ -195,7 +199,7 @@ public static partial class ConfigValidator
         }
     }
 
-    private static void ValidateApis(Errors errors, string listEntry, IReadOnlyList<ApiConfig> apis)
+    private static void ValidateApis(Errors errors, string listEntry, IReadOnlyList<ApiConfig> apis, IReadOnlyList<NodeConfig> nodes)
     {
         var ids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var matchable = new List<(string Entry, MatchKind Kind, string Path, HashSet<string> Methods)>();
@@ -240,6 +244,8 @@ public static partial class ConfigValidator
             {
                 ValidatePolicy(errors, $"{entry}.policy", api.Policy, apiLevel: true);
             }
+
+            ValidateApiProtocol(errors, entry, api, nodes);
         }
     }
 

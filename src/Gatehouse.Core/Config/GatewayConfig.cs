@@ -66,7 +66,10 @@ public sealed record NodeConfig
     /// <summary>Stable id; defaults to <c>host:port</c> of <see cref="Address"/>.</summary>
     public string? Id { get; init; }
 
-    /// <summary>Base address, <c>http://host:port</c> or <c>https://host:port</c>, optionally with a path prefix.</summary>
+    /// <summary>
+    /// Base address, <c>http://host:port</c> or <c>https://host:port</c>, optionally with a path prefix; or
+    /// <c>dubbo://host:port</c> for a Dubbo provider (services whose APIs use <c>protocol: dubbo</c>).
+    /// </summary>
     public string Address { get; init; } = "";
 
     /// <summary>Relative weight for the weighted balancers; 0 takes the node out of weighted picks.</summary>
@@ -109,6 +112,12 @@ public sealed record ApiConfig
     public MatchKind Match { get; init; } = MatchKind.Auto;
 
     public PolicyConfig? Policy { get; init; }
+
+    /// <summary>What requests are converted to; null (the default) is <see cref="ApiProtocol.Http"/>: forwarded as they are.</summary>
+    public ApiProtocol? Protocol { get; init; }
+
+    /// <summary>The Dubbo method called; required with <c>protocol: dubbo</c>, not allowed otherwise.</summary>
+    public DubboApiConfig? Dubbo { get; init; }
 
     /// <summary>
     /// Who declared the API: <c>sdk</c> or <c>zooKeeper</c> when the registry added it from a node's report; null (shown as

@@ -28,7 +28,10 @@ public static class NodeIdentity
         return TryParseAddress(address, out var uri) ? $"{uri.Host}:{uri.Port}" : null;
     }
 
-    /// <summary>Parses an absolute http/https address with a host; the validator reports the finer problems.</summary>
+    /// <summary>The scheme of Dubbo provider addresses, <c>dubbo://host:port</c>.</summary>
+    public const string DubboScheme = "dubbo";
+
+    /// <summary>Parses an absolute http/https/dubbo address with a host; the validator reports the finer problems.</summary>
     internal static bool TryParseAddress(string? address, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? uri)
     {
         uri = null;
@@ -37,7 +40,8 @@ public static class NodeIdentity
             return false;
         }
 
-        if ((parsed.Scheme != Uri.UriSchemeHttp && parsed.Scheme != Uri.UriSchemeHttps) || parsed.Host.Length == 0)
+        if ((parsed.Scheme != Uri.UriSchemeHttp && parsed.Scheme != Uri.UriSchemeHttps && parsed.Scheme != DubboScheme)
+            || parsed.Host.Length == 0)
         {
             return false;
         }

@@ -13,6 +13,12 @@ internal static class ForwardingServiceCollectionExtensions
         services.AddLogging();
         services.TryAddSingleton<HttpForwarder>();
         services.TryAddSingleton<UpstreamClientFactory>();
+        // One invoker per gateway: it keeps one multiplexed connection per Dubbo provider, shared by every API.
+        services.TryAddSingleton<Gatehouse.Dubbo.Client.DubboClientOptions>();
+        services.TryAddSingleton<Gatehouse.Dubbo.Client.IDubboInvoker>(sp => new Gatehouse.Dubbo.Client.DubboInvoker(
+            sp.GetRequiredService<Gatehouse.Dubbo.Client.DubboClientOptions>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Gatehouse.Dubbo.Client.DubboInvoker>>()));
+        services.TryAddSingleton<Dubbo.DubboForwarder>();
         return services;
     }
 }

@@ -26,6 +26,9 @@ public enum GatewayError
     ResponseTooLarge,
     RequestTimeout,
     PluginFailed,
+
+    /// <summary>A non-HTTP upstream answered with an error of its own (a Java exception, a Dubbo error status).</summary>
+    UpstreamError,
 }
 
 /// <summary>Status, code and title of each <see cref="GatewayError"/>; the codes are a public contract.</summary>
@@ -56,6 +59,7 @@ public static class GatewayErrors
         GatewayError.ResponseTooLarge => 502,
         GatewayError.RequestTimeout => 408,
         GatewayError.PluginFailed => 500,
+        GatewayError.UpstreamError => 502,
         _ => 500,
     };
 
@@ -84,6 +88,7 @@ public static class GatewayErrors
         GatewayError.ResponseTooLarge => "response_too_large",
         GatewayError.RequestTimeout => "request_timeout",
         GatewayError.PluginFailed => "plugin_failed",
+        GatewayError.UpstreamError => "upstream_error",
         _ => "internal_error",
     };
 
@@ -112,6 +117,7 @@ public static class GatewayErrors
         GatewayError.ResponseTooLarge => "The upstream response is too large to encrypt",
         GatewayError.RequestTimeout => "The client did not send the request body in time",
         GatewayError.PluginFailed => "A plugin filter of the API failed",
+        GatewayError.UpstreamError => "The upstream service answered with an error",
         _ => "Internal gateway error",
     };
 }

@@ -97,7 +97,10 @@ internal sealed partial class GatewayRequestHandler
                 current.State.Enter();
                 try
                 {
-                    result = await _forwarder.ForwardAsync(context, current, upstreamPath, options, api.Invoker, deadline?.Token ?? default);
+                    // The forwarding stage: a Dubbo API calls its provider, everything else is forwarded over HTTP.
+                    result = api.Dubbo is { } dubbo
+                        ? await _dubbo.ForwardAsync(context, current, upstreamPath, dubbo, options, deadline?.Token ?? default)
+                        : await _forwarder.ForwardAsync(context, current, upstreamPath, options, api.Invoker, deadline?.Token ?? default);
                 }
                 finally
                 {

@@ -29,11 +29,14 @@ internal sealed partial class GatewayRequestHandler
     private readonly TimeProvider _time;
     private readonly RequestObserver _observer;
     private readonly DebugTokenCheck _debugTokens;
+    private readonly Forwarding.Dubbo.DubboForwarder _dubbo;
 
     public GatewayRequestHandler(SnapshotState state, ServiceResolverChain resolvers, HttpForwarder forwarder,
         IOptions<GatewayOptions> options, ILogger<GatewayRequestHandler> logger, TimeProvider? time = null,
-        RequestObserver? observer = null, DebugTokenCheck? debugTokens = null)
+        RequestObserver? observer = null, DebugTokenCheck? debugTokens = null, Forwarding.Dubbo.DubboForwarder? dubbo = null)
     {
+        _dubbo = dubbo ?? new Forwarding.Dubbo.DubboForwarder(new Gatehouse.Dubbo.Client.DubboInvoker(),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Forwarding.Dubbo.DubboForwarder>.Instance);
         _time = time ?? TimeProvider.System;
         _debugTokens = debugTokens ?? new DebugTokenCheck(options, _time);
         _observer = observer ?? new RequestObserver(new GatewayMetrics(options.Value.Group));

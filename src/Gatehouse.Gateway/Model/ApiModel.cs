@@ -46,6 +46,9 @@ public sealed class ApiModel
     /// </summary>
     internal Filters.Encryption.PayloadEncryptionFilter? SealsResponses { get; set; }
 
+    /// <summary>The Dubbo method called instead of forwarding over HTTP (<c>protocol: dubbo</c>); null for HTTP APIs.</summary>
+    internal Forwarding.Dubbo.DubboApiModel? Dubbo { get; set; }
+
     /// <summary>Per-exchange timeouts handed to the forwarder; set by the compiler before publishing.</summary>
     internal Forwarding.ForwardOptions ForwardOptions { get; set; }
 

@@ -202,6 +202,7 @@ internal sealed class SnapshotCompiler
             }
 
             api.LaneIndex = laneIndex;
+            api.Dubbo = Forwarding.Dubbo.DubboApiModel.For(config, api.Kind);
             api.Invoker = _clients.GetInvoker(UpstreamTransportSettings.For(policy, tls));
             api.ForwardOptions = new ForwardOptions(policy.ResponseHeadersTimeout, policy.IdleTimeout);
             var encryption = auth.CompileEncryption(global, service, config);

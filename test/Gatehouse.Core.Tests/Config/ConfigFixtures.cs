@@ -215,7 +215,14 @@ internal static class ConfigFixtures
                     ],
                     Apis =
                     [
-                        new ApiConfig { Id = "a1", Methods = ["PUT", "PATCH"], Path = "/x/[0-9]+", Match = MatchKind.Regex, Policy = policy, Source = NodeSource.Sdk },
+                        new ApiConfig { Id = "a1", Methods = ["PUT", "PATCH"], Path = "/x/[0-9]+", Match = MatchKind.Regex, Policy = policy, Source = NodeSource.Sdk,
+                            Protocol = ApiProtocol.Dubbo,
+                            Dubbo = new DubboApiConfig
+                            {
+                                Interface = "com.example.X", Method = "m", Version = "1.0.0", Group = "g", ParameterTypes = ["int"],
+                                ParameterNames = ["n"], AttachHeaders = ["x-user-id"],
+                            },
+                        },
                     ],
                 },
             ],
