@@ -129,7 +129,7 @@ internal static class StreamCopier
                 }
                 else
                 {
-                    outputPipe!.Write(buffer.AsSpan(0, read));
+                    WriteTo(outputPipe!, buffer.AsSpan(0, read));
                     dirty = true;
                     unflushed += read;
                     if (unflushed >= BufferSize)
@@ -193,6 +193,23 @@ internal static class StreamCopier
         {
             // The reading side (the client connection) is gone; keep reading the node for nothing otherwise.
             throw new IOException("The client response stream was completed.");
+        }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="source"/> into <paramref name="output"/>. As PipeWriter's own Write, except that it asks
+    /// for a size: a writer may answer a request for "any size" with an empty span (gRPC-Web's base64 writer does
+    /// when it has no buffer yet), and 4 KiB keeps Kestrel's pipe on its pooled blocks.
+    /// </summary>
+    private static void WriteTo(PipeWriter output, ReadOnlySpan<byte> source)
+    {
+        while (source.Length > 0)
+        {
+            var span = output.GetSpan(Math.Min(source.Length, 4096));
+            var count = Math.Min(span.Length, source.Length);
+            source[..count].CopyTo(span);
+            output.Advance(count);
+            source = source[count..];
         }
     }
 }

@@ -135,9 +135,11 @@ public static class GatewayApplication
         var control = app.Services.GetRequiredService<ControlEndpoints>();
         var drain = app.Services.GetRequiredService<GatewayDrain>();
         var controlPort = resolved.ControlPort;
+        var proxy = Grpc.GrpcWebBridge.Wrap(app, handler.InvokeAsync, resolved.GrpcWeb);
 
         // One terminal delegate, no middleware: the control port is told apart by the local port, which costs
-        // one comparison instead of a routing table on every proxied request.
+        // one comparison instead of a routing table on every proxied request. gRPC-Web calls alone take a branch
+        // (GrpcWebBridge), after the guard.
         app.Run(context =>
         {
             if (context.Connection.LocalPort == controlPort)
@@ -151,7 +153,7 @@ public static class GatewayApplication
                 GatewayDrain.CloseAfterResponse(context);
             }
 
-            return guard.InvokeAsync(context, handler);
+            return guard.InvokeAsync(context, proxy);
         });
         return app;
     }

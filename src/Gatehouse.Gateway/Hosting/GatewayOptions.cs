@@ -24,6 +24,13 @@ public sealed class GatewayOptions
     /// </summary>
     public int? H2cPort { get; set; }
 
+    /// <summary>
+    /// Translates gRPC-Web calls (<c>application/grpc-web</c>, <c>application/grpc-web-text</c>) into gRPC for the
+    /// nodes, on every traffic port (see Grpc.GrpcWebBridge). Off, gRPC-Web requests pass through unchanged, for
+    /// nodes that serve gRPC-Web themselves.
+    /// </summary>
+    public bool GrpcWeb { get; set; } = true;
+
     /// <summary>Id of this gateway node; defaults to the machine name.</summary>
     public string NodeId { get; set; } = Environment.MachineName;
 

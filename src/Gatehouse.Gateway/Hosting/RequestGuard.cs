@@ -50,7 +50,7 @@ internal sealed class RequestGuard
     }
 
     /// <summary>Runs the checks; answers the request itself when one fails, else hands it to <paramref name="next"/>.</summary>
-    public Task InvokeAsync(HttpContext context, GatewayRequestHandler next)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var request = context.Request;
         var headers = request.Headers;
@@ -129,7 +129,7 @@ internal sealed class RequestGuard
         }
 
         _trustedProxies.Apply(context);
-        return next.InvokeAsync(context);
+        return next(context);
     }
 
     /// <summary>True when the request has at most MaxRequestHeaderCount headers of at most MaxRequestHeadersTotalSize.</summary>

@@ -143,7 +143,7 @@ public class RequestGuardTests
         var before = context.Request.Headers.Count;
 
         // No snapshot: the handler answers 503 no_config, past every check of the guard.
-        await guard.InvokeAsync(context, Handler());
+        await guard.InvokeAsync(context, Handler().InvokeAsync);
 
         Assert.Equal(503, context.Response.StatusCode);
         Assert.Equal(before, context.Request.Headers.Count);
@@ -163,7 +163,7 @@ public class RequestGuardTests
         context.Request.Headers["b"] = "2";
         context.Request.Headers["c"] = "3";
 
-        await guard.InvokeAsync(context, Handler());
+        await guard.InvokeAsync(context, Handler().InvokeAsync);
 
         Assert.Equal(431, context.Response.StatusCode);
     }
