@@ -100,6 +100,7 @@ public sealed class CachePluginTests : IAsyncLifetime
         using var hit = await SendAsync(Gw, HttpMethod.Get, "s", "/fresh?q=1");
         Assert.Equal("yes", Header(hit, "X-Node"));
         Assert.NotNull(Header(hit, "Age"));
+        Assert.NotNull(Header(hit, "X-Request-Id"));
         Assert.Equal("8", Header(hit, "Content-Length"));
     }
 

@@ -145,6 +145,9 @@ internal sealed partial class PluginChainFilter : IGatewayFilter
     {
         var response = context.Response;
         response.StatusCode = answer.Status;
+
+        // As on every response the gateway sends, forwarded or its own error: the id the access log and traces carry.
+        response.Headers[Forwarding.HeaderRules.RequestId] = Forwarding.RequestHeaderCopier.ResolveRequestId(context);
         foreach (var (name, value) in answer.Headers)
         {
             response.Headers.Append(name, value);
