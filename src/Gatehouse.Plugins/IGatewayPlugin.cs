@@ -7,7 +7,8 @@ namespace Gatehouse.Plugins;
 /// <see cref="IGatewayPluginFactory.Create"/>.
 /// </summary>
 /// <remarks>
-/// <para>Filters of an API run in the order of its <c>policy.filters</c> list on the way in; the response phase runs
+/// <para>Filters of an API run in the order of its <c>policy.filters</c> list on the way in (those of
+/// <see cref="PluginStage.AfterAccessControl"/> after the gateway's authentication and rate limits, the others before); the response phase runs
 /// in the reverse order, just before the response headers are sent, whoever produced the response (a node, a filter
 /// that answered, or a gateway error).</para>
 /// <para>Body access is not part of this version of the contract: the response phase sees status and headers only.</para>
@@ -31,6 +32,9 @@ public interface IGatewayPlugin
     /// out without this filter's changes (its status and body are already decided).
     /// </summary>
     void OnResponse(PluginContext context);
+
+    /// <summary>Where the filter runs relative to the gateway's authentication and rate limits (default: before them).</summary>
+    PluginStage Stage => PluginStage.BeforeAccessControl;
 }
 
 /// <summary>Which phases a filter takes part in.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Gatehouse.Plugins.BuiltIn;
+using Gatehouse.Plugins.BuiltIn.Cache;
 
 namespace Gatehouse.Plugins;
 
@@ -18,8 +19,15 @@ public sealed class PluginCatalog
         Names = [.. factories.Keys.Order(StringComparer.Ordinal)];
     }
 
-    /// <summary>The built-in filters (<c>cors</c>, <c>headers</c>, <c>mock</c>): what every process knows.</summary>
-    public static PluginCatalog BuiltIn { get; } = Create([new CorsPluginFactory(), new HeadersPluginFactory(), new MockPluginFactory()]);
+    /// <summary>The built-in filters (<c>cors</c>, <c>headers</c>, <c>mock</c>, <c>cache</c>): what every process knows.</summary>
+    public static PluginCatalog BuiltIn { get; } = NewBuiltIn();
+
+    /// <summary>
+    /// A catalog of new built-in factories: a gateway takes its own, because some factories keep state that outlives
+    /// snapshots (the <c>cache</c> filter's stores), which two gateways in one process must not share.
+    /// </summary>
+    public static PluginCatalog NewBuiltIn() =>
+        Create([new CorsPluginFactory(), new HeadersPluginFactory(), new MockPluginFactory(), new CachePluginFactory()]);
 
     /// <summary>Every known name, sorted.</summary>
     public IReadOnlyList<string> Names { get; }

@@ -58,7 +58,7 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<Filters.Auth.AuthRegistry>(),
             sp.GetRequiredService<Filters.Plugins.PluginCompiler>()));
         // The built-in plugin filters plus every IGatewayPluginFactory the host registers; validation and compilation share it.
-        services.TryAddSingleton(sp => Gatehouse.Plugins.PluginCatalog.BuiltIn.With(sp.GetServices<Gatehouse.Plugins.IGatewayPluginFactory>()));
+        services.TryAddSingleton(sp => Gatehouse.Plugins.PluginCatalog.NewBuiltIn().With(sp.GetServices<Gatehouse.Plugins.IGatewayPluginFactory>()));
         services.TryAddSingleton(sp => new Filters.Plugins.PluginCompiler(
             sp.GetRequiredService<Gatehouse.Plugins.PluginCatalog>(),
             sp.GetRequiredService<GatewayMetrics>(),

@@ -258,9 +258,12 @@ internal sealed class SnapshotCompiler
             filters.Add(new BodyLimitFilter(maxBodyBytes));
         }
 
-        if (plugins is not null)
+        // Plugin filters run before authentication (CORS preflights, rewrites, mocks) unless they ask to run after
+        // it and the rate limits (a cache must never answer a caller the gateway would refuse).
+        var (beforeAccess, afterAccess) = plugins?.SplitByStage() ?? (null, null);
+        if (beforeAccess is not null)
         {
-            filters.Add(plugins);
+            filters.Add(beforeAccess);
         }
 
         // Callers are authenticated before they can spend rate-limit tokens.
@@ -282,6 +285,11 @@ internal sealed class SnapshotCompiler
         if (limiters.Count > 0)
         {
             filters.Add(new RateLimitFilter(limiters.ToArray()));
+        }
+
+        if (afterAccess is not null)
+        {
+            filters.Add(afterAccess);
         }
 
         if (decrypt is not null)

@@ -17,11 +17,13 @@ internal sealed class MetricsEndpoint
 {
     private readonly GatewayMetrics _metrics;
     private readonly AccessLogWriter? _accessLog;
+    private readonly Gatehouse.Plugins.PluginCatalog? _plugins;
 
-    public MetricsEndpoint(GatewayMetrics metrics, AccessLogWriter? accessLog = null)
+    public MetricsEndpoint(GatewayMetrics metrics, AccessLogWriter? accessLog = null, Gatehouse.Plugins.PluginCatalog? plugins = null)
     {
         _metrics = metrics;
         _accessLog = accessLog;
+        _plugins = plugins;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -54,6 +56,52 @@ internal sealed class MetricsEndpoint
         foreach (var ((plugin, phase), cell) in _metrics.PluginFailures)
         {
             w.Sample("gatehouse_plugin_failures_total", [new("group", _metrics.Group), new("plugin", plugin), new("phase", phase)], cell.Count);
+        }
+
+        if (_plugins is null)
+        {
+            return;
+        }
+
+        // Families of plugins that keep metrics of their own (IPluginMetrics), with the group label added.
+        var pluginWriter = new PluginFamilies(w, _metrics.Group);
+        foreach (var name in _plugins.Names)
+        {
+            if (_plugins.TryGet(name, out var factory) && factory is Gatehouse.Plugins.IPluginMetrics own)
+            {
+                own.WriteMetrics(pluginWriter);
+            }
+        }
+    }
+
+    /// <summary>A plugin's families into the exposition; names outside <c>gatehouse_plugin_</c> are dropped.</summary>
+    private sealed class PluginFamilies(PrometheusTextWriter writer, string group) : Gatehouse.Plugins.PluginMetricWriter
+    {
+        private const string Prefix = "gatehouse_plugin_";
+
+        public override void Family(string name, string type, string help)
+        {
+            if (name.StartsWith(Prefix, StringComparison.Ordinal) && type is "counter" or "gauge")
+            {
+                writer.Family(name, type, help);
+            }
+        }
+
+        public override void Sample(string name, ReadOnlySpan<KeyValuePair<string, string>> labels, double value)
+        {
+            if (!name.StartsWith(Prefix, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            var all = new Label[labels.Length + 1];
+            all[0] = new("group", group);
+            for (var i = 0; i < labels.Length; i++)
+            {
+                all[i + 1] = new(labels[i].Key, labels[i].Value);
+            }
+
+            writer.Sample(name, all, value);
         }
     }
 

@@ -19,6 +19,8 @@ public class BuiltInValidationTests
     [InlineData("mock", null)]
     [InlineData("mock", """{"status":204,"headers":{"X-A":"b"}}""")]
     [InlineData("mock", """{"json":[1,2]}""")]
+    [InlineData("cache", null)]
+    [InlineData("cache", """{"zone":"api_v1","maxBytes":1048576,"maxEntryBytes":65536,"ttlSeconds":5,"statuses":[200,404],"lockTimeoutMs":0}""")]
     public void Validate_Good_NoErrors(string plugin, string? settings) => Assert.Empty(Validate(plugin, settings));
 
     [Theory]
@@ -39,6 +41,13 @@ public class BuiltInValidationTests
     [InlineData("mock", """{"status":"200"}""", "status", "expected a whole number")]
     [InlineData("mock", """{"status":204,"body":"x"}""", "status", "has no body")]
     [InlineData("mock", """{"headers":{"Content-Length":"5"}}""", "headers[Content-Length]", "set by the gateway")]
+    [InlineData("cache", """{"maxBytes":2048,"maxEntryBytes":4096}""", "maxEntryBytes", "must not exceed maxBytes")]
+    [InlineData("cache", """{"ttlSeconds":0}""", "ttlSeconds", "from 1 to 31536000")]
+    [InlineData("cache", """{"ttlSeconds":100,"maxTtlSeconds":10}""", "ttlSeconds", "must not exceed maxTtlSeconds")]
+    [InlineData("cache", """{"statuses":[200,304]}""", "statuses[1]", "other than 206 and 304")]
+    [InlineData("cache", """{"statuses":[]}""", "statuses", "non-empty list")]
+    [InlineData("cache", """{"zone":"a b"}""", "zone", "1 to 64 letters")]
+    [InlineData("cache", """{"ttl":5}""", "ttl", "unknown key 'ttl'")]
     public void Validate_Bad_ErrorOnField(string plugin, string? settings, string field, string message)
     {
         var error = Assert.Single(Validate(plugin, settings));

@@ -41,6 +41,38 @@ internal sealed partial class PluginChainFilter : IGatewayFilter
     /// <summary>The filters in order, for tests and route explanations.</summary>
     internal IReadOnlyList<CompiledPlugin> Plugins => _plugins;
 
+    /// <summary>
+    /// This chain as the two the pipeline runs (<see cref="PluginStage"/>): the filters that run before the gateway's
+    /// authentication and rate limits, and those that run after them; each in list order, null when empty.
+    /// </summary>
+    public (PluginChainFilter? Before, PluginChainFilter? After) SplitByStage()
+    {
+        var after = 0;
+        foreach (var plugin in _plugins)
+        {
+            after += plugin.Instance.Stage == PluginStage.AfterAccessControl ? 1 : 0;
+        }
+
+        if (after == 0)
+        {
+            return (this, null);
+        }
+
+        if (after == _plugins.Length)
+        {
+            return (null, this);
+        }
+
+        var early = new List<CompiledPlugin>(_plugins.Length - after);
+        var late = new List<CompiledPlugin>(after);
+        foreach (var plugin in _plugins)
+        {
+            (plugin.Instance.Stage == PluginStage.AfterAccessControl ? late : early).Add(plugin);
+        }
+
+        return (new PluginChainFilter([.. early], _service, _api, _logger), new PluginChainFilter([.. late], _service, _api, _logger));
+    }
+
     public ValueTask<bool> OnRequestAsync(HttpContext context)
     {
         var exchange = new PluginExchange(this, new PluginContext(context, _service, _api, ClientIp.Get(context)));
@@ -113,6 +145,9 @@ internal sealed partial class PluginChainFilter : IGatewayFilter
     {
         var response = context.Response;
         response.StatusCode = answer.Status;
+
+        // As on every response the gateway sends, forwarded or its own error: the id the access log and traces carry.
+        response.Headers[Forwarding.HeaderRules.RequestId] = Forwarding.RequestHeaderCopier.ResolveRequestId(context);
         foreach (var (name, value) in answer.Headers)
         {
             response.Headers.Append(name, value);
