@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Gatehouse.Plugins.BuiltIn;
+using Gatehouse.Plugins.BuiltIn.Aggregate;
 using Gatehouse.Plugins.BuiltIn.Cache;
 
 namespace Gatehouse.Plugins;
@@ -19,7 +20,7 @@ public sealed class PluginCatalog
         Names = [.. factories.Keys.Order(StringComparer.Ordinal)];
     }
 
-    /// <summary>The built-in filters (<c>cors</c>, <c>headers</c>, <c>mock</c>, <c>cache</c>): what every process knows.</summary>
+    /// <summary>The built-in filters (<c>cors</c>, <c>headers</c>, <c>mock</c>, <c>cache</c>, <c>aggregate</c>): what every process knows.</summary>
     public static PluginCatalog BuiltIn { get; } = NewBuiltIn();
 
     /// <summary>
@@ -27,7 +28,7 @@ public sealed class PluginCatalog
     /// snapshots (the <c>cache</c> filter's stores), which two gateways in one process must not share.
     /// </summary>
     public static PluginCatalog NewBuiltIn() =>
-        Create([new CorsPluginFactory(), new HeadersPluginFactory(), new MockPluginFactory(), new CachePluginFactory()]);
+        Create([new CorsPluginFactory(), new HeadersPluginFactory(), new MockPluginFactory(), new CachePluginFactory(), new AggregatePluginFactory()]);
 
     /// <summary>Every known name, sorted.</summary>
     public IReadOnlyList<string> Names { get; }

@@ -97,6 +97,26 @@ internal sealed class HeaderTemplate
         return builder.ToString();
     }
 
+    /// <summary>
+    /// Expands the template into a URL path and query: every request value is percent-encoded as one URI component
+    /// (a query value cannot add a path segment or a parameter), literal text is kept as written.
+    /// </summary>
+    public string ExpandUri(PluginContext context)
+    {
+        if (Constant is not null)
+        {
+            return Constant;
+        }
+
+        var builder = new StringBuilder();
+        foreach (var segment in _segments)
+        {
+            builder.Append(segment.Kind == SegmentKind.Literal ? segment.Text : Uri.EscapeDataString(Value(segment, context)));
+        }
+
+        return builder.ToString();
+    }
+
     private static string Value(Segment segment, PluginContext context)
     {
         var request = context.Http.Request;

@@ -20,6 +20,7 @@ public class BuiltInValidationTests
     [InlineData("mock", """{"status":204,"headers":{"X-A":"b"}}""")]
     [InlineData("mock", """{"json":[1,2]}""")]
     [InlineData("cache", null)]
+    [InlineData("aggregate", """{"calls":{"a":{"path":"/x?id=${query.id}","headers":{"serviceName":"s"},"timeoutMs":200}},"onError":"fail","forwardHeaders":[]}""")]
     [InlineData("cache", """{"zone":"api_v1","maxBytes":1048576,"maxEntryBytes":65536,"ttlSeconds":5,"statuses":[200,404],"lockTimeoutMs":0}""")]
     public void Validate_Good_NoErrors(string plugin, string? settings) => Assert.Empty(Validate(plugin, settings));
 
@@ -48,6 +49,14 @@ public class BuiltInValidationTests
     [InlineData("cache", """{"statuses":[]}""", "statuses", "non-empty list")]
     [InlineData("cache", """{"zone":"a b"}""", "zone", "1 to 64 letters")]
     [InlineData("cache", """{"ttl":5}""", "ttl", "unknown key 'ttl'")]
+    [InlineData("aggregate", null, "", "found nothing")]
+    [InlineData("aggregate", """{"onError":"partial"}""", "calls", "name the calls to make")]
+    [InlineData("aggregate", """{"calls":{"a":{"path":"x"}}}""", "calls[a].path", "starting with '/'")]
+    [InlineData("aggregate", """{"calls":{"a":{"path":"/x","timeoutMs":0}}}""", "calls[a].timeoutMs", "from 1 to 60000")]
+    [InlineData("aggregate", """{"calls":{"errors":{"path":"/x"}}}""", "calls[errors]", "errorsKey")]
+    [InlineData("aggregate", """{"calls":{"a":{"path":"/x"}},"onError":"ignore"}""", "onError", "expected partial or fail")]
+    [InlineData("aggregate", """{"calls":{"a":{"path":"/x","method":"POST"}}}""", "calls[a].method", "unknown key 'method'")]
+    [InlineData("aggregate", """{"calls":{"a":{"path":"/${nope}"}}}""", "calls[a].path", "unknown variable")]
     public void Validate_Bad_ErrorOnField(string plugin, string? settings, string field, string message)
     {
         var error = Assert.Single(Validate(plugin, settings));
