@@ -37,7 +37,10 @@ const functions = {
   swap: [null, [['a', 'string'], ['b', 'string'], ['first', 'string', true], ['second', 'string', true]],
     a => ({ out: { first: a.b, second: a.a } })],
   reverseBytes: ['vector<byte>', [['data', 'vector<byte>']], a => ({ ret: Buffer.from(a.data, 'base64').reverse().toString('base64') })],
-  whoami: ['map<string, string>', [], (a, current) => ({ ret: { node: name, ...current.getContext() } })],
+  whoami: ['map<string, string>', [], (a, current) => {
+    const context = current.getContext();
+    return { ret: { node: name, ...(context && context.toObject ? context.toObject() : context) } };
+  }],
 };
 
 const uniRead = { bool: 'readBoolean', byte: 'readInt8', short: 'readInt16', int: 'readInt32', long: 'readInt64', float: 'readFloat', double: 'readDouble', string: 'readString' };
