@@ -4,7 +4,6 @@ using Gatehouse.Dubbo.Json;
 using Gatehouse.Dubbo.Protocol;
 using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.Model;
-using Gatehouse.Gateway.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
