@@ -44,6 +44,7 @@ public sealed class TarsGatewayTests : IAsyncLifetime
             originMappings:
               - { pathPrefix: /demo, service: demo }
               - { pathPrefix: /pair, service: pair }
+              - { pathPrefix: /grayed, service: grayed }
             services:
               - name: demo
                 policy: { timeouts: { responseHeadersMs: 1000 } }
@@ -100,6 +101,10 @@ public sealed class TarsGatewayTests : IAsyncLifetime
             {{IdlApi("pair-user", "GET", "/pair/users/{id}", "getUser")}}
             {{IdlApi("limited", "GET", "/pair/limited/{id}", "getUser", "        policy: { rateLimit: { limit: 2, windowMs: 60000 } }\n")}}
             {{IdlApi("pair-sleep", "POST", "/pair/sleep", "sleep")}}
+              - name: grayed
+                nodes: [ { id: s1, address: "{{_s1.Address}}" }, { id: s2, address: "{{_s2.Address}}", gray: [v2] } ]
+                apis:
+            {{IdlApi("grayed-user", "GET", "/grayed/users/{id}", "getUser")}}
             """;
         _gateway = await GatewayTestHost.StartAsync(yaml);
     }
@@ -259,6 +264,19 @@ public sealed class TarsGatewayTests : IAsyncLifetime
         for (var i = 0; i < 4; i++)
         {
             Assert.Equal(survivor, (await GetJsonAsync("/pair/users/2")).GetProperty("note").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task GrayRouting_AppliesAsToHttpApis()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal("s1", (await GetJsonAsync("/grayed/users/1")).GetProperty("note").GetString());
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/grayed/users/1");
+            request.Headers.Add("gray", "v2");
+            using var response = await _gateway.Client.SendAsync(request);
+            Assert.Equal("s2", (await ReadAsync(response, HttpStatusCode.OK)).GetProperty("note").GetString());
         }
     }
 
