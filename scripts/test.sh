@@ -28,8 +28,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # npm packages the tests run as processes, at the versions of their committed lock files: @grpc/grpc-js (a gRPC
-# client and server) in test/tools/node; dubbo.ts providers and hessian.js for the Dubbo tests in test/tools/dubbo.
-for tools in test/tools/node test/tools/dubbo; do
+# client and server) in test/tools/node; dubbo.ts providers and hessian.js for the Dubbo tests in test/tools/dubbo;
+# @tars/rpc servers and @tars/stream for the Tars tests in test/tools/tars.
+for tools in test/tools/node test/tools/dubbo test/tools/tars; do
   if [ -f "$tools/package-lock.json" ] && [ ! -d "$tools/node_modules" ]; then
     echo "Installing npm test tools in $tools"
     (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error)

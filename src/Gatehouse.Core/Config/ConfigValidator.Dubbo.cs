@@ -2,15 +2,16 @@ namespace Gatehouse.Core.Config;
 
 public static partial class ConfigValidator
 {
-    /// <summary>An API's <c>protocol</c> and, with <c>protocol: dubbo</c>, its <c>dubbo</c> block.</summary>
+    /// <summary>An API's <c>protocol</c> and, with <c>protocol: dubbo</c> or <c>tars</c>, its <c>dubbo</c> or <c>tars</c> block.</summary>
     /// <remarks>
     /// <list type="bullet">
-    /// <item><c>dubbo</c> is required with <c>protocol: dubbo</c> and not allowed without it.</item>
+    /// <item><c>dubbo</c> is required with <c>protocol: dubbo</c> and not allowed without it; so is <c>tars</c> with <c>protocol: tars</c>.</item>
     /// <item><c>interface</c> a dotted Java name; <c>method</c> a Java identifier; <c>version</c> and <c>group</c>, when
     /// given, not blank and without spaces or commas.</item>
     /// <item><c>parameterTypes</c> Java type names (primitives, classes, <c>[]</c> arrays); <c>parameterNames</c>, when
     /// given, one per type, not blank, none repeated; <c>attachHeaders</c> header names, none repeated.</item>
-    /// <item>A service's nodes speak one protocol: a Dubbo API needs <c>dubbo://</c> nodes, an HTTP API http(s) ones.</item>
+    /// <item>A service's nodes speak one protocol: a Dubbo API needs <c>dubbo://</c> nodes, a Tars API <c>tars://</c>
+    /// nodes, an HTTP API http(s) ones.</item>
     /// </list>
     /// </remarks>
     private static void ValidateApiProtocol(Errors errors, string entry, ApiConfig api, IReadOnlyList<NodeConfig> nodes)
@@ -36,6 +37,15 @@ public static partial class ConfigValidator
             ValidateDubbo(errors, $"{entry}.dubbo", config);
         }
 
+        ValidateTarsBlock(errors, entry, api, protocol);
+
+        // The scheme of the nodes each protocol needs; http and https are alike.
+        var expected = protocol switch
+        {
+            ApiProtocol.Dubbo => NodeIdentity.DubboScheme,
+            ApiProtocol.Tars => NodeIdentity.TarsScheme,
+            _ => Uri.UriSchemeHttp,
+        };
         for (var i = 0; i < nodes.Count; i++)
         {
             if (nodes[i] is not { } node || !NodeIdentity.TryParseAddress(node.Address, out var uri))
@@ -43,11 +53,17 @@ public static partial class ConfigValidator
                 continue;
             }
 
-            if ((uri.Scheme == NodeIdentity.DubboScheme) != dubbo)
+            var scheme = uri.Scheme == Uri.UriSchemeHttps ? Uri.UriSchemeHttp : uri.Scheme;
+            if (scheme != expected)
             {
-                errors.Add($"{entry}.protocol", dubbo
-                    ? $"a Dubbo API needs dubbo:// nodes, but node '{node.Address}' of this service is not one"
-                    : $"node '{node.Address}' of this service is a Dubbo provider; an HTTP API cannot be forwarded to it (set protocol: dubbo)");
+                errors.Add($"{entry}.protocol", protocol switch
+                {
+                    ApiProtocol.Dubbo => $"a Dubbo API needs dubbo:// nodes, but node '{node.Address}' of this service is not one",
+                    ApiProtocol.Tars => $"a Tars API needs tars:// nodes, but node '{node.Address}' of this service is not one",
+                    _ => scheme == NodeIdentity.DubboScheme
+                        ? $"node '{node.Address}' of this service is a Dubbo provider; an HTTP API cannot be forwarded to it (set protocol: dubbo)"
+                        : $"node '{node.Address}' of this service is a Tars server; an HTTP API cannot be forwarded to it (set protocol: tars)",
+                });
                 break;
             }
         }
@@ -97,17 +113,23 @@ public static partial class ConfigValidator
             }
         }
 
+        CheckHeaderNames(errors, $"{entry}.attachHeaders", dubbo.AttachHeaders);
+    }
+
+    /// <summary>A list of request header names sent along with a call (Dubbo attachments, Tars context): tokens, none repeated.</summary>
+    private static void CheckHeaderNames(Errors errors, string entry, IReadOnlyList<string>? names)
+    {
         var headers = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var attach = dubbo.AttachHeaders ?? [];
-        for (var i = 0; i < attach.Count; i++)
+        var list = names ?? [];
+        for (var i = 0; i < list.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(attach[i]) || !IsToken(attach[i]))
+            if (string.IsNullOrWhiteSpace(list[i]) || !IsToken(list[i]))
             {
-                errors.Add(ConfigEntries.Index($"{entry}.attachHeaders", i), $"'{attach[i]}' is not a header name");
+                errors.Add(ConfigEntries.Index(entry, i), $"'{list[i]}' is not a header name");
             }
-            else if (!headers.Add(attach[i]))
+            else if (!headers.Add(list[i]))
             {
-                errors.Add(ConfigEntries.Index($"{entry}.attachHeaders", i), $"header '{attach[i]}' is listed twice (names are compared ignoring case)");
+                errors.Add(ConfigEntries.Index(entry, i), $"header '{list[i]}' is listed twice (names are compared ignoring case)");
             }
         }
     }

@@ -163,7 +163,7 @@ public static partial class ConfigValidator
         }
         else if (!NodeIdentity.TryParseAddress(address, out var uri))
         {
-            errors.Add(entry, $"address '{address}' must be an absolute http://, https:// or dubbo:// URI with a host, e.g. http://10.0.0.5:8080");
+            errors.Add(entry, $"address '{address}' must be an absolute http://, https://, dubbo:// or tars:// URI with a host, e.g. http://10.0.0.5:8080");
         }
         else if (uri.UserInfo.Length > 0)
         {
@@ -176,6 +176,10 @@ public static partial class ConfigValidator
         else if (uri.Scheme == NodeIdentity.DubboScheme && uri.AbsolutePath.Length > 1)
         {
             errors.Add(entry, $"address '{address}' must not have a path: a Dubbo provider is host:port, e.g. dubbo://10.0.0.5:20880");
+        }
+        else if (uri.Scheme == NodeIdentity.TarsScheme && uri.AbsolutePath.Length > 1)
+        {
+            errors.Add(entry, $"address '{address}' must not have a path: a Tars server is host:port, e.g. tars://10.0.0.5:10015");
         }
         else if (uri.Port < 1)
         {

@@ -68,7 +68,8 @@ public sealed record NodeConfig
 
     /// <summary>
     /// Base address, <c>http://host:port</c> or <c>https://host:port</c>, optionally with a path prefix; or
-    /// <c>dubbo://host:port</c> for a Dubbo provider (services whose APIs use <c>protocol: dubbo</c>).
+    /// <c>dubbo://host:port</c> for a Dubbo provider (services whose APIs use <c>protocol: dubbo</c>), <c>tars://host:port</c>
+    /// for a Tars server (<c>protocol: tars</c>).
     /// </summary>
     public string Address { get; init; } = "";
 
@@ -118,6 +119,9 @@ public sealed record ApiConfig
 
     /// <summary>The Dubbo method called; required with <c>protocol: dubbo</c>, not allowed otherwise.</summary>
     public DubboApiConfig? Dubbo { get; init; }
+
+    /// <summary>The Tars function called; required with <c>protocol: tars</c>, not allowed otherwise.</summary>
+    public TarsApiConfig? Tars { get; init; }
 
     /// <summary>
     /// Who declared the API: <c>sdk</c> or <c>zooKeeper</c> when the registry added it from a node's report; null (shown as

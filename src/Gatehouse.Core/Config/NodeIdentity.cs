@@ -31,7 +31,10 @@ public static class NodeIdentity
     /// <summary>The scheme of Dubbo provider addresses, <c>dubbo://host:port</c>.</summary>
     public const string DubboScheme = "dubbo";
 
-    /// <summary>Parses an absolute http/https/dubbo address with a host; the validator reports the finer problems.</summary>
+    /// <summary>The scheme of Tars server addresses, <c>tars://host:port</c>.</summary>
+    public const string TarsScheme = "tars";
+
+    /// <summary>Parses an absolute http/https/dubbo/tars address with a host; the validator reports the finer problems.</summary>
     internal static bool TryParseAddress(string? address, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? uri)
     {
         uri = null;
@@ -40,7 +43,7 @@ public static class NodeIdentity
             return false;
         }
 
-        if ((parsed.Scheme != Uri.UriSchemeHttp && parsed.Scheme != Uri.UriSchemeHttps && parsed.Scheme != DubboScheme)
+        if ((parsed.Scheme != Uri.UriSchemeHttp && parsed.Scheme != Uri.UriSchemeHttps && parsed.Scheme != DubboScheme && parsed.Scheme != TarsScheme)
             || parsed.Host.Length == 0)
         {
             return false;

@@ -19,6 +19,12 @@ internal static class ForwardingServiceCollectionExtensions
             sp.GetRequiredService<Gatehouse.Dubbo.Client.DubboClientOptions>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Gatehouse.Dubbo.Client.DubboInvoker>>()));
         services.TryAddSingleton<Dubbo.DubboForwarder>();
+        // Likewise one multiplexed connection per Tars server.
+        services.TryAddSingleton<Gatehouse.Tars.Client.TarsClientOptions>();
+        services.TryAddSingleton<Gatehouse.Tars.Client.ITarsInvoker>(sp => new Gatehouse.Tars.Client.TarsInvoker(
+            sp.GetRequiredService<Gatehouse.Tars.Client.TarsClientOptions>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Gatehouse.Tars.Client.TarsInvoker>>()));
+        services.TryAddSingleton<Tars.TarsForwarder>();
         return services;
     }
 }

@@ -97,9 +97,11 @@ internal sealed partial class GatewayRequestHandler
                 current.State.Enter();
                 try
                 {
-                    // The forwarding stage: a Dubbo API calls its provider, everything else is forwarded over HTTP.
+                    // The forwarding stage: a Dubbo or Tars API calls its server, everything else is forwarded over HTTP.
                     result = api.Dubbo is { } dubbo
                         ? await _dubbo.ForwardAsync(context, current, upstreamPath, dubbo, options, deadline?.Token ?? default)
+                        : api.Tars is { } tars
+                        ? await _tars.ForwardAsync(context, current, upstreamPath, tars, options, deadline?.Token ?? default)
                         : await _forwarder.ForwardAsync(context, current, upstreamPath, options, api.Invoker, deadline?.Token ?? default);
                 }
                 finally

@@ -49,6 +49,9 @@ public sealed class ApiModel
     /// <summary>The Dubbo method called instead of forwarding over HTTP (<c>protocol: dubbo</c>); null for HTTP APIs.</summary>
     internal Forwarding.Dubbo.DubboApiModel? Dubbo { get; set; }
 
+    /// <summary>The Tars function called instead of forwarding over HTTP (<c>protocol: tars</c>); null for other APIs.</summary>
+    internal Forwarding.Tars.TarsApiModel? Tars { get; set; }
+
     /// <summary>Per-exchange timeouts handed to the forwarder; set by the compiler before publishing.</summary>
     internal Forwarding.ForwardOptions ForwardOptions { get; set; }
 

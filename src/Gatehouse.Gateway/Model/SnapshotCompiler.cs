@@ -203,6 +203,7 @@ internal sealed class SnapshotCompiler
 
             api.LaneIndex = laneIndex;
             api.Dubbo = Forwarding.Dubbo.DubboApiModel.For(config, api.Kind);
+            api.Tars = Forwarding.Tars.TarsApiModel.For(config, api.Kind);
             api.Invoker = _clients.GetInvoker(UpstreamTransportSettings.For(policy, tls));
             api.ForwardOptions = new ForwardOptions(policy.ResponseHeadersTimeout, policy.IdleTimeout);
             var encryption = auth.CompileEncryption(global, service, config);

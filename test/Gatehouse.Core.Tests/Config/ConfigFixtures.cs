@@ -222,6 +222,17 @@ internal static class ConfigFixtures
                                 Interface = "com.example.X", Method = "m", Version = "1.0.0", Group = "g", ParameterTypes = ["int"],
                                 ParameterNames = ["n"], AttachHeaders = ["x-user-id"],
                             },
+                            // Not a valid pair with Dubbo: this fixture exercises serialization of every member.
+                            Tars = new TarsApiConfig
+                            {
+                                Servant = "A.B.C", Function = "f", Mode = TarsMode.Json, Idl = "module M { interface I { int f(); }; };", Interface = "I",
+                                Parameters = [new TarsParameterConfig { Name = "p", Type = "vector<int>", Out = true }], ReturnType = "S",
+                                Structs = new Dictionary<string, IReadOnlyList<TarsFieldConfig>>
+                                {
+                                    ["S"] = [new TarsFieldConfig { Tag = 20, Name = "x", Type = "map<string, long>", Required = true }],
+                                },
+                                ContextHeaders = ["x-tenant"],
+                            },
                         },
                     ],
                 },

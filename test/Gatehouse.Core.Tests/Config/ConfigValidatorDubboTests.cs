@@ -65,7 +65,7 @@ public class ConfigValidatorDubboTests
     [Theory]
     [InlineData("dubbo://127.0.0.1", "has port -1")]
     [InlineData("dubbo://127.0.0.1:20880/com.example.Calc", "must not have a path")]
-    [InlineData("tars://127.0.0.1:1", "must be an absolute http://, https:// or dubbo:// URI")]
+    [InlineData("thrift://127.0.0.1:1", "must be an absolute http://, https://, dubbo:// or tars:// URI")]
     public void Validate_BadDubboNodeAddress_Error(string address, string message)
     {
         var errors = ConfigFixtures.YamlErrors(Yaml("{ " + Good + " }", address));

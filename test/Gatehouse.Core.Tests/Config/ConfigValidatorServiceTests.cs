@@ -19,8 +19,8 @@ public class ConfigValidatorServiceTests
         { "service group invalid", c => c.Service(0, s => s with { Group = "a/b" }), "services[orders].group", "group 'a/b' may contain only" },
 
         { "address missing", c => c.Node(0, 0, n => n with { Address = "" }), "services[orders].nodes[orders-1].address", "address is required" },
-        { "address not http", c => c.Node(0, 0, n => n with { Address = "ftp://127.0.0.1:21" }), "services[orders].nodes[orders-1].address", "must be an absolute http://, https:// or dubbo:// URI" },
-        { "address relative", c => c.Node(0, 0, n => n with { Address = "127.0.0.1:5101" }), "services[orders].nodes[orders-1].address", "must be an absolute http://, https:// or dubbo:// URI" },
+        { "address not http", c => c.Node(0, 0, n => n with { Address = "ftp://127.0.0.1:21" }), "services[orders].nodes[orders-1].address", "must be an absolute http://, https://, dubbo:// or tars:// URI" },
+        { "address relative", c => c.Node(0, 0, n => n with { Address = "127.0.0.1:5101" }), "services[orders].nodes[orders-1].address", "must be an absolute http://, https://, dubbo:// or tars:// URI" },
         { "address with query", c => c.Node(0, 0, n => n with { Address = "http://127.0.0.1:5101/?a=1" }), "services[orders].nodes[orders-1].address", "must not have a query or fragment" },
         { "address with fragment", c => c.Node(0, 0, n => n with { Address = "http://127.0.0.1:5101/#top" }), "services[orders].nodes[orders-1].address", "must not have a query or fragment" },
         { "address with user info", c => c.Node(0, 0, n => n with { Address = "http://bob:pw@127.0.0.1:5101" }), "services[orders].nodes[orders-1].address", "must not contain a user name or password" },

@@ -15,26 +15,10 @@ internal sealed class DubboApiModel
         ParameterTypes = [.. config.ParameterTypes];
         ParameterNames = config.ParameterNames is { } names ? [.. names] : null;
         Descriptor = JavaTypes.Descriptor(ParameterTypes);
-        var headers = config.AttachHeaders ?? [];
-        AttachHeaders = new string[headers.Count];
-        for (var i = 0; i < headers.Count; i++)
-        {
-            AttachHeaders[i] = headers[i].ToLowerInvariant();
-        }
+        AttachHeaders = Rpc.RpcRequestValues.LowerCase(config.AttachHeaders);
 
         // Template segments {name} by position, so path values can be bound by name without the matcher's help.
-        if (kind == MatchKind.Template && ParameterNames is not null)
-        {
-            var segments = path.Split('/');
-            for (var i = 0; i < segments.Length; i++)
-            {
-                var segment = segments[i];
-                if (segment.Length > 2 && segment[0] == '{' && segment[^1] == '}')
-                {
-                    (PathSegments ??= []).Add((segment[1..^1], i));
-                }
-            }
-        }
+        PathSegments = ParameterNames is null ? null : Rpc.RpcRequestValues.PathSegments(path, kind);
     }
 
     public string Interface { get; }

@@ -71,7 +71,7 @@ internal static class DubboArgumentBinder
             {
                 args[i] = Convert(field, types[i], i, model);
             }
-            else if ((PathValue(model, path, names[i]) ?? QueryValue(request, names[i])) is { } text)
+            else if ((Rpc.RpcRequestValues.PathValue(model.PathSegments, path, names[i]) ?? Rpc.RpcRequestValues.QueryValue(request, names[i])) is { } text)
             {
                 args[i] = FromText(text, types[i], i, model);
             }
@@ -104,41 +104,8 @@ internal static class DubboArgumentBinder
             return text;
         }
 
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            return Convert(document.RootElement, type, index, model);
-        }
-        catch (JsonException)
-        {
-            using var quoted = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(text));
-            return Convert(quoted.RootElement, type, index, model);
-        }
-    }
-
-    private static string? PathValue(DubboApiModel model, PathString path, string name)
-    {
-        if (model.PathSegments is not { } segments)
-        {
-            return null;
-        }
-
-        foreach (var (variable, index) in segments)
-        {
-            if (variable == name)
-            {
-                var parts = path.Value!.Split('/');
-                return index < parts.Length ? Uri.UnescapeDataString(parts[index]) : null;
-            }
-        }
-
-        return null;
-    }
-
-    private static string? QueryValue(HttpRequest request, string name)
-    {
-        var values = request.Query[name];
-        return values.Count == 0 ? null : values[0];
+        using var document = Rpc.RpcRequestValues.TextAsJson(text, isString: false);
+        return Convert(document.RootElement, type, index, model);
     }
 
     private static string Describe(DubboApiModel model, int index)

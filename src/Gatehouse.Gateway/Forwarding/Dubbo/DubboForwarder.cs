@@ -4,7 +4,6 @@ using Gatehouse.Dubbo.Json;
 using Gatehouse.Dubbo.Protocol;
 using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.Model;
-using Gatehouse.Gateway.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -59,27 +58,7 @@ internal sealed partial class DubboForwarder(IDubboInvoker invoker, ILogger<Dubb
         }
 
         // :: Step 2: attachments.
-        var attachments = new List<KeyValuePair<string, string>>(api.AttachHeaders.Length + 3);
-        var headers = context.Request.Headers;
-        foreach (var name in api.AttachHeaders)
-        {
-            var value = headers[name];
-            if (value.Count > 0)
-            {
-                attachments.Add(new(name, value.ToString()));
-            }
-        }
-
-        attachments.Add(new("x-request-id", requestId));
-        var traceparent = context.Features.Get<RequestTelemetry>()?.UpstreamTraceparent ?? headers[GatewayTracing.TraceParentHeader].ToString();
-        if (!string.IsNullOrEmpty(traceparent))
-        {
-            attachments.Add(new(GatewayTracing.TraceParentHeader, traceparent));
-            if (headers["tracestate"] is { Count: 1 } tracestate)
-            {
-                attachments.Add(new("tracestate", tracestate.ToString()));
-            }
-        }
+        var attachments = Rpc.RpcRequestValues.CallContext(context, api.AttachHeaders, requestId);
 
         // :: Step 3: the call.
         var invocation = new DubboInvocation(api.Interface, api.Version, api.Group, api.Method, api.Descriptor, arguments, attachments);
@@ -125,29 +104,8 @@ internal sealed partial class DubboForwarder(IDubboInvoker invoker, ILogger<Dubb
 
     private static async Task<object?[]> BindAsync(HttpContext context, DubboApiModel api, PathString path)
     {
-        JsonDocument? document = null;
-        try
-        {
-            if (HttpForwarder.HasRequestBody(context.Request))
-            {
-                using var buffer = new MemoryStream();
-                await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-                if (buffer.Length > 0)
-                {
-                    document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
-                }
-            }
-
-            return DubboArgumentBinder.Bind(api, document?.RootElement, context.Request, path);
-        }
-        catch (JsonException e)
-        {
-            throw new FormatException($"the request body is not JSON: {e.Message}", e);
-        }
-        finally
-        {
-            document?.Dispose();
-        }
+        using var document = await Rpc.RpcRequestValues.ReadJsonBodyAsync(context);
+        return DubboArgumentBinder.Bind(api, document?.RootElement, context.Request, path);
     }
 
     private async ValueTask<ForwardResult> FailAsync(HttpContext context, NodeModel node, DubboApiModel api, Exception e,
