@@ -217,6 +217,25 @@ internal sealed partial class PluginRegistry
         }
     }
 
+    /// <summary>The folders an operator should look at (failed, removed while named, or with an error), for the heartbeat.</summary>
+    public IReadOnlyList<PluginProblem> Problems()
+    {
+        lock (_lock)
+        {
+            var problems = new List<PluginProblem>();
+            foreach (var status in _status.Values)
+            {
+                if (status.State != "loaded" || status.Error is not null)
+                {
+                    problems.Add(new PluginProblem(status.Folder, status.State, status.Error));
+                }
+            }
+
+            problems.Sort((a, b) => string.CompareOrdinal(a.Folder, b.Folder));
+            return problems;
+        }
+    }
+
     /// <summary>What <c>GET /control/plugins</c> shows.</summary>
     public (IReadOnlyList<PluginStatus> Plugins, IReadOnlyList<RetiredPlugin> Retired) Snapshot()
     {
@@ -227,6 +246,9 @@ internal sealed partial class PluginRegistry
         }
     }
 }
+
+/// <summary>A plugin folder in trouble, as the heartbeat reports it to the admin.</summary>
+internal sealed record PluginProblem(string Folder, string State, string? Error);
 
 /// <summary>What an operator sees of one plugin folder.</summary>
 /// <param name="State"><c>loaded</c>, <c>failed</c> (the error says why; <paramref name="Serving"/> is the version still
