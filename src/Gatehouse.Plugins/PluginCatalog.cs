@@ -18,8 +18,10 @@ public sealed class PluginCatalog
         Names = [.. factories.Keys.Order(StringComparer.Ordinal)];
     }
 
-    /// <summary>The built-in filters (<c>cors</c>, <c>headers</c>, <c>mock</c>): what every process knows.</summary>
-    public static PluginCatalog BuiltIn { get; } = Create([new CorsPluginFactory(), new HeadersPluginFactory(), new MockPluginFactory()]);
+    /// <summary>The built-in filters (<c>cors</c>, <c>headers</c>, <c>mock</c>, <c>rewrite</c>, <c>key-auth</c>,
+    /// <c>basic-auth</c>): what every process knows.</summary>
+    public static PluginCatalog BuiltIn { get; } = Create([new CorsPluginFactory(), new HeadersPluginFactory(), new MockPluginFactory(),
+        new RewritePluginFactory(), new KeyAuthPluginFactory(), new BasicAuthPluginFactory()]);
 
     /// <summary>Every known name, sorted.</summary>
     public IReadOnlyList<string> Names { get; }

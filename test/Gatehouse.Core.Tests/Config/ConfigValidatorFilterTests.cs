@@ -29,12 +29,12 @@ public class ConfigValidatorFilterTests
             e =>
             {
                 Assert.Equal("global.filters[0].name", e.Entry);
-                Assert.Contains("unknown plugin 'corz' (did you mean 'cors'?); known plugins: cors, headers, mock", e.Message, StringComparison.Ordinal);
+                Assert.Contains("unknown plugin 'corz' (did you mean 'cors'?); known plugins: basic-auth, cors, headers, key-auth, mock, rewrite", e.Message, StringComparison.Ordinal);
             },
             e =>
             {
                 Assert.Equal("services[orders].apis[get].policy.filters[1].name", e.Entry);
-                Assert.Contains("unknown plugin 'rate-limiter'; known plugins: cors, headers, mock", e.Message, StringComparison.Ordinal);
+                Assert.Contains("unknown plugin 'rate-limiter'; known plugins: basic-auth, cors, headers, key-auth, mock, rewrite", e.Message, StringComparison.Ordinal);
                 Assert.DoesNotContain("did you mean", e.Message, StringComparison.Ordinal);
             });
     }
