@@ -174,7 +174,7 @@ public class ConfigValidatorFilterTests
     {
         Assert.Throws<ArgumentException>(() => PluginCatalog.BuiltIn.With([new StubFactory("CORS", fails: false)]));
         Assert.Throws<ArgumentException>(() => PluginCatalog.Create([new StubFactory("has space", fails: false)]));
-        Assert.Equal(["cors", "headers", "mock"], PluginCatalog.BuiltIn.Names);
+        Assert.Equal(["basic-auth", "cors", "headers", "key-auth", "mock", "rewrite"], PluginCatalog.BuiltIn.Names);
     }
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
