@@ -20,7 +20,8 @@ public sealed class PluginCatalog
         Names = [.. factories.Keys.Order(StringComparer.Ordinal)];
     }
 
-    /// <summary>The built-in filters (<c>cors</c>, <c>headers</c>, <c>mock</c>, <c>cache</c>, <c>aggregate</c>): what every process knows.</summary>
+    /// <summary>The built-in filters (<c>cors</c>, <c>headers</c>, <c>mock</c>, <c>rewrite</c>, <c>key-auth</c>,
+    /// <c>basic-auth</c>, <c>cache</c>, <c>aggregate</c>): what every process knows.</summary>
     public static PluginCatalog BuiltIn { get; } = NewBuiltIn();
 
     /// <summary>
@@ -28,7 +29,8 @@ public sealed class PluginCatalog
     /// snapshots (the <c>cache</c> filter's stores), which two gateways in one process must not share.
     /// </summary>
     public static PluginCatalog NewBuiltIn() =>
-        Create([new CorsPluginFactory(), new HeadersPluginFactory(), new MockPluginFactory(), new CachePluginFactory(), new AggregatePluginFactory()]);
+        Create([new CorsPluginFactory(), new HeadersPluginFactory(), new MockPluginFactory(), new RewritePluginFactory(),
+            new KeyAuthPluginFactory(), new BasicAuthPluginFactory(), new CachePluginFactory(), new AggregatePluginFactory()]);
 
     /// <summary>Every known name, sorted.</summary>
     public IReadOnlyList<string> Names { get; }

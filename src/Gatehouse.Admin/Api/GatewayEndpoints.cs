@@ -67,7 +67,7 @@ internal static class GatewayEndpoints
 
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> HeartbeatAsync(
         HttpContext context, ControlSignatureCheck signature, AdminDbContext db, IOptions<JsonOptions> json, TimeProvider time,
-        Monitoring.StatsStore stats, Monitoring.NodeHealthStore health, CancellationToken ct)
+        Monitoring.StatsStore stats, Monitoring.NodeHealthStore health, Monitoring.PluginProblemStore plugins, CancellationToken ct)
     {
         // The signature covers the body, so it is read whole before anything else looks at it.
         var body = await RequestBodies.ReadBytesAsync(context.Request, ct);
@@ -123,6 +123,7 @@ internal static class GatewayEndpoints
 
         stats.Ingest(heartbeat.Group, heartbeat.NodeId, heartbeat.Stats);
         health.Ingest(heartbeat.Group, heartbeat.NodeId, heartbeat.Unhealthy);
+        plugins.Ingest(heartbeat.Group, heartbeat.NodeId, heartbeat.Plugins);
 
         return TypedResults.NoContent();
     }

@@ -80,7 +80,8 @@ internal static class GroupEndpoints
     }
 
     private static async Task<Results<Ok<IReadOnlyList<GatewayNodeResource>>, ProblemHttpResult>> ListGatewaysAsync(
-        string group, AdminDbContext db, GatewayNotifier notifier, TimeProvider time, IOptions<AdminOptions> options, CancellationToken ct)
+        string group, AdminDbContext db, GatewayNotifier notifier, TimeProvider time, IOptions<AdminOptions> options,
+        Monitoring.PluginProblemStore plugins, CancellationToken ct)
     {
         if (!await db.Groups.AnyAsync(g => g.Name == group, ct))
         {
@@ -97,7 +98,7 @@ internal static class GroupEndpoints
             {
                 var expected = gray is not null && gray.Nodes.Contains(n.Id) ? gray.Version : current;
                 return new GatewayNodeResource(n.Id, n.Loc, n.ControlAddress, n.Version, n.Checksum, n.LastSeen, n.Version == expected,
-                    n.LastSeen >= liveSince, expected, notifier.LastPush(group, n.Id));
+                    n.LastSeen >= liveSince, expected, notifier.LastPush(group, n.Id), plugins.Get(group, n.Id));
             })
             .ToList());
     }

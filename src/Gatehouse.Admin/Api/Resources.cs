@@ -56,7 +56,8 @@ internal sealed record SnapshotDocument(string Group, long Version, string Check
 
 /// <summary>Body of <c>POST /api/v1/gateway/heartbeat</c>, as docs/sync-protocol.md defines it.</summary>
 internal sealed record HeartbeatRequest(string? NodeId, string? Group, string? Loc, string? ControlAddress, long Version, string? Checksum,
-    Monitoring.StatsReport? Stats = null, IReadOnlyList<Monitoring.UnhealthyNodeReport>? Unhealthy = null);
+    Monitoring.StatsReport? Stats = null, IReadOnlyList<Monitoring.UnhealthyNodeReport>? Unhealthy = null,
+    IReadOnlyList<Monitoring.PluginProblemReport>? Plugins = null);
 
 /// <summary>
 /// The health of a service's nodes as the group's live gateways report it: the gateways that reported, and per node each
@@ -72,10 +73,12 @@ internal sealed record GatewayHealthWord(string Gateway, string State);
 
 /// <summary>
 /// A gateway node of a group as its last heartbeat reported it; <c>current</c> when it applied the version it is served,
-/// <c>live</c> when it heartbeated within the live window, <c>lastPush</c> the outcome of this admin's last push to it.
+/// <c>live</c> when it heartbeated within the live window, <c>lastPush</c> the outcome of this admin's last push to it,
+/// <c>plugins</c> the plugin folders it reports failed or removed while named (null: it has no plugins directory).
 /// </summary>
 internal sealed record GatewayNodeResource(string NodeId, string? Loc, string? ControlAddress, long Version, string? Checksum,
-    DateTimeOffset LastSeen, bool Current, bool Live = true, long? Expected = null, Publishing.PushStatus? LastPush = null);
+    DateTimeOffset LastSeen, bool Current, bool Live = true, long? Expected = null, Publishing.PushStatus? LastPush = null,
+    IReadOnlyList<Monitoring.PluginProblemReport>? Plugins = null);
 
 /// <summary>The answer of a re-push: the node accepted the notice of <c>version</c> and pulls what it lacks.</summary>
 internal sealed record PushResult(string NodeId, long Version);

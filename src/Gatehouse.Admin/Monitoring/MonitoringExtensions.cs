@@ -11,6 +11,7 @@ internal static class MonitoringExtensions
     {
         services.TryAddSingleton<StatsStore>();
         services.TryAddSingleton<NodeHealthStore>();
+        services.TryAddSingleton<PluginProblemStore>();
         services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<AlertOptions>, AlertOptionsValidator>());
         services.TryAddSingleton<AlertConditions>();

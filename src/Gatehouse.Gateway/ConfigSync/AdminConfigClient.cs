@@ -30,10 +30,12 @@ internal readonly record struct PullResult(PullOutcome Outcome, SnapshotDocument
 
 /// <summary>
 /// What a node reports in its heartbeat (docs/sync-protocol.md); <paramref name="Stats"/> is left out when metrics are off;
-/// <paramref name="Unhealthy"/> lists the nodes it holds unhealthy (empty: all healthy).
+/// <paramref name="Unhealthy"/> lists the nodes it holds unhealthy (empty: all healthy); <paramref name="Plugins"/> lists the
+/// plugin folders that failed or were removed while named (empty: all well; left out without a plugins directory).
 /// </summary>
 internal sealed record GatewayHeartbeat(string NodeId, string Group, string? Loc, string ControlAddress, long Version, string Checksum,
-    HeartbeatStats? Stats = null, IReadOnlyList<UnhealthyNode>? Unhealthy = null);
+    HeartbeatStats? Stats = null, IReadOnlyList<UnhealthyNode>? Unhealthy = null,
+    IReadOnlyList<Filters.Plugins.Loading.PluginProblem>? Plugins = null);
 
 /// <summary>
 /// Signed calls from a gateway node to the admin: <c>GET /api/v1/gateway/config</c> and

@@ -35,6 +35,7 @@ internal sealed partial class AdminConfigSync : BackgroundService
     private readonly string _snapshotPath;
     private readonly string _controlAddress;
     private readonly GatewayMetrics? _metrics;
+    private readonly Filters.Plugins.Loading.PluginRegistry? _plugins;
     private readonly string _startId = Guid.NewGuid().ToString("N")[..16];
     private TimeSpan _retryDelay = FirstRetryDelay;
     private bool _adminDown;
@@ -47,8 +48,10 @@ internal sealed partial class AdminConfigSync : BackgroundService
     private bool _refused;
 
     public AdminConfigSync(AdminConfigClient client, ConfigApplier applier, SnapshotState state, ConfigPullSignal signal,
-        IOptions<GatewayOptions> options, ILogger<AdminConfigSync> logger, TimeProvider time, GatewayMetrics? metrics = null)
+        IOptions<GatewayOptions> options, ILogger<AdminConfigSync> logger, TimeProvider time, GatewayMetrics? metrics = null,
+        Filters.Plugins.Loading.PluginRegistry? plugins = null)
     {
+        _plugins = plugins;
         _metrics = metrics;
         _client = client;
         _applier = applier;
@@ -264,7 +267,7 @@ internal sealed partial class AdminConfigSync : BackgroundService
         // Read here, on the heartbeat timer, so statistics cost the request path nothing beyond the cells it already writes.
         var stats = _metrics is null ? null : HeartbeatStats.Read(_metrics, _startId);
         return new GatewayHeartbeat(_options.NodeId, _options.Group, _options.Loc, _controlAddress, current?.Version ?? 0, current?.Checksum ?? "",
-            stats, HeartbeatHealth.Read(current));
+            stats, HeartbeatHealth.Read(current), _options.PluginsPath is null ? null : _plugins?.Problems());
     }
 
     private TimeSpan NextRetryDelay()

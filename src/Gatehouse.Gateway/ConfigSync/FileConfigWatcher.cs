@@ -34,12 +34,24 @@ internal sealed partial class FileConfigWatcher : BackgroundService
     private readonly SemaphoreSlim _changed = new(0, 1);
     private FileStamp _lastSeen;
 
-    private readonly Gatehouse.Plugins.PluginCatalog? _plugins;
+    private readonly Filters.Plugins.Loading.PluginRegistry? _plugins;
+
+    /// <summary>1 when the plugins in force changed: a file rejected for naming a missing plugin is read again.</summary>
+    private int _pluginsChanged;
 
     public FileConfigWatcher(ConfigApplier applier, IOptions<GatewayOptions> options, ILogger<FileConfigWatcher> logger, TimeProvider time,
-        Gatehouse.Plugins.PluginCatalog? plugins = null)
+        Filters.Plugins.Loading.PluginRegistry? plugins = null)
     {
         _plugins = plugins;
+        if (plugins is not null)
+        {
+            plugins.CatalogChanged += () =>
+            {
+                Interlocked.Exchange(ref _pluginsChanged, 1);
+                Signal();
+            };
+        }
+
         _applier = applier;
         _options = options.Value;
         _logger = logger;
@@ -72,7 +84,7 @@ internal sealed partial class FileConfigWatcher : BackgroundService
             {
                 // Wake on a watcher event or at the poll interval, whichever comes first.
                 await _changed.WaitAsync(_options.ConfigPollInterval, stoppingToken);
-                if (FileStamp.Of(path) != _lastSeen)
+                if (FileStamp.Of(path) != _lastSeen | Interlocked.Exchange(ref _pluginsChanged, 0) == 1)
                 {
                     await LoadAsync(path, atStart: false, stoppingToken);
                 }
@@ -153,7 +165,7 @@ internal sealed partial class FileConfigWatcher : BackgroundService
         try
         {
             config = ConfigLoader.TryGetFormat(path, out var format)
-                ? ConfigLoader.Parse(Decode(bytes), path, format, _plugins)
+                ? ConfigLoader.Parse(Decode(bytes), path, format, _plugins?.Catalog)
                 : ConfigLoader.LoadFile(path); // refuses the extension, with the loader's own message
         }
         catch (ConfigException ex)

@@ -11,7 +11,8 @@ namespace Gatehouse.Gateway.Hosting;
 /// The control port: liveness (<c>/healthz</c>), readiness (<c>/readyz</c>, ready once a config is loaded and until the
 /// node starts draining) and
 /// the version of the config in force (<c>/control/config/version</c>), the effective policy of an API
-/// (<c>/control/policy</c>, <see cref="PolicyView"/>), Prometheus metrics (<c>/metrics</c>), and the admin's signed
+/// (<c>/control/policy</c>, <see cref="PolicyView"/>), the plugins loaded from the plugins directory (<c>/control/plugins</c>),
+/// Prometheus metrics (<c>/metrics</c>), and the admin's signed
 /// config push (<c>POST /control/config</c>, handled by <see cref="ConfigPushEndpoint"/>) and route explanations
 /// (<c>POST /control/explain</c>, <see cref="Explain.ExplainEndpoint"/>). Reads are unauthenticated, like
 /// <c>/control/config/version</c>: the control port belongs on an operator network. The two POSTs are signed with the
@@ -25,10 +26,12 @@ internal sealed class ControlEndpoints
     private readonly MetricsEndpoint _metrics;
     private readonly GatewayDrain _drain;
     private readonly Explain.ExplainEndpoint _explain;
+    private readonly Filters.Plugins.Loading.PluginsEndpoint _plugins;
 
     public ControlEndpoints(SnapshotState state, IOptions<GatewayOptions> options, ConfigPushEndpoint push, MetricsEndpoint metrics,
-        GatewayDrain drain, Explain.ExplainEndpoint explain)
+        GatewayDrain drain, Explain.ExplainEndpoint explain, Filters.Plugins.Loading.PluginsEndpoint plugins)
     {
+        _plugins = plugins;
         _drain = drain;
         _explain = explain;
         _metrics = metrics;
@@ -48,9 +51,11 @@ internal sealed class ControlEndpoints
             "/control/config/version" when isRead => WriteVersionAsync(context),
             "/control/policy" when isRead => PolicyView.WriteAsync(context, _state.Current),
             "/metrics" when isRead => _metrics.InvokeAsync(context),
+            "/control/plugins" when isRead => _plugins.InvokeAsync(context),
             "/control/config" when HttpMethods.IsPost(context.Request.Method) => _push.InvokeAsync(context),
             "/control/explain" when HttpMethods.IsPost(context.Request.Method) => _explain.InvokeAsync(context),
-            "/healthz" or "/readyz" or "/control/config/version" or "/control/config" or "/control/policy" or "/metrics" or "/control/explain" => WriteJsonAsync(context, 405, new { status = 405, code = "method_not_allowed" }),
+            "/healthz" or "/readyz" or "/control/config/version" or "/control/config" or "/control/policy" or "/metrics" or "/control/explain"
+                or "/control/plugins" => WriteJsonAsync(context, 405, new { status = 405, code = "method_not_allowed" }),
             _ => WriteJsonAsync(context, 404, new { status = 404, code = "not_found", detail = $"No control endpoint at '{path}'." }),
         };
     }

@@ -18,6 +18,7 @@ public static class GatewayApplication
     public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>
     {
         ["--config"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.ConfigPath)}",
+        ["--plugins"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.PluginsPath)}",
         ["--port"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Port)}",
         ["--control-port"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.ControlPort)}",
         ["--h2c-port"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.H2cPort)}",

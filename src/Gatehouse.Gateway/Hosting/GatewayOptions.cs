@@ -53,6 +53,21 @@ public sealed class GatewayOptions
     public TimeSpan ConfigSettleDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
+    /// Directory of hot-loaded plugins: one folder per plugin holding its assembly and dependencies, each loaded into a
+    /// collectible load context of its own and watched for changes (docs/plugins.md). Null: no plugins directory.
+    /// </summary>
+    public string? PluginsPath { get; set; }
+
+    /// <summary>How often the plugins directory is scanned, as a safety net for missed watcher events (default 2 s).</summary>
+    public TimeSpan PluginsPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a plugin folder must stay unchanged (file names, sizes and times) before it is loaded, so a plugin still
+    /// being copied is never loaded half-way (default 500 ms).
+    /// </summary>
+    public TimeSpan PluginsSettleDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
     /// How long the node keeps serving after a stop signal (SIGTERM) while <c>/readyz</c> answers 503, so a balancer
     /// checking it takes the node out of rotation before it stops accepting (default 5 s; zero stops accepting at once).
     /// Longer than the balancer's check interval times its fall count, plus a margin.

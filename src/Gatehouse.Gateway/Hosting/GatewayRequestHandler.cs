@@ -141,7 +141,7 @@ internal sealed partial class GatewayRequestHandler
         var nodes = lane.Select(context, gray);
         return nodes.EmptyDetail is { } emptyDetail
             ? RouteDecision.Fail(GatewayError.NoAvailableNode, emptyDetail)
-            : new RouteDecision(null, null, api, nodes, resolution.StripLength, trace);
+            : new RouteDecision(null, null, api, nodes, resolution.StripLength, trace, context.Request.Path.Value);
     }
 
     /// <summary>
@@ -218,7 +218,8 @@ internal sealed partial class GatewayRequestHandler
                 $"Service '{decision.Api!.ServiceName}' has no node that can take this request.");
         }
 
-        var upstreamPath = decision.StripLength == 0
+        // A filter that rewrote the path (the rewrite plugin) set what the node receives; a mapping's strip no longer applies.
+        var upstreamPath = decision.StripLength == 0 || !ReferenceEquals(context.Request.Path.Value, decision.ReceivedPath)
             ? context.Request.Path
             : new PathString(StrippedPath(context.Request.Path.Value!, decision.StripLength).ToString());
         return ForwardAsync(context, decision.Api!, nodes, node, upstreamPath, decision.Trace);
@@ -234,8 +235,9 @@ internal sealed partial class GatewayRequestHandler
 
 /// <summary>Outcome of resolution, matching, routing and balancing for one request.</summary>
 /// <param name="Trace">The debug route of a request with a valid debug token; null on every other request.</param>
+/// <param name="ReceivedPath">The request's path as matched, to tell whether a filter rewrote it.</param>
 internal readonly record struct RouteDecision(GatewayError? Error, string? Detail, ApiModel? Api, NodeSet? Nodes, int StripLength,
-    DebugRoute? Trace = null)
+    DebugRoute? Trace = null, string? ReceivedPath = null)
 {
     public static RouteDecision Fail(GatewayError error, string? detail = null) => new(error, detail, null, null, 0);
 }

@@ -59,10 +59,19 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<Filters.Plugins.PluginCompiler>()));
         // The built-in plugin filters plus every IGatewayPluginFactory the host registers; validation and compilation share it.
         services.TryAddSingleton(sp => Gatehouse.Plugins.PluginCatalog.NewBuiltIn().With(sp.GetServices<Gatehouse.Plugins.IGatewayPluginFactory>()));
-        services.TryAddSingleton(sp => new Filters.Plugins.PluginCompiler(
-            sp.GetRequiredService<Gatehouse.Plugins.PluginCatalog>(),
-            sp.GetRequiredService<GatewayMetrics>(),
-            sp.GetRequiredService<ILogger<Filters.Plugins.PluginChainFilter>>()));
+        // The catalog in force: that base plus the folders loaded from the plugins directory (GatewayOptions.PluginsPath).
+        services.TryAddSingleton(sp => new Filters.Plugins.Loading.PluginRegistry(
+            sp.GetRequiredService<Gatehouse.Plugins.PluginCatalog>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<Filters.Plugins.Loading.PluginRegistry>>()));
+        services.TryAddSingleton<Filters.Plugins.Loading.PluginsEndpoint>();
+        services.TryAddSingleton(sp =>
+        {
+            var registry = sp.GetRequiredService<Filters.Plugins.Loading.PluginRegistry>();
+            var compiler = new Filters.Plugins.PluginCompiler(() => registry.Catalog, sp.GetRequiredService<GatewayMetrics>(),
+                sp.GetRequiredService<ILogger<Filters.Plugins.PluginChainFilter>>());
+            compiler.CreateFailed += registry.CreateFailed;
+            return compiler;
+        });
         services.TryAddSingleton(sp => Filters.Auth.NonceStoreFactory.Create(
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<RedisRateLimitBackend>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse.Gateway.Auth")));
@@ -100,6 +109,9 @@ public static class GatewayServiceCollectionExtensions
             host.ShutdownTimeout = Max(gateway.Value.DrainDelay, TimeSpan.Zero) + Max(gateway.Value.ShutdownTimeout, TimeSpan.Zero));
         services.AddHostedService<RateLimitSweeper>();
         services.AddHostedService<Health.HealthCheckService>();
+
+        // Before the config source: the first config is compiled with the plugins already in the directory.
+        services.AddHostedService<Filters.Plugins.Loading.PluginDirectoryWatcher>();
 
         // One config source per node: the admin when AdminUrl is set (ConfigPath is then ignored, with a warning),
         // else the declarative file.

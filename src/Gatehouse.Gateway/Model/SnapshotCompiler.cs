@@ -63,9 +63,13 @@ internal sealed class SnapshotCompiler
     {
     }
 
-    public ConfigSnapshot Compile(GatewayConfig config, string source, long version, string checksum)
+    /// <param name="catalog">The plugin filters to compile with; null for the catalog in force. A plugin swap passes the
+    /// candidate catalog, which becomes the one in force only if this snapshot is published.</param>
+    public ConfigSnapshot Compile(GatewayConfig config, string source, long version, string checksum,
+        Gatehouse.Plugins.PluginCatalog? catalog = null)
     {
-        var errors = ConfigValidator.Validate(config, source, _plugins.Catalog);
+        catalog ??= _plugins.Catalog;
+        var errors = ConfigValidator.Validate(config, source, catalog);
         if (errors.Count > 0)
         {
             throw new ConfigException(errors);
@@ -82,7 +86,7 @@ internal sealed class SnapshotCompiler
             if (InGroup(service.Group))
             {
                 services[service.Name] = CompileService(service, config.Global, rateLimitScopes, auth, tls.GetValueOrDefault(service.Name),
-                    source, pluginErrors);
+                    source, pluginErrors, catalog);
             }
         }
 
@@ -175,7 +179,8 @@ internal sealed class SnapshotCompiler
     private bool InGroup(string? group) => group is null || string.Equals(group, _group, StringComparison.OrdinalIgnoreCase);
 
     private ServiceModel CompileService(ServiceConfig service, PolicyConfig? global, HashSet<string> rateLimitScopes,
-        AuthRegistry.Compilation auth, UpstreamTlsSettings? tls, string source, List<ConfigError> pluginErrors)
+        AuthRegistry.Compilation auth, UpstreamTlsSettings? tls, string source, List<ConfigError> pluginErrors,
+        Gatehouse.Plugins.PluginCatalog catalog)
     {
         var health = Health.ServiceHealthPolicy.For(service);
         var nodes = new NodeModel[service.Nodes.Count];
@@ -207,7 +212,7 @@ internal sealed class SnapshotCompiler
             api.Invoker = _clients.GetInvoker(UpstreamTransportSettings.For(policy, tls));
             api.ForwardOptions = new ForwardOptions(policy.ResponseHeadersTimeout, policy.IdleTimeout);
             var encryption = auth.CompileEncryption(global, service, config);
-            var plugins = _plugins.Compile(global, service, config, source, pluginErrors);
+            var plugins = _plugins.Compile(global, service, config, source, pluginErrors, catalog);
             api.Filters = CompileFilters(global, service, config, policy, rateLimitScopes, auth.Compile(global, service, config), encryption, plugins);
             api.SealsResponses = encryption is { EncryptResponse: true } ? encryption : null;
             api.Resilience = _resilience.Compile(service.Name, config.Id, policy, nodes);

@@ -17,9 +17,10 @@ internal sealed class MetricsEndpoint
 {
     private readonly GatewayMetrics _metrics;
     private readonly AccessLogWriter? _accessLog;
-    private readonly Gatehouse.Plugins.PluginCatalog? _plugins;
+    private readonly Filters.Plugins.Loading.PluginRegistry? _plugins;
 
-    public MetricsEndpoint(GatewayMetrics metrics, AccessLogWriter? accessLog = null, Gatehouse.Plugins.PluginCatalog? plugins = null)
+    /// <param name="plugins">The plugins in force (built-in and hot-loaded), whose factories may write metrics of their own.</param>
+    public MetricsEndpoint(GatewayMetrics metrics, AccessLogWriter? accessLog = null, Filters.Plugins.Loading.PluginRegistry? plugins = null)
     {
         _metrics = metrics;
         _accessLog = accessLog;
@@ -65,9 +66,10 @@ internal sealed class MetricsEndpoint
 
         // Families of plugins that keep metrics of their own (IPluginMetrics), with the group label added.
         var pluginWriter = new PluginFamilies(w, _metrics.Group);
-        foreach (var name in _plugins.Names)
+        var catalog = _plugins.Catalog;
+        foreach (var name in catalog.Names)
         {
-            if (_plugins.TryGet(name, out var factory) && factory is Gatehouse.Plugins.IPluginMetrics own)
+            if (catalog.TryGet(name, out var factory) && factory is Gatehouse.Plugins.IPluginMetrics own)
             {
                 own.WriteMetrics(pluginWriter);
             }

@@ -24,7 +24,7 @@ public abstract class PluginConfigApiTests(AdminFixture fixture)
         var errors = (await bad.ReadProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
         Assert.True(errors.TryGetProperty("services[orders].policy.filters[0].name", out var unknown), errors.ToString());
         Assert.Contains("did you mean 'cors'?", unknown.ToString(), StringComparison.Ordinal);
-        Assert.Contains("known plugins: aggregate, cache, cors, headers, mock", unknown.ToString(), StringComparison.Ordinal);
+        Assert.Contains("known plugins: aggregate, basic-auth, cache, cors, headers, key-auth, mock, rewrite", unknown.ToString(), StringComparison.Ordinal);
         Assert.True(errors.TryGetProperty("services[orders].apis[get].policy.filters[0].settings.credentials", out _), errors.ToString());
         Assert.Equal(1, await Host.VersionCountAsync(group));
 

@@ -29,12 +29,12 @@ public class ConfigValidatorFilterTests
             e =>
             {
                 Assert.Equal("global.filters[0].name", e.Entry);
-                Assert.Contains("unknown plugin 'corz' (did you mean 'cors'?); known plugins: aggregate, cache, cors, headers, mock", e.Message, StringComparison.Ordinal);
+                Assert.Contains("unknown plugin 'corz' (did you mean 'cors'?); known plugins: aggregate, basic-auth, cache, cors, headers, key-auth, mock, rewrite", e.Message, StringComparison.Ordinal);
             },
             e =>
             {
                 Assert.Equal("services[orders].apis[get].policy.filters[1].name", e.Entry);
-                Assert.Contains("unknown plugin 'rate-limiter'; known plugins: aggregate, cache, cors, headers, mock", e.Message, StringComparison.Ordinal);
+                Assert.Contains("unknown plugin 'rate-limiter'; known plugins: aggregate, basic-auth, cache, cors, headers, key-auth, mock, rewrite", e.Message, StringComparison.Ordinal);
                 Assert.DoesNotContain("did you mean", e.Message, StringComparison.Ordinal);
             });
     }
@@ -174,7 +174,7 @@ public class ConfigValidatorFilterTests
     {
         Assert.Throws<ArgumentException>(() => PluginCatalog.BuiltIn.With([new StubFactory("CORS", fails: false)]));
         Assert.Throws<ArgumentException>(() => PluginCatalog.Create([new StubFactory("has space", fails: false)]));
-        Assert.Equal(["aggregate", "cache", "cors", "headers", "mock"], PluginCatalog.BuiltIn.Names);
+        Assert.Equal(["aggregate", "basic-auth", "cache", "cors", "headers", "key-auth", "mock", "rewrite"], PluginCatalog.BuiltIn.Names);
     }
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;

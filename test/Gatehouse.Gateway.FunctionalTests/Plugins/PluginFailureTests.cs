@@ -108,7 +108,7 @@ public class PluginFailureTests
 
         await Eventually.WaitUntilAsync(
             () => gw.Logs.Entries.Any(e => e.Message.Contains(
-                "services[s].apis[boom-async].policy.filters[0].name: unknown plugin 'exploed' (did you mean 'explode'?); known plugins: aggregate, cache, cors, explode, headers, mock",
+                "services[s].apis[boom-async].policy.filters[0].name: unknown plugin 'exploed' (did you mean 'explode'?); known plugins: aggregate, basic-auth, cache, cors, explode, headers, key-auth, mock, rewrite",
                 StringComparison.Ordinal)),
             "the unknown name is reported with the host's own plugins among the known names");
     }

@@ -14,17 +14,28 @@ internal sealed class PluginCompiler
 {
     private readonly GatewayMetrics? _metrics;
     private readonly ILogger _logger;
+    private readonly Func<PluginCatalog> _catalog;
 
     public PluginCompiler(PluginCatalog catalog, GatewayMetrics? metrics = null, ILogger<PluginChainFilter>? logger = null)
+        : this(() => catalog, metrics, logger)
     {
-        Catalog = catalog;
+    }
+
+    /// <summary>A compiler whose catalog changes at run time (plugins loaded from a directory: <see cref="Loading.PluginRegistry"/>).</summary>
+    public PluginCompiler(Func<PluginCatalog> catalog, GatewayMetrics? metrics = null, ILogger<PluginChainFilter>? logger = null)
+    {
+        _catalog = catalog;
         _metrics = metrics;
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
     public static PluginCompiler BuiltIn { get; } = new(PluginCatalog.BuiltIn);
 
-    public PluginCatalog Catalog { get; }
+    /// <summary>Raised when a factory throws in <c>Create</c> (plugin name, config entry, exception), so its status can show it.</summary>
+    public event Action<string, string, Exception>? CreateFailed;
+
+    /// <summary>The catalog in force: what configs are validated and compiled against.</summary>
+    public PluginCatalog Catalog => _catalog();
 
     /// <summary>
     /// The API's effective filter list: the innermost level that sets <c>filters</c> replaces the outer ones (an empty
@@ -49,8 +60,10 @@ internal sealed class PluginCompiler
     /// The API's plugin chain, or null when it has no plugin filter that takes part in a phase. A factory that throws
     /// is reported into <paramref name="errors"/> under the filter's entry; the caller refuses the snapshot.
     /// </summary>
-    public PluginChainFilter? Compile(PolicyConfig? global, ServiceConfig service, ApiConfig api, string source, List<ConfigError> errors)
+    public PluginChainFilter? Compile(PolicyConfig? global, ServiceConfig service, ApiConfig api, string source, List<ConfigError> errors,
+        PluginCatalog? catalog = null)
     {
+        catalog ??= Catalog;
         if (Effective(global, service, api) is not ({ Count: > 0 } filters, var entry))
         {
             return null;
@@ -60,7 +73,7 @@ internal sealed class PluginCompiler
         for (var i = 0; i < filters.Count; i++)
         {
             var filter = filters[i];
-            if (!Catalog.TryGet(filter.Name, out var factory))
+            if (!catalog.TryGet(filter.Name, out var factory))
             {
                 // Validation runs with the same catalog, so this is a config compiled without validating it first.
                 errors.Add(new ConfigError(source, $"{entry}[{i}].name", $"unknown plugin '{filter.Name}'"));
@@ -75,6 +88,7 @@ internal sealed class PluginCompiler
             catch (Exception ex)
             {
                 errors.Add(new ConfigError(source, $"{entry}[{i}]", $"plugin '{filter.Name}' could not be created: {ex.Message}"));
+                CreateFailed?.Invoke(filter.Name, $"{entry}[{i}]", ex);
                 continue;
             }
 
