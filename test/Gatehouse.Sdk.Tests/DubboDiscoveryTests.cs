@@ -104,6 +104,18 @@ public sealed class DubboDiscoveryTests(ZooKeeperServer zk)
         await Wait.UntilAsync(async () => (await NodesAsync(admin)).ContainsKey("127.0.0.1:7102"), "provider 7102 back");
         Assert.False((await NodesAsync(admin))["127.0.0.1:7102"].GetProperty("online").GetBoolean());
 
+        // Switched on again, it stays on across the next redeploy.
+        using (var online = await admin.Client.PostAsync($"/api/v1/groups/{_group}/services/orders/nodes/127.0.0.1:7102/online", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, online.StatusCode);
+        }
+
+        await zooKeeper.DeleteAsync(plain);
+        await Wait.UntilAsync(async () => !(await NodesAsync(admin)).ContainsKey("127.0.0.1:7102"), "provider 7102 removed again");
+        await RegisterAsync("127.0.0.1:7102", "default.group=east&version=1.0.0");
+        await Wait.UntilAsync(async () => (await NodesAsync(admin)).ContainsKey("127.0.0.1:7102"), "provider 7102 back again");
+        Assert.True((await NodesAsync(admin))["127.0.0.1:7102"].GetProperty("online").GetBoolean());
+
         // A provider's znode goes (its session ended): its node leaves; nothing else changes.
         await zooKeeper.DeleteAsync(heavy);
         await Wait.UntilAsync(async () => !(await NodesAsync(admin)).ContainsKey("127.0.0.1:7101"), "provider 7101 removed with its znode");

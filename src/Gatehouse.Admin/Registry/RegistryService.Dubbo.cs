@@ -85,6 +85,16 @@ internal sealed partial class RegistryService
             return result;
         }
 
+        // A provider back after a redeploy came back offline; its held-offline row has done its work. Left in place, it
+        // would bring the node back offline after the next redeploy even if the operator had switched it on meanwhile.
+        foreach (var (service, nodeId) in heldOffline)
+        {
+            if (discovered.TryGetValue(service, out var found) && found.Providers.Any(p => p.NodeId == nodeId))
+            {
+                await ForgetLeaseAsync(group, service, nodeId, offline: false, ct);
+            }
+        }
+
         foreach (var (service, nodeId) in removedOffline)
         {
             await ForgetLeaseAsync(group, service, nodeId, offline: true, ct);
