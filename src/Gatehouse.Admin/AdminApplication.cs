@@ -81,6 +81,8 @@ public static class AdminApplication
         });
         builder.Services.AddSingleton<ZooKeeperMirror>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ZooKeeperMirror>());
+        builder.Services.AddSingleton<DubboProviderMirror>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<DubboProviderMirror>());
         configure?.Invoke(builder);
 
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))

@@ -81,6 +81,10 @@ public sealed class AdminOptions
     [ValidateObjectMembers]
     public ZooKeeperMirrorOptions ZooKeeper { get; set; } = new();
 
+    /// <summary>Discovery of Dubbo providers from Dubbo's ZooKeeper layout (<c>services[].discovery.dubbo</c>).</summary>
+    [ValidateObjectMembers]
+    public Registry.DubboDiscoveryOptions Dubbo { get; set; } = new();
+
     /// <summary>
     /// Master key that encrypts app secrets at rest: base64 of 32 random bytes. When unset, the key file
     /// (<see cref="SecretKeyFile"/>) is used, and generated at first start. Every admin sharing a store needs the same

@@ -61,6 +61,8 @@ internal sealed class TestAdmin : IAsyncDisposable
                 ["Gatehouse:Admin:ZooKeeper:ConnectString"] = zooKeeper,
                 ["Gatehouse:Admin:ZooKeeper:Debounce"] = "00:00:00.200",
                 ["Gatehouse:Admin:ZooKeeper:ResyncInterval"] = "00:00:01",
+                ["Gatehouse:Admin:Dubbo:Debounce"] = "00:00:00.100",
+                ["Gatehouse:Admin:Dubbo:PollInterval"] = "00:00:00.200",
                 ["Gatehouse:Admin:Database"] = $"Data Source={Path.Combine(dir, "admin.db")}",
                 ["Gatehouse:Admin:Token"] = AdminToken,
                 ["Gatehouse:Admin:RegistryToken"] = RegistryToken,

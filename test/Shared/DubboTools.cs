@@ -98,7 +98,8 @@ internal sealed class DubboProviderProcess : IAsyncDisposable
 
     public string Address => $"dubbo://127.0.0.1:{Port}";
 
-    public static async Task<DubboProviderProcess> StartAsync(string name)
+    /// <summary>Starts a provider; <paramref name="options"/> go to provider.js (e.g. <c>--registry</c>, <c>--weight</c>).</summary>
+    public static async Task<DubboProviderProcess> StartAsync(string name, params string[] options)
     {
         await NodeTools.EnsureInstalledAsync();
         for (var attempt = 0; ; attempt++)
@@ -114,6 +115,10 @@ internal sealed class DubboProviderProcess : IAsyncDisposable
             start.ArgumentList.Add("provider.js");
             start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
             start.ArgumentList.Add(name);
+            foreach (var option in options)
+            {
+                start.ArgumentList.Add(option);
+            }
             var process = Process.Start(start)!;
             var ready = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             var errors = new System.Text.StringBuilder();
@@ -162,6 +167,18 @@ internal sealed class DubboProviderProcess : IAsyncDisposable
             _process.WaitForExit(10_000);
         }
     }
+
+    /// <summary>Sends SIGTERM: a registered provider deletes its znodes, keeps serving for its drain time, then exits.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited)
+        {
+            System.Diagnostics.Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        }
+    }
+
+    /// <summary>Waits for the process to exit by itself.</summary>
+    public Task WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync().WaitAsync(timeout);
 
     public ValueTask DisposeAsync()
     {

@@ -77,6 +77,11 @@ public static partial class ConfigValidator
 
             ValidateNodes(errors, $"{entry}.nodes", service.Nodes ?? []);
             ValidateApis(errors, $"{entry}.apis", service.Apis ?? [], service.Nodes ?? []);
+            if (service.Discovery is not null)
+            {
+                ValidateDiscovery(errors, $"{entry}.discovery", service.Discovery, service.Apis ?? []);
+            }
+
             if (service.UpstreamTls is not null)
             {
                 ValidateUpstreamTls(errors, $"{entry}.upstreamTls", service.UpstreamTls);

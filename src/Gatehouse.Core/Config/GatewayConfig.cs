@@ -56,6 +56,9 @@ public sealed record ServiceConfig
 
     public IReadOnlyList<ApiConfig> Apis { get; init; } = [];
 
+    /// <summary>Nodes discovered from a registry besides the static ones (Dubbo providers in ZooKeeper); null: none.</summary>
+    public DiscoveryConfig? Discovery { get; init; }
+
     /// <summary>TLS towards the service's https nodes: custom CA, client certificate (mTLS), server name; null: system defaults.</summary>
     public UpstreamTlsConfig? UpstreamTls { get; init; }
 }
@@ -166,6 +169,9 @@ public enum NodeSource
     File,
     Sdk,
     ZooKeeper,
+
+    /// <summary>A Dubbo provider found in ZooKeeper through the service's <see cref="ServiceConfig.Discovery"/>.</summary>
+    Dubbo,
 }
 
 public enum MatchKind

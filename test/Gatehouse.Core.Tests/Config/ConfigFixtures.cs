@@ -185,6 +185,10 @@ internal static class ConfigFixtures
                         },
                     },
                     SlowStartMs = 30_000,
+                    Discovery = new DiscoveryConfig
+                    {
+                        Dubbo = new DubboDiscoveryConfig { Interface = "com.example.X", Version = "1.0.0", Group = "east" },
+                    },
                     UpstreamTls = new UpstreamTlsConfig
                     {
                         CaFile = "/tls/ca.pem",

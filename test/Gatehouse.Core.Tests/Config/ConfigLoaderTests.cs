@@ -92,7 +92,7 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal(
             string.Join("\n",
             [
-                "gatehouse.yaml: services[orders].colour: unknown key 'colour'; expected one of: name, group, policy, activeVersion, healthCheck, slowStartMs, nodes, apis, upstreamTls (line 4, column 5)",
+                "gatehouse.yaml: services[orders].colour: unknown key 'colour'; expected one of: name, group, policy, activeVersion, healthCheck, slowStartMs, nodes, apis, discovery, upstreamTls (line 4, column 5)",
                 "gatehouse.yaml: services[orders].nodes[orders-1].weight: expected a whole number, found the text \"heavy\" (line 8, column 9)",
                 "gatehouse.yaml: version: must be 0 or greater, got -1 (line 1, column 1)",
                 "gatehouse.yaml: services[orders].nodes[orders-1].address: address '127.0.0.1:5101' must be an absolute http://, https://, dubbo:// or tars:// URI with a host, e.g. http://10.0.0.5:8080 (line 7, column 9)",

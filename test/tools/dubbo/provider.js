@@ -1,21 +1,45 @@
 // A Dubbo 2 provider on dubbo.ts 1.0.72 (the npm package's own Provider, hessian2 via hessian.js), for tests.
-//   node provider.js PORT [NAME]
+//   node provider.js PORT [NAME] [--registry HOST:PORT] [--root ROOT] [--host IP] [--session-timeout MS] [--weight N]
 // Serves com.gatehouse.test.DemoService version 1.0.0 (group none) and the same in group "blue". Prints
-// "listening PORT" when ready. No ZooKeeper: the registry is a stand-in that registers nothing, so the provider is
-// reached through static dubbo:// nodes.
+// "listening PORT" when ready. Without --registry the registry is a stand-in that registers nothing, so the provider
+// is reached through static dubbo:// nodes. With --registry it registers in that ZooKeeper through dubbo.ts's own
+// Registry (node-zookeeper-client): one ephemeral znode per service under /ROOT/{interface}/providers (ROOT default
+// "dubbo"), gone when the process dies and its session expires. --host is the address put in the provider URL
+// (dubbo.ts takes the machine's first non-loopback IPv4, which a test cannot rely on). --weight adds weight=N to the
+// URL, as Java Dubbo writes a configured weight (dubbo.ts has no option for it). On SIGTERM the provider deletes its
+// znodes first, keeps serving for --drain MS (default 2000), then exits: Dubbo's graceful shutdown.
 'use strict';
-const { Provider } = require('dubbo.ts');
+const { Provider, Registry } = require('dubbo.ts');
 
 const port = Number(process.argv[2]);
-const name = process.argv[3] || `provider-${port}`;
-
-const registry = {
-  connected: true,
-  async connect() {},
-  async create() {},
-  async remove() {},
-  close() {},
+const name = process.argv[3] && !process.argv[3].startsWith('--') ? process.argv[3] : `provider-${port}`;
+const option = (key, fallback) => {
+  const index = process.argv.indexOf(`--${key}`);
+  return index > 0 ? process.argv[index + 1] : fallback;
 };
+
+const zooKeeper = option('registry');
+const registry = zooKeeper
+  ? new Registry({ host: zooKeeper, sessionTimeout: Number(option('session-timeout', '30000')) })
+  : {
+    connected: true,
+    async connect() {},
+    async create() {},
+    async remove() {},
+    close() {},
+  };
+if (option('host')) {
+  require('dubbo.ts/dist/utils').localhost = option('host');
+}
+if (option('weight')) {
+  // ServiceChunk.register builds the provider URL with url.format; add weight= to its query as Java Dubbo would.
+  const url = require('url');
+  const format = url.format;
+  url.format = obj => {
+    if (obj && obj.query && obj.query.side === 'provider') obj.query.weight = Number(option('weight'));
+    return format.call(url, obj);
+  };
+}
 
 class DemoService {
   echo(value) { return value; }
@@ -44,6 +68,7 @@ class DemoService {
 async function main() {
   const provider = new Provider({
     application: 'gatehouse-test',
+    root: option('root', 'dubbo'),
     dubbo_version: '2.0.2',
     port,
     pid: process.pid,
@@ -63,8 +88,23 @@ async function main() {
     }
     ctx.body = await method.apply(ctx, ctx.req.parameters);
   });
+  if (zooKeeper) {
+    // dubbo.ts creates /ROOT/{interface} and its providers node without parents, and for two services of one interface
+    // concurrently (Promise.all), so one of them fails with NODE_EXISTS or NO_NODE: create the persistent path first,
+    // one step at a time, as a Java provider's recursive create would have.
+    await registry.connect();
+    const root = `/${option('root', 'dubbo')}`;
+    for (const path of [root, `${root}/com.gatehouse.test.DemoService`, `${root}/com.gatehouse.test.DemoService/providers`]) {
+      try { await registry.create(path, 0); } catch (e) { if (e.code !== -110) throw e; }
+    }
+  }
   await provider.listen();
   console.log(`listening ${port}`);
+  process.on('SIGTERM', async () => {
+    await provider.unPublish();
+    console.log('unregistered');
+    setTimeout(() => process.exit(0), Number(option('drain', '2000')));
+  });
 }
 
 main().catch(e => { console.error(e); process.exit(1); });
