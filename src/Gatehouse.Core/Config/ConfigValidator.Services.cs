@@ -246,6 +246,7 @@ public static partial class ConfigValidator
             }
 
             ValidateApiProtocol(errors, entry, api, nodes);
+            ValidateGrpcTranscoding(errors, entry, api);
         }
     }
 

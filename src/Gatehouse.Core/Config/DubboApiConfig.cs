@@ -1,10 +1,11 @@
 namespace Gatehouse.Core.Config;
 
-/// <summary>What an API's requests are converted to: plain HTTP forwarding (the default) or a Dubbo call.</summary>
+/// <summary>What an API's requests are converted to: plain HTTP forwarding (the default), a Dubbo call, or a gRPC call (HTTP/JSON transcoding).</summary>
 public enum ApiProtocol
 {
     Http,
     Dubbo,
+    GrpcTranscoding,
 }
 
 /// <summary>

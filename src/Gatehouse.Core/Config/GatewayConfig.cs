@@ -119,6 +119,9 @@ public sealed record ApiConfig
     /// <summary>The Dubbo method called; required with <c>protocol: dubbo</c>, not allowed otherwise.</summary>
     public DubboApiConfig? Dubbo { get; init; }
 
+    /// <summary>The gRPC methods HTTP/JSON requests are transcoded to; required with <c>protocol: grpcTranscoding</c>, not allowed otherwise.</summary>
+    public GrpcTranscodingConfig? GrpcTranscoding { get; init; }
+
     /// <summary>
     /// Who declared the API: <c>sdk</c> or <c>zooKeeper</c> when the registry added it from a node's report; null (shown as
     /// manual) when it was written by hand, through the admin API, the console or a config file. Informational: gateways

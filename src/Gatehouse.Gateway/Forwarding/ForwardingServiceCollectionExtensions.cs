@@ -19,6 +19,7 @@ internal static class ForwardingServiceCollectionExtensions
             sp.GetRequiredService<Gatehouse.Dubbo.Client.DubboClientOptions>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Gatehouse.Dubbo.Client.DubboInvoker>>()));
         services.TryAddSingleton<Dubbo.DubboForwarder>();
+        services.TryAddSingleton<Grpc.Transcoding.TranscodingForwarder>();
         return services;
     }
 }

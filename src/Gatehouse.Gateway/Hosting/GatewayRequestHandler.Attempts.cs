@@ -97,10 +97,13 @@ internal sealed partial class GatewayRequestHandler
                 current.State.Enter();
                 try
                 {
-                    // The forwarding stage: a Dubbo API calls its provider, everything else is forwarded over HTTP.
+                    // The forwarding stage: a Dubbo API calls its provider, a transcoded API its gRPC node, everything else
+                    // is forwarded over HTTP.
                     result = api.Dubbo is { } dubbo
                         ? await _dubbo.ForwardAsync(context, current, upstreamPath, dubbo, options, deadline?.Token ?? default)
-                        : await _forwarder.ForwardAsync(context, current, upstreamPath, options, api.Invoker, deadline?.Token ?? default);
+                        : api.Transcoding is { } transcoding
+                            ? await _transcoder.ForwardAsync(context, current, upstreamPath, transcoding, api.Invoker, options, deadline?.Token ?? default)
+                            : await _forwarder.ForwardAsync(context, current, upstreamPath, options, api.Invoker, deadline?.Token ?? default);
                 }
                 finally
                 {

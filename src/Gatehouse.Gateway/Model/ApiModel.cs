@@ -49,6 +49,9 @@ public sealed class ApiModel
     /// <summary>The Dubbo method called instead of forwarding over HTTP (<c>protocol: dubbo</c>); null for HTTP APIs.</summary>
     internal Forwarding.Dubbo.DubboApiModel? Dubbo { get; set; }
 
+    /// <summary>The gRPC methods HTTP/JSON requests are transcoded to (<c>protocol: grpcTranscoding</c>); null otherwise.</summary>
+    internal Grpc.Transcoding.TranscodingApiModel? Transcoding { get; set; }
+
     /// <summary>Per-exchange timeouts handed to the forwarder; set by the compiler before publishing.</summary>
     internal Forwarding.ForwardOptions ForwardOptions { get; set; }
 
