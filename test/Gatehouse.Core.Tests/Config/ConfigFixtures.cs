@@ -222,6 +222,15 @@ internal static class ConfigFixtures
                                 Interface = "com.example.X", Method = "m", Version = "1.0.0", Group = "g", ParameterTypes = ["int"],
                                 ParameterNames = ["n"], AttachHeaders = ["x-user-id"],
                             },
+                            GrpcTranscoding = new GrpcTranscodingConfig
+                            {
+                                DescriptorSet = "api.pb", DescriptorSetBase64 = "CgA=", Services = ["pkg.Svc"],
+                                Rules =
+                                [
+                                    new GrpcHttpRuleConfig { Selector = "pkg.Svc.M", Get = "/v1/{a}", Put = "/p", Post = "/po", Delete = "/d", Patch = "/pa",
+                                        Body = "*", ResponseBody = "r" },
+                                ],
+                            },
                         },
                     ],
                 },
