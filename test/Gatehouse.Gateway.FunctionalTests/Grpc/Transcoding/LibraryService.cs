@@ -49,6 +49,11 @@ public sealed class LibraryService : Library.LibraryBase
     {
         for (var i = 1; i <= request.Count; i++)
         {
+            if (request.DelayMs > 0)
+            {
+                await Task.Delay(request.DelayMs, context.CancellationToken);
+            }
+
             await responseStream.WriteAsync(new Book { Id = i, Title = $"{request.Parent} #{i}", Genre = Genre.Fiction });
         }
 

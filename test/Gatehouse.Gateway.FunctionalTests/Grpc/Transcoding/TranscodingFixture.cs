@@ -33,6 +33,7 @@ public sealed class TranscodingFixture : IAsyncLifetime
               - { pathPrefix: /v1, service: library }
               - { pathPrefix: /v2, service: explicit }
               - { pathPrefix: /limited, service: limited, stripPrefix: true }
+              - { pathPrefix: /timed, service: timed, stripPrefix: true }
             services:
               - name: library
                 nodes:
@@ -64,6 +65,15 @@ public sealed class TranscodingFixture : IAsyncLifetime
                     protocol: grpcTranscoding
                     grpcTranscoding: { descriptorSet: "{{DescriptorSetPath}}" }
                     policy: { rateLimit: { limit: 1, windowMs: 60000 } }
+              - name: timed
+                healthCheck: { passive: { enabled: false } }
+                nodes: [ { id: node-a, address: "{{_nodeA.BaseAddress}}", protocol: http2 } ]
+                apis:
+                  - id: timed
+                    path: /v1/**
+                    protocol: grpcTranscoding
+                    grpcTranscoding: { descriptorSet: "{{DescriptorSetPath}}" }
+                    policy: { timeouts: { responseHeadersMs: 500, requestMs: 1500 } }
             """, null,
             "--Gatehouse:Gateway:AccessLog:Enabled", "true",
             "--Gatehouse:Gateway:AccessLog:Path", Path.Combine(LogDir, "access.log"));

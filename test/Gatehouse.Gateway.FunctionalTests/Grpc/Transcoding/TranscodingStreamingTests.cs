@@ -74,4 +74,32 @@ public sealed class TranscodingStreamingTests(TranscodingFixture fixture) : ICla
         Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("", await response.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task ResponseHeadersTimeout_BeforeTheFirstMessage_Is504()
+    {
+        using var response = await Client.GetAsync("/timed/v1/shelves/s/books:stream?count=1&delayMs=3000");
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Contains("\"code\":\"upstream_timeout\"", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task RequestTimeout_InTheMiddleOfAStream_ResetsIt_AfterTheMessagesSoFar()
+    {
+        // Headers and a book every 300 ms; the whole-request deadline (1.5 s) ends the stream after a few.
+        using var response = await Client.GetAsync("/timed/v1/shelves/s/books:stream?count=20&delayMs=300", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var lines = 0;
+        var failure = await Record.ExceptionAsync(async () =>
+        {
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                Assert.StartsWith("{\"id\":", line);
+                lines++;
+            }
+        });
+        Assert.NotNull(failure); // a reset, never a stream that looks complete
+        Assert.InRange(lines, 1, 6);
+    }
 }
