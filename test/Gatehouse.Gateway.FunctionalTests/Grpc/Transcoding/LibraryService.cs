@@ -24,7 +24,9 @@ public sealed class LibraryService : Library.LibraryBase
         }
 
         // Who called, and with which metadata: the gateway's request headers reach the node.
-        var theme = context.RequestHeaders.GetValue("x-theme") ?? "none";
+        var theme = request.Name == "shelves/trace"
+            ? context.RequestHeaders.GetValue("traceparent") ?? "none"
+            : context.RequestHeaders.GetValue("x-theme") ?? "none";
         return Task.FromResult(new Shelf { Name = request.Name, Theme = theme, View = request.View, MinPages = request.MinPages });
     }
 

@@ -34,6 +34,8 @@ public sealed class TranscodingFixture : IAsyncLifetime
               - { pathPrefix: /v2, service: explicit }
               - { pathPrefix: /limited, service: limited, stripPrefix: true }
               - { pathPrefix: /timed, service: timed, stripPrefix: true }
+              - { pathPrefix: /canary, service: canary, stripPrefix: true }
+              - { pathPrefix: /denied, service: denied, stripPrefix: true }
             services:
               - name: library
                 nodes:
@@ -73,7 +75,25 @@ public sealed class TranscodingFixture : IAsyncLifetime
                     path: /v1/**
                     protocol: grpcTranscoding
                     grpcTranscoding: { descriptorSet: "{{DescriptorSetPath}}" }
-                    policy: { timeouts: { responseHeadersMs: 500, requestMs: 1500 } }
+                    policy: { timeouts: { responseHeadersMs: 1000, requestMs: 2500 } }
+              - name: canary
+                nodes:
+                  - { id: node-a, address: "{{_nodeA.BaseAddress}}", version: v1 }
+                  - { id: node-b, address: "{{_nodeB.BaseAddress}}", version: v2 }
+                policy: { canary: { version: v2, percent: 100 } }
+                apis:
+                  - id: canary
+                    path: /v1/**
+                    protocol: grpcTranscoding
+                    grpcTranscoding: { descriptorSet: "{{DescriptorSetPath}}" }
+              - name: denied
+                nodes: [ { id: node-a, address: "{{_nodeA.BaseAddress}}" } ]
+                apis:
+                  - id: denied
+                    path: /v1/**
+                    protocol: grpcTranscoding
+                    grpcTranscoding: { descriptorSet: "{{DescriptorSetPath}}" }
+                    policy: { ipAccess: { deny: [ "127.0.0.0/8", "::1/128" ] } }
             """, null,
             "--Gatehouse:Gateway:AccessLog:Enabled", "true",
             "--Gatehouse:Gateway:AccessLog:Path", Path.Combine(LogDir, "access.log"));

@@ -58,4 +58,40 @@ public sealed class TranscodingPolicyTests(TranscodingFixture fixture) : IClassF
             .Select(l => l.GetProperty("node").GetString()).Distinct().Order().ToList();
         Assert.Equal(["node-a", "node-b"], nodes);
     }
+
+    [Fact]
+    public async Task Canary_AndIpAccess_Apply()
+    {
+        // The canary takes 100 % of ordinary traffic: every call lands on the v2 node.
+        for (var i = 0; i < 4; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/canary/v1/books/{i}/title");
+            request.Headers.Add("X-Request-Id", $"transcode-canary-{i}");
+            (await Client.SendAsync(request)).Dispose();
+        }
+
+        await GatewayTestHost.WaitUntilAsync(async () =>
+            (await AccessLogTests.ReadLinesAsync(fixture.LogDir, 1)).Count(l => l.GetProperty("requestId").GetString()!.StartsWith("transcode-canary-")) == 4,
+            TimeSpan.FromSeconds(10), "four access log lines");
+        var nodes = (await AccessLogTests.ReadLinesAsync(fixture.LogDir, 4))
+            .Where(l => l.GetProperty("requestId").GetString()!.StartsWith("transcode-canary-"))
+            .Select(l => l.GetProperty("node").GetString()).Distinct().ToList();
+        Assert.Equal(["node-b"], nodes);
+
+        using var denied = await Client.GetAsync("/denied/v1/books/1/title");
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Contains("\"code\":\"forbidden\"", await denied.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Tracing_TheNodeJoinsTheClientsTrace()
+    {
+        const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/shelves/trace");
+        request.Headers.Add("traceparent", $"00-{TraceId}-00f067aa0ba902b7-01");
+        using var response = await Client.SendAsync(request);
+        var theme = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("theme").GetString()!;
+        Assert.StartsWith($"00-{TraceId}-", theme);
+        Assert.DoesNotContain("00f067aa0ba902b7", theme); // the gateway's own hop is the node's parent
+    }
 }
