@@ -135,10 +135,23 @@ internal sealed partial class TranscodingForwarder(ILogger<TranscodingForwarder>
                     await stream.WriteAsync(context, api.Codec, route, message);
                 }
             }
-            catch (Exception e) when (e is IOException or OperationCanceledException or HttpRequestException or FormatException
-                or InvalidDataException)
+            catch (Exception e) when (e is IOException or OperationCanceledException or HttpRequestException)
             {
                 return await FailMidCallAsync(context, node, route, e, deadline);
+            }
+            catch (Exception e) when (e is FormatException or InvalidDataException)
+            {
+                // The node answered, but not with messages we can read (malformed, over the size limit, an unknown
+                // compression): its fault, told as such before the response started, a reset after.
+                Log.BadReply(logger, route.Method.FullName, node.Id, e.Message);
+                if (context.Response.HasStarted)
+                {
+                    context.Abort();
+                    return new ForwardResult(ForwarderError.ResponseBodyUpstream, e, false);
+                }
+
+                await ProblemWriter.WriteAsync(context, GatewayError.UpstreamError, $"The reply of {route.Method.FullName} could not be read: {e.Message}");
+                return new ForwardResult(ForwarderError.None, null, false);
             }
 
             status = GrpcReply.TrailerStatus(response);
