@@ -255,6 +255,7 @@ public static partial class ConfigValidator
             }
 
             ValidateApiProtocol(errors, entry, api, nodes);
+            ValidateGrpcTranscoding(errors, entry, api);
         }
     }
 

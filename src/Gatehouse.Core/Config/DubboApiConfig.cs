@@ -1,11 +1,12 @@
 namespace Gatehouse.Core.Config;
 
-/// <summary>What an API's requests are converted to: plain HTTP forwarding (the default), a Dubbo call or a Tars call.</summary>
+/// <summary>What an API's requests are converted to: plain HTTP forwarding (the default), a Dubbo call, a Tars call or a gRPC call (HTTP/JSON transcoding).</summary>
 public enum ApiProtocol
 {
     Http,
     Dubbo,
     Tars,
+    GrpcTranscoding,
 }
 
 /// <summary>

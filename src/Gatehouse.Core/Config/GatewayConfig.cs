@@ -125,6 +125,8 @@ public sealed record ApiConfig
 
     /// <summary>The Tars function called; required with <c>protocol: tars</c>, not allowed otherwise.</summary>
     public TarsApiConfig? Tars { get; init; }
+    /// <summary>The gRPC methods HTTP/JSON requests are transcoded to; required with <c>protocol: grpcTranscoding</c>, not allowed otherwise.</summary>
+    public GrpcTranscodingConfig? GrpcTranscoding { get; init; }
 
     /// <summary>
     /// Who declared the API: <c>sdk</c> or <c>zooKeeper</c> when the registry added it from a node's report; null (shown as

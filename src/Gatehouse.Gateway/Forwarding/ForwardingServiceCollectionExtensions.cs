@@ -25,6 +25,7 @@ internal static class ForwardingServiceCollectionExtensions
             sp.GetRequiredService<Gatehouse.Tars.Client.TarsClientOptions>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Gatehouse.Tars.Client.TarsInvoker>>()));
         services.TryAddSingleton<Tars.TarsForwarder>();
+        services.TryAddSingleton<Grpc.Transcoding.TranscodingForwarder>();
         return services;
     }
 }

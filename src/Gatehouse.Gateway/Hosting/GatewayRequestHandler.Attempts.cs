@@ -97,11 +97,14 @@ internal sealed partial class GatewayRequestHandler
                 current.State.Enter();
                 try
                 {
-                    // The forwarding stage: a Dubbo or Tars API calls its server, everything else is forwarded over HTTP.
+                    // The forwarding stage: a Dubbo or Tars API calls its server, a transcoded API its gRPC node,
+                    // everything else is forwarded over HTTP.
                     result = api.Dubbo is { } dubbo
                         ? await _dubbo.ForwardAsync(context, current, upstreamPath, dubbo, options, deadline?.Token ?? default)
                         : api.Tars is { } tars
                         ? await _tars.ForwardAsync(context, current, upstreamPath, tars, options, deadline?.Token ?? default)
+                        : api.Transcoding is { } transcoding
+                        ? await _transcoder.ForwardAsync(context, current, upstreamPath, transcoding, api.Invoker, options, deadline?.Token ?? default)
                         : await _forwarder.ForwardAsync(context, current, upstreamPath, options, api.Invoker, deadline?.Token ?? default);
                 }
                 finally

@@ -31,14 +31,17 @@ internal sealed partial class GatewayRequestHandler
     private readonly DebugTokenCheck _debugTokens;
     private readonly Forwarding.Dubbo.DubboForwarder _dubbo;
     private readonly Forwarding.Tars.TarsForwarder _tars;
+    private readonly Grpc.Transcoding.TranscodingForwarder _transcoder;
 
     public GatewayRequestHandler(SnapshotState state, ServiceResolverChain resolvers, HttpForwarder forwarder,
         IOptions<GatewayOptions> options, ILogger<GatewayRequestHandler> logger, TimeProvider? time = null,
         RequestObserver? observer = null, DebugTokenCheck? debugTokens = null, Forwarding.Dubbo.DubboForwarder? dubbo = null,
-        Forwarding.Tars.TarsForwarder? tars = null)
+        Forwarding.Tars.TarsForwarder? tars = null, Grpc.Transcoding.TranscodingForwarder? transcoder = null)
     {
         _tars = tars ?? new Forwarding.Tars.TarsForwarder(new Gatehouse.Tars.Client.TarsInvoker(),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Forwarding.Tars.TarsForwarder>.Instance);
+        _transcoder = transcoder ?? new Grpc.Transcoding.TranscodingForwarder(
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Grpc.Transcoding.TranscodingForwarder>.Instance);
         _dubbo = dubbo ?? new Forwarding.Dubbo.DubboForwarder(new Gatehouse.Dubbo.Client.DubboInvoker(),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Forwarding.Dubbo.DubboForwarder>.Instance);
         _time = time ?? TimeProvider.System;

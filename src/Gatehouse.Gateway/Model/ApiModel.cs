@@ -51,6 +51,8 @@ public sealed class ApiModel
 
     /// <summary>The Tars function called instead of forwarding over HTTP (<c>protocol: tars</c>); null for other APIs.</summary>
     internal Forwarding.Tars.TarsApiModel? Tars { get; set; }
+    /// <summary>The gRPC methods HTTP/JSON requests are transcoded to (<c>protocol: grpcTranscoding</c>); null otherwise.</summary>
+    internal Grpc.Transcoding.TranscodingApiModel? Transcoding { get; set; }
 
     /// <summary>Per-exchange timeouts handed to the forwarder; set by the compiler before publishing.</summary>
     internal Forwarding.ForwardOptions ForwardOptions { get; set; }

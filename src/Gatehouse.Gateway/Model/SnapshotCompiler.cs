@@ -209,6 +209,9 @@ internal sealed class SnapshotCompiler
             api.LaneIndex = laneIndex;
             api.Dubbo = Forwarding.Dubbo.DubboApiModel.For(config, api.Kind);
             api.Tars = Forwarding.Tars.TarsApiModel.For(config, api.Kind);
+
+            // Descriptor sets are read and checked here, like files; a bad one refuses the snapshot as a whole.
+            api.Transcoding = Grpc.Transcoding.TranscodingApiModel.Compile(config, $"services[{service.Name}].apis[{config.Id}]", source, pluginErrors);
             api.Invoker = _clients.GetInvoker(UpstreamTransportSettings.For(policy, tls));
             api.ForwardOptions = new ForwardOptions(policy.ResponseHeadersTimeout, policy.IdleTimeout);
             var encryption = auth.CompileEncryption(global, service, config);

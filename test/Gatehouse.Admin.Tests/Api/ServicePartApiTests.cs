@@ -61,6 +61,26 @@ public abstract class ServicePartApiTests(AdminFixture fixture)
     }
 
     [Fact]
+    public async Task Api_GrpcTranscoding_DescriptorSetStoredAsBase64_BadBase64Named()
+    {
+        // The admin keeps the FileDescriptorSet in the API itself, base64-encoded: it is published with the config, so
+        // every gateway of the group gets the same bytes without a file to copy.
+        var group = await GroupWithOrdersAsync();
+        var url = $"/api/v1/groups/{group}/services/orders/apis/rpc";
+        const string Set = "CgV4LnByb3Rv"; // a FileDescriptorSet of one empty file, x.proto
+        var added = await (await SendAsync(HttpMethod.Put, url,
+            $$$"""{"path":"/v1/**","protocol":"grpcTranscoding","grpcTranscoding":{"descriptorSetBase64":"{{{Set}}}","rules":[{"selector":"x.S.M","post":"/v1/m","body":"*"}]}}""", 1))
+            .ReadJsonAsync(HttpStatusCode.OK);
+        var api = added.GetProperty("service").GetProperty("apis")[1];
+        Assert.Equal("grpcTranscoding", api.GetProperty("protocol").GetString());
+        Assert.Equal(Set, api.GetProperty("grpcTranscoding").GetProperty("descriptorSetBase64").GetString());
+
+        var bad = await SendAsync(HttpMethod.Put, url, """{"path":"/v1/**","protocol":"grpcTranscoding","grpcTranscoding":{"descriptorSetBase64":"%%%"}}""", 2);
+        var errors = (await bad.ReadProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("services[orders].apis[rpc].grpcTranscoding.descriptorSetBase64", out _), errors.ToString());
+    }
+
+    [Fact]
     public async Task Put_InvalidField_NamedAndNothingChanges()
     {
         var group = await GroupWithOrdersAsync();

@@ -237,6 +237,15 @@ internal static class ConfigFixtures
                                 },
                                 ContextHeaders = ["x-tenant"],
                             },
+                            GrpcTranscoding = new GrpcTranscodingConfig
+                            {
+                                DescriptorSet = "api.pb", DescriptorSetBase64 = "CgA=", Services = ["pkg.Svc"],
+                                Rules =
+                                [
+                                    new GrpcHttpRuleConfig { Selector = "pkg.Svc.M", Get = "/v1/{a}", Put = "/p", Post = "/po", Delete = "/d", Patch = "/pa",
+                                        Body = "*", ResponseBody = "r" },
+                                ],
+                            },
                         },
                     ],
                 },
