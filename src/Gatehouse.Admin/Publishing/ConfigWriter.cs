@@ -41,7 +41,7 @@ internal sealed class WriteGate
 /// App secrets are validated in plaintext but stored and published only encrypted (<see cref="AppSecretVault"/>).
 /// </remarks>
 internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvider time, IConfigPublished published, CurrentActor actor,
-    AppSecretVault vault)
+    AppSecretVault vault, SnapshotDocumentCache snapshots, GatewayHeartbeatWriter heartbeats)
 {
     /// <summary>
     /// How often one write is tried when other admins keep committing first. Each lost race means another write got
@@ -192,6 +192,8 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
             db.AuditEntries.Add(NewAuditRow(name, new AuditTarget("group.delete", AuditKinds.Group, name), last, null, null, "delete group"));
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+            snapshots.Forget(name);
+            heartbeats.Forget(name);
             return true;
         }
         finally
@@ -327,11 +329,12 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
 
         // :: Step 4
         var snapshot = ConfigSerializer.Serialize(config);
+        var checksum = ConfigChecksum.Compute(config);
         db.ConfigVersions.Add(new ConfigVersionEntity
         {
             Group = draft.Group.Name,
             Version = version,
-            Checksum = ConfigChecksum.Compute(config),
+            Checksum = checksum,
             Snapshot = snapshot,
             Actor = actor.Name,
             CreatedAt = time.GetUtcNow(),
@@ -349,6 +352,10 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
             // Lost the race for this version number to another admin's commit (null: the caller retries).
             return null;
         }
+
+        // The pulls the push is about to cause find the body in memory. Kept before the transaction commits, which is
+        // harmless: a pull only takes a body of the version the store says is committed.
+        snapshots.Put(draft.Group.Name, gray: false, version, checksum, snapshot);
 
         return new WriteResult(version);
     }
