@@ -27,8 +27,8 @@ dir="$(mktemp -d -t gatehouse-churn-XXXXXX)"
 pids=()
 cleanup() {
   # The PostgreSQL postmaster is the child of runuser: stopped by its own PID (from its pid file), fast shutdown.
-  if [ -f "$dir/pg/data/postmaster.pid" ]; then
-    kill -INT "$(head -n 1 "$dir/pg/data/postmaster.pid")" 2>/dev/null || true
+  if [ -n "${pgdir:-}" ] && [ -f "$pgdir/data/postmaster.pid" ]; then
+    kill -INT "$(head -n 1 "$pgdir/data/postmaster.pid")" 2>/dev/null || true
   fi
   for pid in "${pids[@]}"; do
     kill "$pid" 2>/dev/null || true
@@ -37,6 +37,9 @@ cleanup() {
     wait "$pid" 2>/dev/null || true
   done
   rm -rf "$dir"
+  if [ -n "${pgdir:-}" ]; then
+    rm -rf "$pgdir"
+  fi
 }
 trap cleanup EXIT
 
@@ -76,10 +79,11 @@ store_args=(--Gatehouse:Admin:Database "Data Source=$dir/admin.db")
 if [ "$STORE" = "postgres" ]; then
   pg_bin=/usr/lib/postgresql/15/bin
   pg_port="$(free_port)"
-  mkdir -p "$dir/pg"
-  chown postgres "$dir/pg"
-  timeout 60 runuser -u postgres -- "$pg_bin/initdb" -D "$dir/pg/data" -A trust -U postgres >"$dir/initdb.log" 2>&1
-  runuser -u postgres -- "$pg_bin/postgres" -D "$dir/pg/data" -p "$pg_port" -k "$dir/pg" -c listen_addresses=127.0.0.1 \
+  # A directory of its own that the postgres user owns (the temp dir is root's, mode 700).
+  pgdir="$(mktemp -d -t gatehouse-churn-pg-XXXXXX)"
+  chown postgres "$pgdir"
+  timeout 60 runuser -u postgres -- "$pg_bin/initdb" -D "$pgdir/data" -A trust -U postgres >"$dir/initdb.log" 2>&1
+  runuser -u postgres -- "$pg_bin/postgres" -D "$pgdir/data" -p "$pg_port" -k "$pgdir" -c listen_addresses=127.0.0.1 \
     >"$dir/postgres.log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 1 200); do

@@ -216,6 +216,10 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         }
 
         var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        // A failed save abandons the whole transaction (the write is run again in a new one), so the savepoint EF would
+        // wrap each save in is two round trips for nothing; under CPU contention every round trip to the server counts.
+        db.Database.AutoSavepointsEnabled = false;
         try
         {
             // Two-key form: the first key is this application's lock space, so other users of the database do not collide.
