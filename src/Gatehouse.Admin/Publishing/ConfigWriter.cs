@@ -153,11 +153,15 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
 
             var group = new GroupEntity { Name = name, Revision = 1, CreatedAt = time.GetUtcNow() };
             db.Groups.Add(group);
-            return await CommitAsync(new GroupDraft(db, group, [], [], [], 0, [], vault),
-                new AuditTarget("group.create", AuditKinds.Group, name), before: null, "create group", dryRun: false, cancellationToken)
-                is { Problem: null, Invalid: null } created
-                ? Published(name, created)
-                : new WriteResult(0, Problem: Problems.Conflict($"group '{name}' already exists"));
+            var created = await CommitAsync(new GroupDraft(db, group, [], [], [], 0, [], vault),
+                new AuditTarget("group.create", AuditKinds.Group, name), before: null, "create group", dryRun: false, cancellationToken);
+            return created switch
+            {
+                // The commit lost to another admin creating the same group (the name key): it exists now.
+                null => new WriteResult(0, Problem: Problems.Conflict($"group '{name}' already exists")),
+                { Problem: null, Invalid: null } => Published(name, created),
+                _ => created,
+            };
         }
         finally
         {
