@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Config churn under load: 1 admin + 1 gateway + 2 demo backends of the Release host on 127.0.0.1. wrk drives an API
-# that exists in every version while curl makes config changes through the admin API as fast as it can, up to RATE per
-# second: node orders-2 of the service is taken offline and back online, alternately (node orders-1 serves
-# throughout, so every version has the route). Reports changes per second achieved, the versions the gateway applied,
-# and wrk's requests, non-2xx/3xx responses and socket errors.
-# Usage: bench/config-churn.sh [seconds=30] [rate=100]
+# that exists in every version while WRITERS curl processes make config changes through the admin API as fast as they
+# can, up to RATE per second in all: each writer takes its own node of the service (orders-2 ... orders-(WRITERS+1), on
+# the second backend) offline and back online, alternately (node orders-1 serves throughout, so every version has the
+# route). Offline/online need no revision, so the writers do not wait for each other. Reports changes per second
+# achieved, the versions the gateway applied, and wrk's requests, non-2xx/3xx responses and socket errors.
+# STORE is the admin's store: sqlite (a file in the temp dir) or postgres (a throw-away PostgreSQL 15 server started
+# by this script with Debian's binaries, fsync on, on a free port, as the postgres user).
+# Usage: bench/config-churn.sh [seconds=30] [rate=100] [store=sqlite] [writers=4]
 # Exit status 0 when wrk saw no failed request (no non-2xx/3xx, no socket error). Every step is time-bounded; processes
 # are stopped by PID on exit and the temp dir is removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-30}"
 RATE="${2:-100}"
+STORE="${3:-sqlite}"
+WRITERS="${4:-4}"
 TOKEN="bench-admin-token"
 SECRET="bench-control-secret"
 
@@ -21,6 +26,10 @@ HOST_DLL="src/Gatehouse.Host/bin/Release/net10.0/gatehouse.dll"
 dir="$(mktemp -d -t gatehouse-churn-XXXXXX)"
 pids=()
 cleanup() {
+  # The PostgreSQL postmaster is the child of runuser: stopped by its own PID (from its pid file), fast shutdown.
+  if [ -n "${pgdir:-}" ] && [ -f "$pgdir/data/postmaster.pid" ]; then
+    kill -INT "$(head -n 1 "$pgdir/data/postmaster.pid")" 2>/dev/null || true
+  fi
   for pid in "${pids[@]}"; do
     kill "$pid" 2>/dev/null || true
   done
@@ -28,6 +37,9 @@ cleanup() {
     wait "$pid" 2>/dev/null || true
   done
   rm -rf "$dir"
+  if [ -n "${pgdir:-}" ]; then
+    rm -rf "$pgdir"
+  fi
 }
 trap cleanup EXIT
 
@@ -63,7 +75,29 @@ demo2="$(free_port)"
 gw_port="$(free_port)"
 control_port="$(free_port)"
 
-start admin admin --urls "$admin" --Gatehouse:Admin:Database "Data Source=$dir/admin.db" \
+store_args=(--Gatehouse:Admin:Database "Data Source=$dir/admin.db")
+if [ "$STORE" = "postgres" ]; then
+  pg_bin=/usr/lib/postgresql/15/bin
+  pg_port="$(free_port)"
+  # A directory of its own that the postgres user owns (the temp dir is root's, mode 700).
+  pgdir="$(mktemp -d -t gatehouse-churn-pg-XXXXXX)"
+  chown postgres "$pgdir"
+  timeout 60 runuser -u postgres -- "$pg_bin/initdb" -D "$pgdir/data" -A trust -U postgres >"$dir/initdb.log" 2>&1
+  runuser -u postgres -- "$pg_bin/postgres" -D "$pgdir/data" -p "$pg_port" -k "$pgdir" -c listen_addresses=127.0.0.1 \
+    >"$dir/postgres.log" 2>&1 &
+  pids+=("$!")
+  for _ in $(seq 1 200); do
+    "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port" -U postgres && break
+    sleep 0.1
+  done
+  timeout 30 "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres gatehouse
+  store_args=(--Gatehouse:Admin:Provider postgres --Gatehouse:Admin:Database "Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=gatehouse")
+elif [ "$STORE" != "sqlite" ]; then
+  echo "store must be sqlite or postgres" >&2
+  exit 2
+fi
+
+start admin admin --urls "$admin" "${store_args[@]}" \
   --Gatehouse:Admin:Token "$TOKEN" --Gatehouse:ControlSecret "$SECRET" --Logging:LogLevel:Default=Warning
 start demo1 demo --service orders --port "$demo1" --node orders-1
 start demo2 demo --service orders --port "$demo2" --node orders-2
@@ -73,9 +107,12 @@ wait_ok "http://127.0.0.1:$demo2/healthz" "demo orders-2"
 
 auth=(-H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json")
 curl -sf --max-time 10 "${auth[@]}" -d '{"name":"default"}' "$admin/api/v1/groups" >/dev/null
-curl -sf --max-time 10 "${auth[@]}" "$admin/api/v1/groups/default/services" -d "{\"name\":\"orders\",\"nodes\":[
-  {\"id\":\"orders-1\",\"address\":\"http://127.0.0.1:$demo1\"},{\"id\":\"orders-2\",\"address\":\"http://127.0.0.1:$demo2\"}],
-  \"apis\":[{\"id\":\"all\",\"path\":\"/**\"}]}" >/dev/null
+nodes="{\"id\":\"orders-1\",\"address\":\"http://127.0.0.1:$demo1\"}"
+for w in $(seq 1 "$WRITERS"); do
+  nodes="$nodes,{\"id\":\"orders-$((w + 1))\",\"address\":\"http://127.0.0.1:$demo2\"}"
+done
+curl -sf --max-time 10 "${auth[@]}" "$admin/api/v1/groups/default/services" \
+  -d "{\"name\":\"orders\",\"nodes\":[$nodes],\"apis\":[{\"id\":\"all\",\"path\":\"/**\"}]}" >/dev/null
 
 # Request logging off; the applier's "Config version N ... applied" lines stay on, they are what is counted.
 start gateway gateway --admin "$admin" --group default --listen 127.0.0.1 --port "$gw_port" --control-port "$control_port" \
@@ -93,25 +130,25 @@ done
 code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H 'serviceName: orders' "http://127.0.0.1:$gw_port/orders/1" || true)"
 [ "$code" = "200" ] || { echo "gateway answers $code before the run" >&2; tail -n 30 "$dir/gateway.log" >&2; exit 1; }
 
-# The changes: node orders-2 offline, online, offline, ... Each one moves the service's revision by one, so change i
-# quotes revision i + 1. One curl process sends them all, serially on one connection, at most RATE per second.
-total=$((DURATION * RATE))
-{
-  for i in $(seq 1 "$total"); do
-    action=offline
-    [ $((i % 2)) -eq 0 ] && action=online
-    [ "$i" -gt 1 ] && echo "next"
-    cat <<EOF
-url = "$admin/api/v1/groups/default/services/orders/nodes/orders-2/$action"
+# The changes: writer w takes node orders-(w+1) offline, online, offline, ... One curl process per writer sends its
+# changes serially on one connection, at most RATE/WRITERS per second.
+total=$((DURATION * RATE / WRITERS + 1))
+for w in $(seq 1 "$WRITERS"); do
+  {
+    for i in $(seq 1 "$total"); do
+      action=offline
+      [ $((i % 2)) -eq 0 ] && action=online
+      [ "$i" -gt 1 ] && echo "next"
+      cat <<EOF
+url = "$admin/api/v1/groups/default/services/orders/nodes/orders-$((w + 1))/$action"
 request = "POST"
 header = "Authorization: Bearer $TOKEN"
-header = "Content-Type: application/json"
-data = "{\"revision\":$i}"
 output = "/dev/null"
 write-out = "%{http_code}\\n"
 EOF
-  done
-} >"$dir/churn.curl"
+    done
+  } >"$dir/churn-$w.curl"
+done
 
 admin_version() {
   curl -s --max-time 5 "${auth[@]}" "$admin/api/v1/groups" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["version"])'
@@ -119,14 +156,23 @@ admin_version() {
 admin_version_start="$(admin_version)"
 applied_before="$(grep -c 'applied:' "$dir/gateway.log" || true)"
 version_before="$(gateway_version)"
-echo "1 admin + 1 gateway + 2 demo nodes up; gateway at version $version_before; wrk -t1 -c32 ${DURATION}s + up to $RATE changes/s"
+echo "1 admin ($STORE) + 1 gateway + 2 demo nodes up; gateway at version $version_before; wrk -t1 -c32 ${DURATION}s + up to $RATE changes/s from $WRITERS writers"
 
 timeout $((DURATION + 15)) wrk -t1 -c32 -d"${DURATION}s" --latency -H 'serviceName: orders' \
   "http://127.0.0.1:$gw_port/orders/1" >"$dir/wrk.txt" 2>&1 &
 wrk_pid=$!
 pids+=("$wrk_pid")
 started="$(date +%s.%N)"
-timeout "$DURATION" curl -s --rate "$RATE/s" -K "$dir/churn.curl" >"$dir/codes.txt" 2>/dev/null || true
+writer_rate=$((RATE / WRITERS))
+[ "$writer_rate" -ge 1 ] || writer_rate=1
+writer_pids=()
+for w in $(seq 1 "$WRITERS"); do
+  timeout "$DURATION" curl -s --rate "$writer_rate/s" -K "$dir/churn-$w.curl" >"$dir/codes-$w.txt" 2>/dev/null &
+  writer_pids+=("$!")
+done
+for pid in "${writer_pids[@]}"; do
+  wait "$pid" || true
+done
 ended="$(date +%s.%N)"
 # Counted from the admin's version, not from curl's output: timeout kills curl with its -w lines still buffered. Each
 # accepted change publishes one version, and a refused one would leave every later revision stale.
@@ -136,7 +182,7 @@ wait "$wrk_pid" || true
 # Let the last push land before reading the gateway's final state.
 sleep 2
 ok=$((admin_version_end - admin_version_start))
-refused="$(grep -vc '^200$' "$dir/codes.txt" || true)"
+refused="$(cat "$dir"/codes-*.txt | grep -vc '^200$' || true)"
 applied_after="$(grep -c 'applied:' "$dir/gateway.log" || true)"
 version_after="$(gateway_version)"
 elapsed="$(python3 -c "print(f'{$ended - $started:.1f}')")"

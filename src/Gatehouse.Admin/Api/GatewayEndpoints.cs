@@ -18,13 +18,14 @@ internal static class GatewayEndpoints
     /// <summary>Maps the config pull and heartbeat endpoints under the gateway prefix.</summary>
     public static void Map(RouteGroupBuilder gateway)
     {
-        gateway.MapGet("/config", GetConfigAsync);
+        // The body is the snapshot document, written from memory (SnapshotDocumentCache) rather than serialised per pull.
+        gateway.MapGet("/config", GetConfigAsync).Produces<SnapshotDocument>(StatusCodes.Status200OK, "application/json");
         gateway.MapPost("/heartbeat", HeartbeatAsync).Accepts<HeartbeatRequest>("application/json");
     }
 
-    private static async Task<Results<Ok<SnapshotDocument>, StatusCodeHttpResult, ProblemHttpResult, ValidationProblem>> GetConfigAsync(
+    private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult, ValidationProblem>> GetConfigAsync(
         HttpContext context, string? group, string? node, string? since, ControlSignatureCheck signature, AdminDbContext db,
-        CancellationToken ct)
+        SnapshotDocumentCache cache, CancellationToken ct)
     {
         if (signature.Check(context, []) is { } unauthorized)
         {
@@ -48,25 +49,42 @@ internal static class GatewayEndpoints
             known = parsed;
         }
 
-        var latest = await GroupEndpoints.LatestAsync(db, group, ct);
+        // Version and checksum only: a gateway that is current (304) costs no snapshot read, one that is not gets the body
+        // from memory when this admin has served or written that version before.
+        var latest = await db.ConfigVersions.AsNoTracking().Where(v => v.Group == group && !v.Gray).OrderByDescending(v => v.Version)
+            .Select(v => new { v.Version, v.Checksum }).FirstOrDefaultAsync(ct);
         if (latest is null)
         {
             return Problems.NotFound($"group '{group}' does not exist");
         }
 
         // A node listed in the active gray config gets the gray snapshot instead; the 304 rule then compares with it.
-        if (!string.IsNullOrEmpty(node) && await GrayWriter.FindAsync(db, group, ct) is { } gray && gray.Nodes.Contains(node))
+        var gray = false;
+        if (!string.IsNullOrEmpty(node) && await GrayWriter.FindAsync(db, group, ct) is { } active && active.Nodes.Contains(node))
         {
-            latest = await db.ConfigVersions.AsNoTracking().FirstAsync(v => v.Group == group && v.Version == gray.Version, ct);
+            gray = true;
+            latest = await db.ConfigVersions.AsNoTracking().Where(v => v.Group == group && v.Version == active.Version)
+                .Select(v => new { v.Version, v.Checksum }).FirstAsync(ct);
         }
 
-        return known is { } current && current >= latest.Version
-            ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
-            : TypedResults.Ok(GroupEndpoints.ToDocument(latest));
+        if (known is { } current && current >= latest.Version)
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        var body = cache.Find(group, gray, latest.Version, latest.Checksum);
+        if (body is null)
+        {
+            var snapshot = await db.ConfigVersions.AsNoTracking().Where(v => v.Group == group && v.Version == latest.Version)
+                .Select(v => v.Snapshot).FirstAsync(ct);
+            body = cache.Put(group, gray, latest.Version, latest.Checksum, snapshot);
+        }
+
+        return TypedResults.Bytes(body, "application/json");
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> HeartbeatAsync(
-        HttpContext context, ControlSignatureCheck signature, AdminDbContext db, IOptions<JsonOptions> json, TimeProvider time,
+        HttpContext context, ControlSignatureCheck signature, GatewayHeartbeatWriter heartbeats, IOptions<JsonOptions> json, TimeProvider time,
         Monitoring.StatsStore stats, Monitoring.NodeHealthStore health, Monitoring.PluginProblemStore plugins, CancellationToken ct)
     {
         // The signature covers the body, so it is read whole before anything else looks at it.
@@ -100,27 +118,8 @@ internal static class GatewayEndpoints
             }.Where(e => e.Value.Length > 0).ToDictionary());
         }
 
-        var entity = await db.GatewayNodes.FirstOrDefaultAsync(n => n.Group == heartbeat.Group && n.Id == heartbeat.NodeId, ct);
-        if (entity is null)
-        {
-            entity = new GatewayNodeEntity { Group = heartbeat.Group, Id = heartbeat.NodeId };
-            db.GatewayNodes.Add(entity);
-        }
-
-        entity.Loc = heartbeat.Loc;
-        entity.ControlAddress = heartbeat.ControlAddress;
-        entity.Version = heartbeat.Version;
-        entity.Checksum = heartbeat.Checksum;
-        entity.LastSeen = time.GetUtcNow();
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException)
-        {
-            // Two heartbeats of a new node raced on the insert; the other one recorded it, and the next one updates it.
-        }
-
+        await heartbeats.RecordAsync(new GatewayReport(heartbeat.Group, heartbeat.NodeId, heartbeat.Loc, heartbeat.ControlAddress,
+            heartbeat.Version, heartbeat.Checksum, time.GetUtcNow()), ct);
         stats.Ingest(heartbeat.Group, heartbeat.NodeId, heartbeat.Stats);
         health.Ingest(heartbeat.Group, heartbeat.NodeId, heartbeat.Unhealthy);
         plugins.Ingest(heartbeat.Group, heartbeat.NodeId, heartbeat.Plugins);

@@ -5,6 +5,7 @@ using Gatehouse.Core.Config;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Gatehouse.Admin.Publishing;
 
@@ -32,14 +33,22 @@ internal sealed class WriteGate
 /// :: Step 1: load the group (404 when missing). :: Step 2: apply the change, which may refuse with a problem (e.g. a
 /// stale revision). :: Step 3: build and validate the config as version = latest + 1; any error rejects the write and
 /// nothing is saved. :: Step 4: save the entities and the version row in one <c>SaveChanges</c>, which is one
-/// transaction. A second admin committing the same version number of the group fails on the version key and gets 409.
+/// transaction. Of two admins committing the same version number of the group, the second fails on the version key,
+/// saves nothing and runs steps 1–4 again on the committed state (up to <see cref="CommitAttempts"/> times), so
+/// concurrent writes through different admins are applied one after the other and none overwrites another.
 /// The write's audit row (<see cref="AuditTarget"/>, with the entry's JSON before and after) is part of that same
 /// <c>SaveChanges</c>, so a refused or failed write leaves no audit row and a published version always has one.
 /// App secrets are validated in plaintext but stored and published only encrypted (<see cref="AppSecretVault"/>).
 /// </remarks>
 internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvider time, IConfigPublished published, CurrentActor actor,
-    AppSecretVault vault)
+    AppSecretVault vault, SnapshotDocumentCache snapshots, GatewayHeartbeatWriter heartbeats)
 {
+    /// <summary>
+    /// How often one write is tried when other admins keep committing first. Each lost race means another write got
+    /// through, so the group makes progress; the bound only keeps a request from spinning under extreme contention.
+    /// </summary>
+    internal const int CommitAttempts = 8;
+
     /// <summary>Applies <paramref name="change"/> to the group and publishes the result as a new version if it validates.</summary>
     /// <param name="dryRun">Run every step and check but save nothing (no version, no audit row, no push); a result that
     /// would have been published comes back as <see cref="WriteResult.Preview"/>.</param>
@@ -49,30 +58,62 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         await gate.Semaphore.WaitAsync(cancellationToken);
         try
         {
-            // :: Step 1
-            var draft = await LoadAsync(group, cancellationToken);
-            if (draft is null)
+            for (var attempt = 1; ; attempt++)
             {
-                return new WriteResult(0, Problem: Problems.NotFound($"group '{group}' does not exist"));
-            }
+                // :: Step 1 (on PostgreSQL under the group's write lock, held until the commit or the rollback)
+                await using var transaction = dryRun ? null : await BeginGroupWriteAsync(group, cancellationToken);
+                var draft = await LoadAsync(group, cancellationToken);
+                if (draft is null)
+                {
+                    return new WriteResult(0, Problem: Problems.NotFound($"group '{group}' does not exist"));
+                }
 
-            // :: Step 2 (the entry is read first: the change edits the tracked entities in place, so it is its only "before")
-            var before = audit.EntityKind == AuditKinds.Group
-                ? ConfigSerializer.Serialize(vault.SealForTransport(draft.Build(draft.CurrentVersion), out _))
-                : draft.EntryJson(audit.EntityKind, audit.EntityId);
-            var problem = change(draft);
-            if (problem is not null)
-            {
-                return new WriteResult(0, Problem: await NameWhoChangedAsync(group, audit, problem, cancellationToken));
-            }
+                // :: Step 2 (the entry is read first: the change edits the tracked entities in place, so it is its only "before")
+                var before = audit.EntityKind == AuditKinds.Group
+                    ? ConfigSerializer.Serialize(vault.SealForTransport(draft.Build(draft.CurrentVersion), out _))
+                    : draft.EntryJson(audit.EntityKind, audit.EntityId);
+                var problem = change(draft);
+                if (problem is not null)
+                {
+                    return new WriteResult(0, Problem: await NameWhoChangedAsync(group, audit, problem, cancellationToken));
+                }
 
-            if (draft.Unchanged)
-            {
-                // Idempotent callers (the registry) say so rather than publish a version identical to the last.
-                return new WriteResult(draft.CurrentVersion, Unchanged: true);
-            }
+                if (draft.Unchanged)
+                {
+                    // Idempotent callers (the registry) say so rather than publish a version identical to the last.
+                    return new WriteResult(draft.CurrentVersion, Unchanged: true);
+                }
 
-            return await CommitAsync(draft, audit, before, summary, dryRun, cancellationToken);
+                var result = await CommitAsync(draft, audit, before, summary, dryRun, cancellationToken);
+                if (result is not null)
+                {
+                    if (result is { Problem: null, Invalid: null, Preview: null })
+                    {
+                        // Pushed only once committed: a gateway that pulls on the notice must find the version.
+                        if (transaction is not null)
+                        {
+                            await transaction.CommitAsync(cancellationToken);
+                        }
+
+                        published.Published(group, result.Version);
+                    }
+
+                    return result;
+                }
+
+                if (attempt == CommitAttempts)
+                {
+                    return new WriteResult(0, Problem: Problems.Conflict(
+                        $"group '{group}' was changed concurrently {CommitAttempts} times in a row; reload and retry"));
+                }
+
+                // Another admin committed this version number first (or the same new entry). Nothing of ours was saved:
+                // forget the failed attempt's entities and run the whole change again on what is now committed, so a
+                // change that still applies is published and one that no longer does (a stale revision, a name taken
+                // meanwhile) answers as it would have without the race.
+                db.ChangeTracker.Clear();
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10) * attempt), cancellationToken);
+            }
         }
         catch (SecretKeyMismatchException ex)
         {
@@ -112,8 +153,15 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
 
             var group = new GroupEntity { Name = name, Revision = 1, CreatedAt = time.GetUtcNow() };
             db.Groups.Add(group);
-            return await CommitAsync(new GroupDraft(db, group, [], [], [], 0, [], vault),
+            var created = await CommitAsync(new GroupDraft(db, group, [], [], [], 0, [], vault),
                 new AuditTarget("group.create", AuditKinds.Group, name), before: null, "create group", dryRun: false, cancellationToken);
+            return created switch
+            {
+                // The commit lost to another admin creating the same group (the name key): it exists now.
+                null => new WriteResult(0, Problem: Problems.Conflict($"group '{name}' already exists")),
+                { Problem: null, Invalid: null } => Published(name, created),
+                _ => created,
+            };
         }
         finally
         {
@@ -148,12 +196,54 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
             db.AuditEntries.Add(NewAuditRow(name, new AuditTarget("group.delete", AuditKinds.Group, name), last, null, null, "delete group"));
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+            snapshots.Forget(name);
+            heartbeats.Forget(name);
             return true;
         }
         finally
         {
             gate.Semaphore.Release();
         }
+    }
+
+    /// <summary>
+    /// On PostgreSQL, a transaction holding the group's write lock (a transaction-scoped advisory lock): admins sharing the
+    /// database then write a group one at a time, in the order they asked, as one admin's <see cref="WriteGate"/> does
+    /// for its own requests. Without it, two busy admins race for every version number and the one that keeps losing
+    /// can starve. SQLite (null) has one writer at a time anyway; a lost race there is retried by the caller.
+    /// </summary>
+    private async Task<IDbContextTransaction?> BeginGroupWriteAsync(string group, CancellationToken cancellationToken)
+    {
+        if (!db.Database.IsNpgsql())
+        {
+            return null;
+        }
+
+        var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        // A failed save abandons the whole transaction (the write is run again in a new one), so the savepoint EF would
+        // wrap each save in is two round trips for nothing; under CPU contention every round trip to the server counts.
+        db.Database.AutoSavepointsEnabled = false;
+        try
+        {
+            // Two-key form: the first key is this application's lock space, so other users of the database do not collide.
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({GroupLockSpace}, hashtext({group}))", cancellationToken);
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The first key of the group write locks ("GHWL").</summary>
+    private const int GroupLockSpace = 0x4748574C;
+
+    private WriteResult Published(string group, WriteResult result)
+    {
+        published.Published(group, result.Version);
+        return result;
     }
 
     /// <summary>A new audit row for <paramref name="group"/>, by the <see cref="CurrentActor"/>, stamped now.</summary>
@@ -221,7 +311,8 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         return new GroupDraft(db, entity, services, mappings, sets, version, apps, vault);
     }
 
-    private async Task<WriteResult> CommitAsync(GroupDraft draft, AuditTarget audit, string? before, string summary, bool dryRun,
+    /// <summary>Steps 3 and 4; null when the commit lost the race for the version number (nothing was saved).</summary>
+    private async Task<WriteResult?> CommitAsync(GroupDraft draft, AuditTarget audit, string? before, string summary, bool dryRun,
         CancellationToken cancellationToken)
     {
         // :: Step 3 (validated with plaintext secrets, so their rules apply; published sealed for transport)
@@ -246,11 +337,12 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
 
         // :: Step 4
         var snapshot = ConfigSerializer.Serialize(config);
+        var checksum = ConfigChecksum.Compute(config);
         db.ConfigVersions.Add(new ConfigVersionEntity
         {
             Group = draft.Group.Name,
             Version = version,
-            Checksum = ConfigChecksum.Compute(config),
+            Checksum = checksum,
             Snapshot = snapshot,
             Actor = actor.Name,
             CreatedAt = time.GetUtcNow(),
@@ -265,11 +357,14 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
         }
         catch (DbUpdateException)
         {
-            return new WriteResult(0, Problem: Problems.Conflict(
-                $"group '{draft.Group.Name}' was changed concurrently; reload and retry"));
+            // Lost the race for this version number to another admin's commit (null: the caller retries).
+            return null;
         }
 
-        published.Published(draft.Group.Name, version);
+        // The pulls the push is about to cause find the body in memory. Kept before the transaction commits, which is
+        // harmless: a pull only takes a body of the version the store says is committed.
+        snapshots.Put(draft.Group.Name, gray: false, version, checksum, snapshot);
+
         return new WriteResult(version);
     }
 }

@@ -15,10 +15,13 @@ internal static class GatewayNotifierServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="GatewayNotifier"/> as the <see cref="IConfigPublished"/> and as a hosted service, and the
-    /// <see cref="GatewayControlClient"/> for calls that wait for a gateway's answer.
+    /// <see cref="GatewayControlClient"/> for calls that wait for a gateway's answer; also the in-memory halves of the sync
+    /// endpoints: the <see cref="SnapshotDocumentCache"/> pulls are served from and the <see cref="GatewayHeartbeatWriter"/>.
     /// </summary>
     public static IServiceCollection AddGatewayNotifier(this IServiceCollection services)
     {
+        services.AddSingleton<SnapshotDocumentCache>();
+        services.AddSingleton<GatewayHeartbeatWriter>();
         services.AddSingleton<GatewayNotifier>();
         services.AddSingleton<IConfigPublished>(sp => sp.GetRequiredService<GatewayNotifier>());
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<GatewayNotifier>());

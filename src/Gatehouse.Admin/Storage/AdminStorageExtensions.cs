@@ -26,7 +26,7 @@ internal static class AdminStorageExtensions
             }
             else
             {
-                db.UseSqlite(options.Database);
+                db.UseSqlite(options.Database).AddInterceptors(SqliteConnectionSetup.Instance);
             }
 
             // The migrations are written by hand and carry no model snapshot, so EF would always see "pending model
@@ -36,7 +36,7 @@ internal static class AdminStorageExtensions
         return services;
     }
 
-    /// <summary>Creates the SQLite file's directory when needed, then applies pending migrations.</summary>
+    /// <summary>Creates the SQLite file's directory when needed, applies pending migrations, and puts a SQLite file in WAL mode.</summary>
     public static void PrepareDatabase(AdminDbContext db, AdminOptions options)
     {
         if (options.Provider != Postgres)
@@ -53,5 +53,14 @@ internal static class AdminStorageExtensions
         }
 
         db.Database.Migrate();
+        if (options.Provider != Postgres && new SqliteConnectionStringBuilder(options.Database).DataSource is { Length: > 0 } file
+            && file != ":memory:")
+        {
+            // Write-ahead log: gateway pulls and API reads no longer wait for a config write or a batch of heartbeats,
+            // and a commit appends to the log instead of rewriting pages through a rollback journal. The mode is stored
+            // in the file, so every later connection (and another admin process on the same file) uses it. The file must
+            // be on a local disk: the log's index is shared memory.
+            db.Database.ExecuteSqlRaw("PRAGMA journal_mode = WAL;");
+        }
     }
 }
