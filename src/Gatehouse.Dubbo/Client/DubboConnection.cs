@@ -17,7 +17,7 @@ namespace Gatehouse.Dubbo.Client;
 /// with <see cref="DubboConnectionLostException"/> and the connection is never reused: <see cref="DubboInvoker"/>
 /// opens a new one.
 /// </remarks>
-internal sealed partial class DubboConnection : IAsyncDisposable
+internal sealed partial class DubboConnection : Gatehouse.Rpc.IPooledConnection
 {
     private static long s_nextRequestId;
     private readonly Socket _socket;
@@ -57,25 +57,8 @@ internal sealed partial class DubboConnection : IAsyncDisposable
     public static async Task<DubboConnection> ConnectAsync(string host, int port, DubboClientOptions options, ILogger logger,
         CancellationToken cancellationToken)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.ConnectTimeout);
-        try
-        {
-            await socket.ConnectAsync(host, port, timeout.Token);
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
-        {
-            socket.Dispose();
-            if (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-
-            throw new DubboConnectException(e is OperationCanceledException
-                ? $"connecting to dubbo://{host}:{port} timed out after {options.ConnectTimeout.TotalMilliseconds:0} ms"
-                : $"cannot connect to dubbo://{host}:{port}: {e.Message}", e);
-        }
+        var socket = await Gatehouse.Rpc.RpcSocket.ConnectAsync("dubbo", host, port, options.ConnectTimeout,
+            static (message, inner) => new DubboConnectException(message, inner), cancellationToken);
 
         return new DubboConnection(socket, $"{host}:{port}", options, logger);
     }

@@ -16,7 +16,7 @@ namespace Gatehouse.Tars.Client;
 /// (read failure, protocol error, dispose) every pending call fails with <see cref="TarsConnectionLostException"/>
 /// and the connection is never reused: <see cref="TarsInvoker"/> opens a new one.
 /// </remarks>
-internal sealed partial class TarsConnection : IAsyncDisposable
+internal sealed partial class TarsConnection : Gatehouse.Rpc.IPooledConnection
 {
     private static int s_nextRequestId;
     private readonly NetworkStream _stream;
@@ -47,25 +47,8 @@ internal sealed partial class TarsConnection : IAsyncDisposable
     public static async Task<TarsConnection> ConnectAsync(string host, int port, TarsClientOptions options, ILogger logger,
         CancellationToken cancellationToken)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.ConnectTimeout);
-        try
-        {
-            await socket.ConnectAsync(host, port, timeout.Token);
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
-        {
-            socket.Dispose();
-            if (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-
-            throw new TarsConnectException(e is OperationCanceledException
-                ? $"connecting to tars://{host}:{port} timed out after {options.ConnectTimeout.TotalMilliseconds:0} ms"
-                : $"cannot connect to tars://{host}:{port}: {e.Message}", e);
-        }
+        var socket = await Gatehouse.Rpc.RpcSocket.ConnectAsync("tars", host, port, options.ConnectTimeout,
+            static (message, inner) => new TarsConnectException(message, inner), cancellationToken);
 
         return new TarsConnection(socket, $"{host}:{port}", logger);
     }

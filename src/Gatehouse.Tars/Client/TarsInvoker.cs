@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Gatehouse.Tars.Protocol;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,7 +22,7 @@ public interface ITarsInvoker
 /// </summary>
 public sealed class TarsInvoker : ITarsInvoker, IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, Task<TarsConnection>> _connections = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Gatehouse.Rpc.ConnectionPool<TarsConnection> _connections;
     private readonly TarsClientOptions _options;
     private readonly ILogger _logger;
 
@@ -32,6 +31,7 @@ public sealed class TarsInvoker : ITarsInvoker, IAsyncDisposable
     {
         _options = options ?? new TarsClientOptions();
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _connections = new((host, port, cancellationToken) => TarsConnection.ConnectAsync(host, port, _options, _logger, cancellationToken));
     }
 
     /// <inheritdoc/>
@@ -44,45 +44,9 @@ public sealed class TarsInvoker : ITarsInvoker, IAsyncDisposable
         return await connection.InvokeAsync(invocation, timeout, cancellationToken);
     }
 
-    internal async Task<TarsConnection> GetConnectionAsync(string host, int port, CancellationToken cancellationToken)
-    {
-        var key = $"{host}:{port}";
-        while (true)
-        {
-            // One connect attempt is shared by every call that arrives while it runs.
-            var task = _connections.GetOrAdd(key, _ => TarsConnection.ConnectAsync(host, port, _options, _logger, CancellationToken.None));
-            TarsConnection connection;
-            try
-            {
-                connection = await task.WaitAsync(cancellationToken);
-            }
-            catch (Exception) when (task.IsFaulted || task.IsCanceled)
-            {
-                // A failed attempt is not cached: the next call tries again.
-                _connections.TryRemove(new KeyValuePair<string, Task<TarsConnection>>(key, task));
-                throw;
-            }
-
-            if (!connection.IsClosed)
-            {
-                return connection;
-            }
-
-            _connections.TryRemove(new KeyValuePair<string, Task<TarsConnection>>(key, task));
-        }
-    }
+    internal Task<TarsConnection> GetConnectionAsync(string host, int port, CancellationToken cancellationToken) =>
+        _connections.GetAsync(host, port, cancellationToken);
 
     /// <inheritdoc/>
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var entry in _connections)
-        {
-            if (entry.Value.IsCompletedSuccessfully)
-            {
-                await entry.Value.Result.DisposeAsync();
-            }
-        }
-
-        _connections.Clear();
-    }
+    public ValueTask DisposeAsync() => _connections.DisposeAsync();
 }
