@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--rounds N] [--duration S] [--warmup S] [--quick] [--no-build] [--no-gateway]
 #                [--no-haproxy] [--no-yarp]
-#                [--gateway-dll FILE] [--gateway-arg ARG]... [--no-stream] [--raw FILE] [--keep]
+#                [--gateway-dll FILE] [--gateway-arg ARG]... [--no-stream] [--raw FILE] [--keep] [--account]
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,6 +21,7 @@ RAW_OUT=""
 GATEWAY_DLL=""
 GATEWAY_EXTRA_ARGS=()
 KEEP=0
+ACCOUNT=0
 HAPROXY_PEER=1
 YARP_PEER=1
 rounds_set=0
@@ -50,6 +51,8 @@ usage: bench/run.sh [options]
   --no-stream     skip the 1 GiB upload/download memory check
   --raw FILE      also write the per-run measurements (TSV) to FILE
   --keep          keep the temp run dir (logs, configs) and print its path
+  --account       instead of the rounds: per request, on GET c32, what each process spends (CPU, context
+                  switches, CPU migrations from /proc; system calls from a second run under strace -c)
 EOF
 }
 
@@ -73,6 +76,7 @@ while (($#)); do
         --no-stream) STREAM=0; shift ;;
         --raw) RAW_OUT=${2:?--raw needs a file}; shift 2 ;;
         --keep) KEEP=1; shift ;;
+        --account) ACCOUNT=1; STREAM=0; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown option '$1'" ;;
     esac
@@ -468,6 +472,56 @@ if ((WARMUP > 0)); then
             run_wrk "$target" "$scenario" "$WARMUP" >/dev/null
         done
     done
+fi
+
+# ---------------------------------------------------------------------------------------------------
+# Accounting (--account): where each process's time per request goes, to decide what the fast path must cut.
+# Context switches and migrations are summed over every thread from /proc; system calls are counted by
+# strace -c on a second, shorter run (strace slows the process many times over, so only its counts per
+# request are read, never its times).
+ctx_switches() {
+    local pid
+    for pid in "$@"; do cat /proc/"$pid"/task/*/status 2>/dev/null; done | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'
+}
+migrations() {
+    local pid
+    for pid in "$@"; do cat /proc/"$pid"/task/*/sched 2>/dev/null; done | awk '/^se.nr_migrations/ { n += $3 } END { print n + 0 }'
+}
+account_target() {
+    local target=$1 pids=() cs0 cs1 mg0 mg1 t0 t1 rps p50 p99 requests errors sreq spid strace_out args=()
+    if [[ $target == direct ]]; then pids=("$BACKEND_PID"); else read -ra pids <<<"${PROXY_PIDS[$target]}"; fi
+    cs0=$(ctx_switches "${pids[@]}"); mg0=$(migrations "${pids[@]}"); t0=$(cpu_ticks "${pids[@]}")
+    read -r rps p50 p99 requests errors < <(run_wrk "$target" get-c32 "$DURATION")
+    cs1=$(ctx_switches "${pids[@]}"); mg1=$(migrations "${pids[@]}"); t1=$(cpu_ticks "${pids[@]}")
+    strace_out="$RUN_DIR/strace-$target.txt"
+    for pid in "${pids[@]}"; do args+=(-p "$pid"); done
+    strace -f -c -o "$strace_out" "${args[@]}" 2>/dev/null & spid=$!
+    sleep 1
+    read -r _ _ _ sreq _ < <(run_wrk "$target" get-c32 3)
+    kill -INT "$spid" 2>/dev/null; wait "$spid" 2>/dev/null || true
+    awk -v target="$target" -v rps="$rps" -v n="$requests" -v cs=$((cs1 - cs0)) -v mg=$((mg1 - mg0)) \
+        -v ticks=$((t1 - t0)) -v hz="$CLK_TCK" -v sreq="$sreq" -v errors="$errors" '
+        /^[ ]*[0-9.]+[ ]+[0-9.]+/ && $NF != "total" { name[++k] = $NF; count[k] = $4 }
+        $NF == "total" { total = $4 }
+        END {
+            for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (count[j] + 0 > count[i] + 0) {
+                t = count[i]; count[i] = count[j]; count[j] = t; t = name[i]; name[i] = name[j]; name[j] = t }
+            top = ""
+            for (i = 1; i <= k && i <= 5; i++) top = top sprintf("%s %.2f  ", name[i], count[i] / sreq)
+            printf "  %-10s %8.0f rps  CPU %6.2f us/req  ctx switches %5.2f/req  migrations %5.3f/req  syscalls %6.2f/req  errors %s\n",
+                target, rps, ticks * 1e6 / hz / n, cs / n, mg / n, total / sreq, errors
+            printf "  %-10s top system calls per request: %s\n", "", top
+        }' "$strace_out"
+}
+
+if ((ACCOUNT)); then
+    command -v strace >/dev/null || die "--account needs strace (Debian package strace)"
+    echo "accounting: GET 100 B, wrk -t1 -c32, ${DURATION}s per target (then 3 s under strace -c)"
+    for target in "${TARGETS[@]}"; do
+        account_target "$target"
+        sleep 1
+    done
+    exit 0
 fi
 
 echo "measuring..."

@@ -20,6 +20,12 @@ public class PluginBenchmarks
     private IGatewayPlugin _headers = null!;
     private IGatewayPlugin _mock = null!;
     private IGatewayPlugin _cache = null!;
+    private IGatewayPlugin _rewrite = null!;
+    private IGatewayPlugin _rewriteRegex = null!;
+    private IGatewayPlugin _keyAuth = null!;
+    private IGatewayPlugin _basicAuth = null!;
+    private DefaultHttpContext _user = null!;
+    private DefaultHttpContext _app = null!;
     private DefaultHttpContext _get = null!;
     private DefaultHttpContext _preflight = null!;
 
@@ -31,6 +37,15 @@ public class PluginBenchmarks
         _headers = Create(catalog, "headers", """{"request":{"set":{"X-Client":"${clientIp}"},"remove":["X-Debug"]},"response":{"set":{"X-Frame-Options":"DENY"}}}""");
         _mock = Create(catalog, "mock", """{"status":200,"json":{"id":42,"name":"Sample"}}""");
         _cache = Create(catalog, "cache", """{"ttlSeconds":3600}""");
+        _rewrite = Create(catalog, "rewrite", """{"from":"/catalog/{id}","to":"/v2/items/{id}","query":{"add":{"src":"gw"}}}""");
+        _rewriteRegex = Create(catalog, "rewrite", """{"regex":"^/catalog/(\\d+)$","replacement":"/v2/items/$1"}""");
+        const string key = "9f2c4e7a1b3d5f6081a2c3e4f5a6b7c8d9e0f1a2b3c4d5e6";
+        var keyHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
+        _keyAuth = Create(catalog, "key-auth", $$"""{"keys":[{"app":"shop","key":"sha256:{{keyHash}}"}]}""");
+        var salt = new byte[16];
+        var hash = System.Security.Cryptography.Rfc2898DeriveBytes.Pbkdf2("s3cret", salt, 210_000, System.Security.Cryptography.HashAlgorithmName.SHA256, 32);
+        var stored = $"pbkdf2-sha256$210000${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}";
+        _basicAuth = Create(catalog, "basic-auth", "{\"users\":{\"ana\":\"" + stored + "\"}}");
 
         _get = new DefaultHttpContext();
         _get.Request.Method = "GET";
@@ -43,8 +58,22 @@ public class PluginBenchmarks
         _preflight.Request.Headers.Origin = "https://app.example.com";
         _preflight.Request.Headers.AccessControlRequestMethod = "PUT";
 
+        _app = new DefaultHttpContext();
+        _app.Request.Method = "GET";
+        _app.Request.Path = "/catalog/42";
+        _user = new DefaultHttpContext();
+        _user.Request.Method = "GET";
+        _user.Request.Path = "/catalog/42";
+
         // One stored entry for the hit benchmark, as a miss would have left it.
         Seed();
+
+        // basic-auth remembers a successful check; the first one pays the PBKDF2 cost, as the first request would.
+        Prepare(_user, "Authorization", "Basic " + Convert.ToBase64String("ana:s3cret"u8));
+        if (Run(_basicAuth, _user) is not null)
+        {
+            throw new InvalidOperationException("basic-auth refused the benchmark's user");
+        }
     }
 
     [Benchmark(Baseline = true)]
@@ -64,6 +93,38 @@ public class PluginBenchmarks
 
     [Benchmark]
     public object? Cache_Hit() => Run(_cache, _get);
+
+    [Benchmark]
+    public object? Rewrite_Template_AndQuery()
+    {
+        _app.Request.Path = "/catalog/42";
+        _app.Request.QueryString = QueryString.Empty;
+        return Run(_rewrite, _app);
+    }
+
+    [Benchmark]
+    public object? Rewrite_Regex()
+    {
+        _app.Request.Path = "/catalog/42";
+        return Run(_rewriteRegex, _app);
+    }
+
+    [Benchmark]
+    public object? KeyAuth_Accepted()
+    {
+        Prepare(_app, "X-Api-Key", "9f2c4e7a1b3d5f6081a2c3e4f5a6b7c8d9e0f1a2b3c4d5e6");
+        return Run(_keyAuth, _app);
+    }
+
+    [Benchmark]
+    public object? BasicAuth_AcceptedFromItsCache()
+    {
+        Prepare(_user, "Authorization", "Basic " + Convert.ToBase64String("ana:s3cret"u8));
+        return Run(_basicAuth, _user);
+    }
+
+    /// <summary>Puts back the credential the filter removed from the previous request (it hides credentials).</summary>
+    private static void Prepare(HttpContext http, string header, string value) => http.Request.Headers[header] = value;
 
     private static PluginContext Context(HttpContext http) => new(http, "catalog", "get", Client);
 
