@@ -34,4 +34,18 @@ public sealed class OverviewPageTests(ConsoleCluster cluster)
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Re-push" })).ToHaveCountAsync(0);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task Overview_ShowsThePluginProblemsEachGatewayReports()
+    {
+        await cluster.WaitGatewaysCurrentAsync();
+        var page = await cluster.LoginAsync(ConsoleCluster.ViewerUser, ConsoleCluster.UserPassword);
+
+        // gw-2's plugins directory holds a folder whose assembly is not one; gw-1 has no plugins directory at all.
+        var gw2 = page.GetByTestId("plugins-gw-2");
+        await Expect(gw2).ToContainTextAsync("1 problem");
+        await Expect(gw2).ToContainTextAsync(ConsoleCluster.BrokenPluginFolder + " failed");
+        await Expect(page.GetByTestId("plugins-gw-1")).ToHaveTextAsync("—");
+        await page.Context.CloseAsync();
+    }
 }

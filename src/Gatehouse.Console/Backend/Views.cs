@@ -11,9 +11,15 @@ public sealed record PageView<T>(IReadOnlyList<T> Items, int Total);
 /// <summary>A service with the revision a write quotes.</summary>
 public sealed record ServiceView(string Name, long Revision, ServiceConfig Service);
 
-/// <summary>A gateway node of a group as <c>GET .../gateways</c> lists it.</summary>
+/// <summary>
+/// A gateway node of a group as <c>GET .../gateways</c> lists it; <c>Plugins</c> is null when the gateway has no plugins
+/// directory, else the plugin folders it reports in trouble (empty when all loaded).
+/// </summary>
 public sealed record GatewayView(string NodeId, string? Loc, string? ControlAddress, long Version, string? Checksum, DateTimeOffset LastSeen,
-    bool Current, bool Live, long? Expected, PushView? LastPush);
+    bool Current, bool Live, long? Expected, PushView? LastPush, IReadOnlyList<PluginProblemView>? Plugins = null);
+
+/// <summary>A plugin folder a gateway reports <c>failed</c> (with the error) or <c>removed</c> while a config still names it.</summary>
+public sealed record PluginProblemView(string? Folder, string? State, string? Error);
 
 /// <summary>The admin's last push to a gateway.</summary>
 public sealed record PushView(long Version, DateTimeOffset At, string? Error);

@@ -43,6 +43,9 @@ public sealed partial class ConsoleCluster : IAsyncLifetime
     /// <summary>gw-1 and gw-2: (node id, traffic port, control port).</summary>
     public List<(string NodeId, int Port, int ControlPort)> Gateways { get; } = [];
 
+    /// <summary>The folder of gw-2's plugins directory that holds no loadable plugin.</summary>
+    public const string BrokenPluginFolder = "broken-plugin";
+
     public CountingBackend Backend(string id) => _backends[id];
 
     /// <summary>Where screenshots go: beside the TRX files of the test command.</summary>
@@ -103,9 +106,14 @@ public sealed partial class ConsoleCluster : IAsyncLifetime
         await PostAsync("/api/v1/users", new { name = OperatorUser, password = UserPassword, role = "operator" });
         await PostAsync("/api/v1/users", new { name = ViewerUser, password = UserPassword, role = "viewer" });
 
+        // gw-2 has a plugins directory with a folder that is no plugin: the overview shows what it reports.
+        var plugins = Directory.CreateDirectory(Path.Combine(_dir, "plugins-gw-2")).FullName;
+        Directory.CreateDirectory(Path.Combine(plugins, BrokenPluginFolder));
+        await File.WriteAllTextAsync(Path.Combine(plugins, BrokenPluginFolder, BrokenPluginFolder + ".dll"), "not an assembly");
         foreach (var nodeId in new[] { "gw-1", "gw-2" })
         {
             var (port, control) = (GatehouseProcess.FreePort(), GatehouseProcess.FreePort());
+            string[] pluginArgs = nodeId == "gw-2" ? ["--plugins", plugins] : [];
             _processes.Start(nodeId,
             [
                 "gateway", "--admin", AdminUrl, "--group", Group,
@@ -115,6 +123,7 @@ public sealed partial class ConsoleCluster : IAsyncLifetime
                 "--Gatehouse:Gateway:SnapshotPath", Path.Combine(_dir, $"snapshot-{nodeId}.json"),
                 "--Gatehouse:Gateway:PullInterval", "00:00:05",
                 "--Gatehouse:Gateway:HeartbeatInterval", "00:00:00.500",
+                .. pluginArgs,
             ]);
             Gateways.Add((nodeId, port, control));
         }
