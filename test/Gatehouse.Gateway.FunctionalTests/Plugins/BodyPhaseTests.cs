@@ -8,8 +8,8 @@ using static Gatehouse.Gateway.FunctionalTests.Plugins.PluginTestKit;
 namespace Gatehouse.Gateway.FunctionalTests.Plugins;
 
 /// <summary>
-/// The body phase of the plugin contract, on real sockets, with a filter that knows nothing but the contract
-/// (<see cref="BodyRewriteFactory"/>): the node's body is collected for it, rewritten, and sent with its new length;
+/// The body phase of the plugin contract, on real sockets, with a third-party filter that knows nothing but the
+/// contract (test/plugins/BodyRewrite, loaded from a plugins directory into its own load context): the node's body is collected for it, rewritten, and sent with its new length;
 /// several body filters run last first; a body over the filter's bound is 502; a failing body phase is 500
 /// <c>plugin_failed</c>; an API without a body filter keeps streaming.
 /// </summary>
@@ -43,11 +43,20 @@ public class BodyPhaseTests
                 policy: { filters: [ { name: headers, settings: { response: { set: { X-Header-Phase: "ran" } } } } ] }
         """;
 
+    /// <summary>A plugins directory holding the built body-rewrite plugin; it must outlive the gateway that watches it.</summary>
+    private static PluginDirectory Plugins()
+    {
+        var plugins = new PluginDirectory();
+        plugins.Deploy("body-rewrite", "body-rewrite");
+        return plugins;
+    }
+
     [Fact]
     public async Task BodyFilter_RewritesTheNodesBody_NewLengthAndHeaderPhaseSeeIt()
     {
         await using var backend = await EchoBackend.StartAsync("b");
-        await using var gw = await GatewayTestHost.StartWithPluginsAsync(Config(backend.Address), new BodyRewriteFactory());
+        using var plugins = Plugins();
+        await using var gw = await GatewayTestHost.StartAsync(Config(backend.Address), null, plugins.GatewayArgs);
 
         using var response = await SendAsync(gw, HttpMethod.Get, "s", "/upper?q=x");
 
@@ -62,7 +71,8 @@ public class BodyPhaseTests
     public async Task TwoBodyFilters_RunLastFirst()
     {
         await using var backend = await EchoBackend.StartAsync("b");
-        await using var gw = await GatewayTestHost.StartWithPluginsAsync(Config(backend.Address), new BodyRewriteFactory());
+        using var plugins = Plugins();
+        await using var gw = await GatewayTestHost.StartAsync(Config(backend.Address), null, plugins.GatewayArgs);
 
         using var response = await SendAsync(gw, HttpMethod.Get, "s", "/both");
 
@@ -75,7 +85,8 @@ public class BodyPhaseTests
     public async Task BodyOverTheFiltersBound_502ResponseTooLarge()
     {
         await using var backend = await EchoBackend.StartAsync("b");
-        await using var gw = await GatewayTestHost.StartWithPluginsAsync(Config(backend.Address), new BodyRewriteFactory());
+        using var plugins = Plugins();
+        await using var gw = await GatewayTestHost.StartAsync(Config(backend.Address), null, plugins.GatewayArgs);
 
         using var response = await SendAsync(gw, HttpMethod.Get, "s", "/small");
 
@@ -89,7 +100,8 @@ public class BodyPhaseTests
     public async Task FailingBodyPhase_500PluginFailed_Counted()
     {
         await using var backend = await EchoBackend.StartAsync("b");
-        await using var gw = await GatewayTestHost.StartWithPluginsAsync(Config(backend.Address), new BodyRewriteFactory());
+        using var plugins = Plugins();
+        await using var gw = await GatewayTestHost.StartAsync(Config(backend.Address), null, plugins.GatewayArgs);
 
         using var response = await SendAsync(gw, HttpMethod.Get, "s", "/fails");
 
@@ -115,7 +127,8 @@ public class BodyPhaseTests
             await release.Task.WaitAsync(TimeSpan.FromSeconds(20));
             await context.Response.WriteAsync("second");
         });
-        await using var gw = await GatewayTestHost.StartWithPluginsAsync(Config(backend.Address), new BodyRewriteFactory());
+        using var plugins = Plugins();
+        await using var gw = await GatewayTestHost.StartAsync(Config(backend.Address), null, plugins.GatewayArgs);
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/stream");
         request.Headers.Add("serviceName", "s");

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Gatehouse.Plugins;
 using Microsoft.AspNetCore.Http;
 
-namespace Gatehouse.Gateway.FunctionalTests.Plugins;
+namespace Gatehouse.TestPlugins.BodyRewrite;
 
 /// <summary>
 /// <c>body-rewrite</c>, a third-party filter written against the public contract only: its body phase rewrites the
