@@ -55,6 +55,12 @@ public interface IGatewayPlugin
     /// 1 MiB); a node's body over it is answered 502 <c>response_too_large</c>. The smallest of an API's filters applies.
     /// </summary>
     int MaxResponseBodyBytes => 1024 * 1024;
+
+    /// <summary>
+    /// The most request body bytes a <see cref="PluginPhases.RequestBody"/> filter lets the gateway read (default 1 MiB);
+    /// a longer body is answered 413 <c>payload_too_large</c> and never forwarded. The smallest of an API's filters applies.
+    /// </summary>
+    int MaxRequestBodyBytes => 1024 * 1024;
 }
 
 /// <summary>Which phases a filter takes part in.</summary>
@@ -75,4 +81,11 @@ public enum PluginPhases
     /// filter instead of streaming it (bounded by <see cref="IGatewayPlugin.MaxResponseBodyBytes"/>).
     /// </summary>
     ResponseBody = 4,
+
+    /// <summary>
+    /// The gateway reads the whole request body before this filter's request phase (bounded by
+    /// <see cref="IGatewayPlugin.MaxRequestBodyBytes"/>) into <see cref="PluginContext.RequestBody"/>; the node still
+    /// receives it. Reading happens at the filter's place in the chain, so callers refused earlier cost no read.
+    /// </summary>
+    RequestBody = 8,
 }

@@ -1,3 +1,4 @@
+using Gatehouse.Gateway.Filters.Auth;
 using Gatehouse.Gateway.Filters.Encryption;
 using Gatehouse.Gateway.Hosting;
 using Gatehouse.Plugins;
@@ -6,9 +7,69 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Gatehouse.Gateway.Filters;
 
-/// <summary>The body phase: collect the node's response, hand it to the filters that buffer, send what they leave.</summary>
+/// <summary>
+/// Bodies: the request body read for filters that declare <see cref="PluginPhases.RequestBody"/>, and the body phase
+/// (collect the node's response, hand it to the filters that buffer, send what they leave).
+/// </summary>
 internal sealed partial class FilterChain
 {
+    private static bool NeedsRequestBody(CompiledPlugin plugin, PluginContext context) =>
+        (plugin.Phases & PluginPhases.RequestBody) != 0 && !context.RequestBodyRead;
+
+    /// <summary>Reads the request body for the filter at <paramref name="index"/>, runs it, then the rest of the chain.</summary>
+    private async Task ReadBodyThenContinueAsync<TState>(PluginContext context, ChainExchange? exchange, int index, TState state,
+        Func<HttpContext, TState, Task> next)
+    {
+        if (!await ReadRequestBodyAsync(context))
+        {
+            return;
+        }
+
+        ValueTask<PluginResponse?> pending;
+        try
+        {
+            pending = _plugins[index].Instance.OnRequestAsync(context);
+        }
+        catch (Exception ex)
+        {
+            await FailAsync(context.Http, _plugins[index], ex);
+            return;
+        }
+
+        await ContinueAsync(context, exchange, index, pending, state, next);
+    }
+
+    /// <summary>
+    /// Reads the whole request body into a pooled buffer that also becomes what the node receives; false when the
+    /// request ended instead (too large, too slow, unreadable, or the client left), with the answer the signature
+    /// filter gives in the same cases.
+    /// </summary>
+    private async ValueTask<bool> ReadRequestBodyAsync(PluginContext context)
+    {
+        var http = context.Http;
+        var (result, body) = await BufferedRequestBody.ReadAsync(http, _maxRequestBody);
+        switch (result)
+        {
+            case BufferedRequestBody.Result.TooLarge:
+                // The rest is unread: closing is cheaper and safer than draining it.
+                await ProblemWriter.WriteAsync(http, GatewayError.PayloadTooLarge,
+                    $"The request body may be at most {_maxRequestBody} bytes on this API.", [new("Connection", "close")]);
+                return false;
+            case BufferedRequestBody.Result.ClientGone:
+                BufferedRequestBody.AbortGoneClient(http);
+                return false;
+            case BufferedRequestBody.Result.ClientError:
+                await ProblemWriter.WriteAsync(http, GatewayError.BadRequest, "The request body could not be read.");
+                return false;
+            case BufferedRequestBody.Result.TooSlow:
+                await ProblemWriter.WriteAsync(http, GatewayError.RequestTimeout, BufferedRequestBody.TooSlowDetail);
+                return false;
+        }
+
+        context.SetRequestBody(body);
+        return true;
+    }
+
     private async Task ForwardBufferedAsync<TState>(PluginContext context, TState state, Func<HttpContext, TState, Task> next)
     {
         var http = context.Http;

@@ -32,11 +32,15 @@ internal sealed partial class FilterChain : IReadOnlyList<IGatewayPlugin>
 {
     private static readonly Func<object, Task> RunResponsePhase = static state => ((ChainExchange)state).RunResponsePhase();
 
+    /// <summary>A filter with either declares a request phase (reading the body implies one).</summary>
+    private const PluginPhases RequestSide = PluginPhases.Request | PluginPhases.RequestBody;
+
     private readonly CompiledPlugin[] _plugins;
     private readonly string _service;
     private readonly string _api;
     private readonly bool _hasResponsePhase;
     private readonly int _maxResponseBody;
+    private readonly int _maxRequestBody;
     private readonly ILogger _logger;
 
     public FilterChain(CompiledPlugin[] plugins, string service, string api, ILogger logger)
@@ -53,6 +57,12 @@ internal sealed partial class FilterChain : IReadOnlyList<IGatewayPlugin>
                 var limit = Math.Max(1, plugin.Instance.MaxResponseBodyBytes);
                 _maxResponseBody = _maxResponseBody == 0 ? limit : Math.Min(_maxResponseBody, limit);
             }
+
+            if ((plugin.Phases & PluginPhases.RequestBody) != 0)
+            {
+                var limit = Math.Max(1, plugin.Instance.MaxRequestBodyBytes);
+                _maxRequestBody = _maxRequestBody == 0 ? limit : Math.Min(_maxRequestBody, limit);
+            }
         }
     }
 
@@ -67,6 +77,9 @@ internal sealed partial class FilterChain : IReadOnlyList<IGatewayPlugin>
 
     /// <summary>The filters in order, with their names, for route explanations and tests.</summary>
     public IReadOnlyList<CompiledPlugin> Plugins => _plugins;
+
+    /// <summary>Whether a filter reads the request body (it is read at the first such filter's place).</summary>
+    public bool ReadsRequestBody => _maxRequestBody > 0;
 
     /// <summary>Whether a filter buffers the response body (the API's responses are collected, not streamed).</summary>
     public bool BuffersResponse => _maxResponseBody > 0;
@@ -95,8 +108,13 @@ internal sealed partial class FilterChain : IReadOnlyList<IGatewayPlugin>
         for (var i = 0; i < _plugins.Length; i++)
         {
             var plugin = _plugins[i];
-            if ((plugin.Phases & PluginPhases.Request) != 0)
+            if ((plugin.Phases & RequestSide) != 0)
             {
+                if (NeedsRequestBody(plugin, context))
+                {
+                    return ReadBodyThenContinueAsync(context, exchange, i, state, next);
+                }
+
                 ValueTask<PluginResponse?> pending;
                 try
                 {
@@ -154,6 +172,11 @@ internal sealed partial class FilterChain : IReadOnlyList<IGatewayPlugin>
                 break;
             }
 
+            if (NeedsRequestBody(_plugins[index], context) && !await ReadRequestBodyAsync(context))
+            {
+                return;
+            }
+
             try
             {
                 pending = _plugins[index].Instance.OnRequestAsync(context);
@@ -173,7 +196,7 @@ internal sealed partial class FilterChain : IReadOnlyList<IGatewayPlugin>
     {
         for (index++; index < _plugins.Length; index++)
         {
-            if ((_plugins[index].Phases & PluginPhases.Request) != 0)
+            if ((_plugins[index].Phases & RequestSide) != 0)
             {
                 return true;
             }

@@ -38,6 +38,9 @@ public class BodyPhaseTests
               - id: fails
                 path: /fails
                 policy: { filters: [ { name: body-rewrite, settings: { mode: throw } } ] }
+              - id: digest
+                path: /digest
+                policy: { filters: [ { name: request-digest, settings: { maxBytes: 1000 } } ] }
               - id: stream
                 path: /stream
                 policy: { filters: [ { name: headers, settings: { response: { set: { X-Header-Phase: "ran" } } } } ] }
@@ -112,6 +115,48 @@ public class BodyPhaseTests
         var metrics = PrometheusText.Parse(await gw.Control.GetStringAsync("/metrics"));
         Assert.Equal(1, metrics.Sum("gatehouse_plugin_failures_total", ("plugin", "body-rewrite"), ("phase", "response")));
         Assert.Contains(gw.Logs.Entries, e => e.Message.Contains("failed in the body phase of s/fails", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RequestBodyFilter_SeesTheBody_NodeStillReceivesIt_OverItsBound413()
+    {
+        var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var backend = await EchoBackend.StartAsync("b", async context =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            received.Enqueue(await reader.ReadToEndAsync());
+            await context.Response.WriteAsync(context.Request.Headers["X-Body-Sha256"].ToString());
+        });
+        using var plugins = Plugins();
+        await using var gw = await GatewayTestHost.StartAsync(Config(backend.Address), null, plugins.GatewayArgs);
+
+        var body = new string('x', 600);
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/digest") { Content = new StringContent(body) })
+        {
+            request.Headers.Add("serviceName", "s");
+            using var response = await gw.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(body)));
+            Assert.Equal(expected, await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(body, Assert.Single(received));
+
+        // Chunked (no Content-Length), over the filter's bound: refused while reading, never forwarded.
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/digest")
+        {
+            Content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(new string('y', 1500)))),
+        })
+        {
+            request.Headers.Add("serviceName", "s");
+            request.Headers.TransferEncodingChunked = true;
+            using var response = await gw.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal("payload_too_large", problem.GetProperty("code").GetString());
+        }
+
+        Assert.Single(received);
     }
 
     [Fact]

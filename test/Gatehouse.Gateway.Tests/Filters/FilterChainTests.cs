@@ -201,6 +201,60 @@ public class FilterChainTests
         Assert.IsNotType<BufferedResponseBody>(seen);
     }
 
+    [Fact]
+    public async Task RequestBody_ReadAtTheFiltersPlace_FilterSeesIt_NodeStillGetsIt()
+    {
+        var log = new List<string>();
+        var reader = new Recording("reader", log) { Phases = PluginPhases.Request | PluginPhases.RequestBody };
+        var chain = Chain(new Recording("before", log), reader);
+        var context = Context(out _);
+        context.Request.Body = new MemoryStream("payload"u8.ToArray());
+        context.Request.ContentLength = 7;
+        string? forwarded = null;
+
+        await chain.RunAsync(context, log, async (http, _) => forwarded = await new StreamReader(http.Request.Body).ReadToEndAsync());
+
+        Assert.True(chain.ReadsRequestBody);
+        Assert.Equal(["before", "reader"], log);
+        Assert.Equal("payload", reader.SeenBody);
+        Assert.Equal("payload", forwarded);
+    }
+
+    [Fact]
+    public async Task RequestBody_RefusedEarlier_NeverRead()
+    {
+        var log = new List<string>();
+        var chain = Chain(new Recording("refuses", log) { Answer = new PluginResponse(403) },
+            new Recording("reader", log) { Phases = PluginPhases.RequestBody });
+        var context = Context(out _);
+        var original = new MemoryStream("payload"u8.ToArray());
+        context.Request.Body = original;
+        context.Request.ContentLength = 7;
+
+        await chain.RunAsync(context, log, Forward);
+
+        Assert.Equal(["refuses"], log);
+        Assert.Same(original, context.Request.Body);
+        Assert.Equal(0, original.Position);
+    }
+
+    [Fact]
+    public async Task RequestBody_OverTheFiltersBound_413_FilterNotRun()
+    {
+        var log = new List<string>();
+        var chain = Chain(new Recording("reader", log) { Phases = PluginPhases.RequestBody, MaxRequestBody = 4 });
+        var context = Context(out var body);
+        context.Request.Body = new MemoryStream("payload"u8.ToArray());
+        context.Request.ContentLength = 7;
+
+        await chain.RunAsync(context, log, Forward);
+
+        Assert.Empty(log);
+        Assert.Equal(413, context.Response.StatusCode);
+        Assert.Equal("close", context.Response.Headers.Connection);
+        Assert.Contains("payload_too_large", Encoding.UTF8.GetString(body.ToArray()), StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// What an API with only a rate limit pays per request on top of forwarding: the one context its filters share
     /// (about 56 bytes); nothing else, no state machine, since the limiter decides synchronously.
@@ -237,9 +291,20 @@ public class FilterChainTests
 
         public Func<string, string>? Body { get; init; }
 
+        public int MaxRequestBody { get; init; } = 1024 * 1024;
+
+        public int MaxRequestBodyBytes => MaxRequestBody;
+
+        public string? SeenBody { get; private set; }
+
         public ValueTask<PluginResponse?> OnRequestAsync(PluginContext context)
         {
             log.Add(name);
+            if (context.RequestBodyRead)
+            {
+                SeenBody = Encoding.UTF8.GetString(context.RequestBody.Span);
+            }
+
             if (Status is { } status)
             {
                 context.Http.Response.StatusCode = status;
