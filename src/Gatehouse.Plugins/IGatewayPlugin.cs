@@ -13,7 +13,11 @@ namespace Gatehouse.Plugins;
 /// that answered, or a gateway error).</para>
 /// <para>A filter that declares <see cref="PluginPhases.ResponseBody"/> sees the node's whole response body
 /// (<see cref="OnResponseBodyAsync"/>) and may replace it: for an API with such a filter the gateway collects the body
-/// (up to <see cref="MaxResponseBodyBytes"/>) instead of streaming it. Every other API keeps streaming.</para>
+/// (up to <see cref="MaxResponseBodyBytes"/>) instead of streaming it; one that declares
+/// <see cref="PluginPhases.RequestBody"/> finds the request body in <see cref="PluginContext.RequestBody"/>. Every other
+/// API keeps streaming both ways.</para>
+/// <para>The gateway's own mechanisms (IP lists, body limit, authentication, rate limits, payload encryption) are
+/// filters of the same chain, at fixed places (<see cref="GatewayFilterNames"/>).</para>
 /// </remarks>
 public interface IGatewayPlugin
 {
