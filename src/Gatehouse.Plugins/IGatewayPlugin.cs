@@ -11,7 +11,13 @@ namespace Gatehouse.Plugins;
 /// <see cref="PluginStage.AfterAccessControl"/> after the gateway's authentication and rate limits, the others before); the response phase runs
 /// in the reverse order, just before the response headers are sent, whoever produced the response (a node, a filter
 /// that answered, or a gateway error).</para>
-/// <para>Body access is not part of this version of the contract: the response phase sees status and headers only.</para>
+/// <para>A filter that declares <see cref="PluginPhases.ResponseBody"/> sees the node's whole response body
+/// (<see cref="OnResponseBodyAsync"/>) and may replace it: for an API with such a filter the gateway collects the body
+/// (up to <see cref="MaxResponseBodyBytes"/>) instead of streaming it; one that declares
+/// <see cref="PluginPhases.RequestBody"/> finds the request body in <see cref="PluginContext.RequestBody"/>. Every other
+/// API keeps streaming both ways.</para>
+/// <para>The gateway's own mechanisms (IP lists, body limit, authentication, rate limits, payload encryption) are
+/// filters of the same chain, at fixed places (<see cref="GatewayFilterNames"/>).</para>
 /// </remarks>
 public interface IGatewayPlugin
 {
@@ -35,6 +41,30 @@ public interface IGatewayPlugin
 
     /// <summary>Where the filter runs relative to the gateway's authentication and rate limits (default: before them).</summary>
     PluginStage Stage => PluginStage.BeforeAccessControl;
+
+    /// <summary>
+    /// Body phase, for a filter that declares <see cref="PluginPhases.ResponseBody"/>: called once the node's whole
+    /// response has been collected, before anything is sent to the client, in the reverse order of the request phase.
+    /// Status and headers may be changed too; <paramref name="body"/> holds the body and replaces it.
+    /// </summary>
+    /// <remarks>
+    /// Not called when the request ended before forwarding (a filter answered, or a gateway error), nor for gateway
+    /// error responses, which go out as they are. An exception answers 500 <c>plugin_failed</c> (nothing has been sent
+    /// yet).
+    /// </remarks>
+    ValueTask OnResponseBodyAsync(PluginContext context, PluginResponseBody body) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// The most response body bytes a <see cref="PluginPhases.ResponseBody"/> filter lets the gateway collect (default
+    /// 1 MiB); a node's body over it is answered 502 <c>response_too_large</c>. The smallest of an API's filters applies.
+    /// </summary>
+    int MaxResponseBodyBytes => 1024 * 1024;
+
+    /// <summary>
+    /// The most request body bytes a <see cref="PluginPhases.RequestBody"/> filter lets the gateway read (default 1 MiB);
+    /// a longer body is answered 413 <c>payload_too_large</c> and never forwarded. The smallest of an API's filters applies.
+    /// </summary>
+    int MaxRequestBodyBytes => 1024 * 1024;
 }
 
 /// <summary>Which phases a filter takes part in.</summary>
@@ -49,4 +79,17 @@ public enum PluginPhases
 
     /// <summary><see cref="IGatewayPlugin.OnResponse"/> is called.</summary>
     Response = 2,
+
+    /// <summary>
+    /// <see cref="IGatewayPlugin.OnResponseBodyAsync"/> is called: the gateway collects the node's response body for the
+    /// filter instead of streaming it (bounded by <see cref="IGatewayPlugin.MaxResponseBodyBytes"/>).
+    /// </summary>
+    ResponseBody = 4,
+
+    /// <summary>
+    /// The gateway reads the whole request body before this filter's request phase (bounded by
+    /// <see cref="IGatewayPlugin.MaxRequestBodyBytes"/>) into <see cref="PluginContext.RequestBody"/>; the node still
+    /// receives it. Reading happens at the filter's place in the chain, so callers refused earlier cost no read.
+    /// </summary>
+    RequestBody = 8,
 }

@@ -36,7 +36,8 @@ public sealed class PluginCatalog
     public IReadOnlyList<string> Names { get; }
 
     /// <summary>A catalog of exactly <paramref name="factories"/>.</summary>
-    /// <exception cref="ArgumentException">Two factories share a name (ignoring case), or a name is not valid.</exception>
+    /// <exception cref="ArgumentException">Two factories share a name (ignoring case), a name is not valid, or it is one
+    /// of the gateway's own mechanisms (<see cref="GatewayFilterNames"/>).</exception>
     public static PluginCatalog Create(IEnumerable<IGatewayPluginFactory> factories)
     {
         ArgumentNullException.ThrowIfNull(factories);
@@ -73,6 +74,11 @@ public sealed class PluginCatalog
         if (string.IsNullOrEmpty(name) || name.Length > 64 || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
         {
             throw new ArgumentException($"Plugin name '{name}' must be 1 to 64 lower case letters, digits or '-'.", nameof(name));
+        }
+
+        if (GatewayFilterNames.ConfiguredBy(name) is { } member)
+        {
+            throw new ArgumentException($"Plugin name '{name}' is reserved: the gateway's own mechanism configured by policy.{member}.", nameof(name));
         }
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http;
+
 namespace Gatehouse.Plugins;
 
 /// <summary>
@@ -14,4 +16,11 @@ public sealed record PluginResponse(int Status, IReadOnlyList<KeyValuePair<strin
         : this(status, [], ReadOnlyMemory<byte>.Empty)
     {
     }
+
+    /// <summary>
+    /// Returned by a filter that has written its answer itself through <c>context.Http.Response</c> (status, headers and
+    /// body): the request ends there and the gateway adds nothing. The gateway's own mechanisms answer this way, with
+    /// problem JSON.
+    /// </summary>
+    public static PluginResponse Written { get; } = new(StatusCodes.Status200OK);
 }

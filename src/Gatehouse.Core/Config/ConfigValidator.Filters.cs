@@ -33,6 +33,13 @@ public static partial class ConfigValidator
                 continue;
             }
 
+            if (Gatehouse.Plugins.GatewayFilterNames.ConfiguredBy(filter.Name) is { } member)
+            {
+                // The gateway's own mechanisms keep their dedicated members: they merge across levels and run at fixed points.
+                errors.Add($"{item}.name", $"'{filter.Name}' is configured by policy.{member}, not by filters");
+                continue;
+            }
+
             if (!errors.Plugins.TryGet(filter.Name, out var factory))
             {
                 errors.Add($"{item}.name", $"unknown plugin '{filter.Name}'{SuggestPlugin(errors, filter.Name)}");

@@ -13,14 +13,19 @@ namespace Gatehouse.Gateway.Explain;
 /// <summary>Steps 4 to 6 of an explanation: the API's compiled filters, timeouts, retries and breakers; all read, none run.</summary>
 internal sealed partial class RouteExplainer
 {
-    /// <summary>The filters compiled for the API, in the order they run, each with the policy members that configure it.</summary>
+    /// <summary>
+    /// The API's filter chain as it runs, each step with the policy members that configure it: the request phase in
+    /// chain order (built-in mechanisms under their explanation names, plugins under theirs), then the response side
+    /// (header and body phases of plugins, response sealing), last first.
+    /// </summary>
     private static List<ExplainedFilter> DescribeFilters(ConfigSnapshot snapshot, ApiModel api)
     {
         var members = PolicyMembers(snapshot, api);
-        var filters = new List<ExplainedFilter>(api.Filters.Length + 1);
-        foreach (var filter in api.Filters)
+        var chain = api.Filters.Plugins;
+        var filters = new List<ExplainedFilter>(chain.Count + 1);
+        foreach (var filter in chain)
         {
-            var (name, member) = filter switch
+            var (name, member) = filter.Instance switch
             {
                 IpAccessFilter => ("ipAccess", "ipAccess"),
                 BodyLimitFilter => ("bodyLimit", "limits.maxBodyBytes"),
@@ -31,14 +36,25 @@ internal sealed partial class RouteExplainer
                 RemoveHeaderFilter => ("removeUserIdHeader", "auth"),
                 RateLimitFilter => ("rateLimit", "rateLimit"),
                 PayloadEncryptionFilter => ("decrypt", "encryption"),
-                _ => (filter.GetType().Name, ""),
+                _ => (filter.Name, "filters"),
             };
-            filters.Add(new ExplainedFilter(name, "inbound", Select(members, member)));
+            if ((filter.Phases & Gatehouse.Plugins.PluginPhases.Request) != 0 || filter.Instance is BuiltInFilter)
+            {
+                filters.Add(new ExplainedFilter(name, "inbound", Select(members, member)));
+            }
         }
 
-        if (api.SealsResponses is not null)
+        for (var i = chain.Count - 1; i >= 0; i--)
         {
-            filters.Add(new ExplainedFilter("encryptResponse", "outbound", Select(members, "encryption")));
+            var filter = chain[i];
+            var outbound = filter.Instance is BuiltInFilter ? Gatehouse.Plugins.PluginPhases.ResponseBody
+                : Gatehouse.Plugins.PluginPhases.Response | Gatehouse.Plugins.PluginPhases.ResponseBody;
+            if ((filter.Phases & outbound) != 0)
+            {
+                filters.Add(filter.Instance is PayloadEncryptionFilter
+                    ? new ExplainedFilter("encryptResponse", "outbound", Select(members, "encryption"))
+                    : new ExplainedFilter(filter.Name, "outbound", Select(members, "filters")));
+            }
         }
 
         return filters;

@@ -11,7 +11,7 @@ namespace Gatehouse.Gateway.Filters;
 /// body size, so reading past it fails the forward, which answers 413 while the response has not started and
 /// aborts the exchange otherwise.
 /// </summary>
-internal sealed class BodyLimitFilter : IGatewayFilter
+internal sealed class BodyLimitFilter : BuiltInFilter
 {
     private readonly long _maxBytes;
 
@@ -20,7 +20,7 @@ internal sealed class BodyLimitFilter : IGatewayFilter
         _maxBytes = maxBytes;
     }
 
-    public ValueTask<bool> OnRequestAsync(HttpContext context)
+    public override ValueTask<bool> OnRequestAsync(HttpContext context)
     {
         if (context.Request.ContentLength is { } length && length > _maxBytes)
         {

@@ -1,6 +1,5 @@
 using Gatehouse.Core.Security;
 using Gatehouse.Gateway.Explain;
-using Gatehouse.Gateway.Filters;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Observability;
@@ -32,6 +31,7 @@ internal sealed partial class GatewayRequestHandler
     private readonly Forwarding.Dubbo.DubboForwarder _dubbo;
     private readonly Forwarding.Tars.TarsForwarder _tars;
     private readonly Grpc.Transcoding.TranscodingForwarder _transcoder;
+    private readonly Func<HttpContext, RouteDecision, Task> _pickAndForward;
 
     public GatewayRequestHandler(SnapshotState state, ServiceResolverChain resolvers, HttpForwarder forwarder,
         IOptions<GatewayOptions> options, ILogger<GatewayRequestHandler> logger, TimeProvider? time = null,
@@ -52,6 +52,7 @@ internal sealed partial class GatewayRequestHandler
         _forwarder = forwarder;
         _logger = logger;
         _grayHeader = options.Value.Headers.Gray;
+        _pickAndForward = PickAndForwardAsync;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -103,9 +104,11 @@ internal sealed partial class GatewayRequestHandler
 
         var api = decision.Api!;
         telemetry.Match(api);
+        // :: Step 4: the API's filter chain (built-in mechanisms and plugins) runs, then forwards through the cached
+        // delegate; an API without filters goes straight to forwarding.
         return api.Filters.Length == 0
             ? PickAndForwardAsync(context, decision)
-            : FilterThenForwardAsync(context, decision, api.Filters);
+            : api.Filters.RunAsync(context, decision, _pickAndForward);
     }
 
     /// <summary>Steps 2 and 3: which service and API, then which node set. Allocates nothing unless it fails.</summary>
@@ -178,37 +181,6 @@ internal sealed partial class GatewayRequestHandler
     /// <summary>The request's gray header value when the lane reserves node sets for gray names, else null.</summary>
     internal static string? GrayName(HttpContext context, ServiceLane lane, string grayHeader) =>
         lane.HasGrayRoutes && context.Request.Headers.TryGetValue(grayHeader, out var values) && values.Count > 0 ? values[0] : null;
-
-    // :: Step 4: inbound filters (rate limits, ...); a filter that answers the request ends it.
-    private async Task FilterThenForwardAsync(HttpContext context, RouteDecision decision, IGatewayFilter[] filters)
-    {
-        foreach (var filter in filters)
-        {
-            if (!await filter.OnRequestAsync(context))
-            {
-                return;
-            }
-        }
-
-        if (decision.Api!.SealsResponses is null)
-        {
-            await PickAndForwardAsync(context, decision);
-            return;
-        }
-
-        // :: Outbound: the node's response was collected, not streamed; it goes out sealed (Filters/Encryption).
-        try
-        {
-            await PickAndForwardAsync(context, decision);
-        }
-        catch
-        {
-            Filters.Encryption.BufferedResponseBody.Bypass(context);
-            throw;
-        }
-
-        await Filters.Encryption.PayloadEncryptionFilter.SealResponseAsync(context);
-    }
 
     // :: Step 5: one balancer pick, then forward.
     private Task PickAndForwardAsync(HttpContext context, RouteDecision decision)

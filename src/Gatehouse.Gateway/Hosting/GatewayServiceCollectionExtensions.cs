@@ -68,7 +68,7 @@ public static class GatewayServiceCollectionExtensions
         {
             var registry = sp.GetRequiredService<Filters.Plugins.Loading.PluginRegistry>();
             var compiler = new Filters.Plugins.PluginCompiler(() => registry.Catalog, sp.GetRequiredService<GatewayMetrics>(),
-                sp.GetRequiredService<ILogger<Filters.Plugins.PluginChainFilter>>());
+                sp.GetRequiredService<ILogger<Filters.FilterChain>>());
             compiler.CreateFailed += registry.CreateFailed;
             return compiler;
         });

@@ -33,7 +33,7 @@ internal static class ProblemWriter
             return Task.CompletedTask;
         }
 
-        // A response being collected for encryption: a gateway error carries no payload and goes out plain.
+        // A response being collected for a body phase (sealing, say): a gateway error carries no payload and goes out plain.
         Filters.Encryption.BufferedResponseBody.Bypass(context);
 
         // Counted per code for the matched API (or the unmatched cells); the trace id goes into the body.

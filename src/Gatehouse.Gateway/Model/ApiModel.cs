@@ -37,14 +37,11 @@ public sealed class ApiModel
     /// <summary>Upstream client for this API's transport settings; set by the compiler before publishing.</summary>
     internal HttpMessageInvoker Invoker { get; set; } = null!;
 
-    /// <summary>Inbound filters in order (rate limits, ...); empty for most APIs. Set by the compiler before publishing.</summary>
-    internal Filters.IGatewayFilter[] Filters { get; set; } = [];
-
     /// <summary>
-    /// The payload encryption filter when it seals responses (it is also in <see cref="Filters"/>); null for most APIs.
+    /// The API's one filter chain: built-in mechanisms and plugins, in order; empty for most APIs, which then skip it.
     /// Set by the compiler before publishing.
     /// </summary>
-    internal Filters.Encryption.PayloadEncryptionFilter? SealsResponses { get; set; }
+    internal Gatehouse.Gateway.Filters.FilterChain Filters { get; set; } = Gatehouse.Gateway.Filters.FilterChain.Empty;
 
     /// <summary>The Dubbo method called instead of forwarding over HTTP (<c>protocol: dubbo</c>); null for HTTP APIs.</summary>
     internal Forwarding.Dubbo.DubboApiModel? Dubbo { get; set; }

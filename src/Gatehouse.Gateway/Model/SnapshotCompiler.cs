@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using Gatehouse.Core.Config;
 using Gatehouse.Gateway.Filters;
-using Gatehouse.Gateway.Filters.Access;
 using Gatehouse.Gateway.Filters.Auth;
 using Gatehouse.Gateway.Filters.Plugins;
 using Gatehouse.Gateway.Filters.RateLimiting;
@@ -11,6 +10,7 @@ using Gatehouse.Gateway.LoadBalancing;
 using Gatehouse.Gateway.Matching;
 using Gatehouse.Gateway.Resilience;
 using Gatehouse.Gateway.Routing;
+using Gatehouse.Plugins;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Gateway.Model;
@@ -34,6 +34,7 @@ internal sealed class SnapshotCompiler
     private readonly Observability.GatewayMetrics? _metrics;
     private readonly AuthRegistry _auth;
     private readonly PluginCompiler _plugins;
+    private readonly BuiltInFilterFactories _builtIns;
     private readonly Func<string, string?> _environment = Environment.GetEnvironmentVariable;
 
     public SnapshotCompiler(string group, string? localLoc, RouterPipeline routers, ILoadBalancerProvider balancers,
@@ -45,6 +46,7 @@ internal sealed class SnapshotCompiler
         _plugins = plugins ?? PluginCompiler.BuiltIn;
         _auth = auth ?? new AuthRegistry(new LocalNonceStore(time), time);
         _rateLimiters = rateLimiters ?? new RateLimiterRegistry(time);
+        _builtIns = new BuiltInFilterFactories(_rateLimiters);
         _resilience = resilience ?? new ResilienceRegistry(time);
         _group = group;
         _localLoc = localLoc;
@@ -214,10 +216,8 @@ internal sealed class SnapshotCompiler
             api.Transcoding = Grpc.Transcoding.TranscodingApiModel.Compile(config, $"services[{service.Name}].apis[{config.Id}]", source, pluginErrors);
             api.Invoker = _clients.GetInvoker(UpstreamTransportSettings.For(policy, tls));
             api.ForwardOptions = new ForwardOptions(policy.ResponseHeadersTimeout, policy.IdleTimeout);
-            var encryption = auth.CompileEncryption(global, service, config);
             var plugins = _plugins.Compile(global, service, config, source, pluginErrors, catalog);
-            api.Filters = CompileFilters(global, service, config, policy, rateLimitScopes, auth.Compile(global, service, config), encryption, plugins);
-            api.SealsResponses = encryption is { EncryptResponse: true } ? encryption : null;
+            api.Filters = CompileFilters(new BuiltInFilterScope(global, service, config, policy, auth, rateLimitScopes), plugins);
             api.Resilience = _resilience.Compile(service.Name, config.Id, policy, nodes);
             if (_metrics is not null)
             {
@@ -231,82 +231,49 @@ internal sealed class SnapshotCompiler
     }
 
     /// <summary>
-    /// The API's inbound filters, cheapest refusal first: IP lists (stacked, every level that sets one), the body
-    /// limit (merged), the plugin filters (<c>policy.filters</c>), authentication (signatures, JWT), then rate limits
-    /// (each level its own limiter, outermost first), so refused callers never spend rate-limit tokens; payload
-    /// decryption last, so only admitted callers cost a buffer and a decryption.
+    /// The API's one filter chain (<see cref="BuiltInFilterFactories"/> gives the order): IP lists and the body limit,
+    /// the plugin filters (<c>policy.filters</c>) that run before access control, authentication (client certificate,
+    /// signature, JWT, login state) then rate limits, so refused callers never spend rate-limit tokens, the plugin
+    /// filters that run after access control, and payload encryption last, so only admitted callers cost a buffer and a
+    /// decryption. <see cref="FilterChain.Empty"/> when nothing applies.
     /// </summary>
     /// <remarks>
-    /// Plugin filters run before authentication because a CORS preflight carries no credentials (Fetch §3.2.5) and
-    /// must be answered before an auth filter would refuse it; denied addresses are still refused first.
+    /// Plugin filters run before authentication by default because a CORS preflight carries no credentials (Fetch
+    /// §3.2.5) and must be answered before an auth filter would refuse it; denied addresses are still refused first.
+    /// A cache or an aggregation asks to run after access control: it must never answer a caller the gateway would refuse.
     /// </remarks>
-    private IGatewayFilter[] CompileFilters(PolicyConfig? global, ServiceConfig service, ApiConfig api, EffectivePolicy policy,
-        HashSet<string> scopes, IGatewayFilter[] authFilters, IGatewayFilter? decrypt, PluginChainFilter? plugins)
+    private FilterChain CompileFilters(BuiltInFilterScope scope, List<CompiledPlugin>? plugins)
     {
-        var filters = new List<IGatewayFilter>(3);
-        var ipRules = new List<IpAccessRule>(3);
-        void AddIpAccess(string level, IpAccessConfig? config)
+        var chain = new List<CompiledPlugin>(4);
+        AddBuiltIns(chain, _builtIns.BeforePlugins, scope);
+        AddPlugins(chain, plugins, PluginStage.BeforeAccessControl);
+        AddBuiltIns(chain, _builtIns.AccessControl, scope);
+        AddPlugins(chain, plugins, PluginStage.AfterAccessControl);
+        AddBuiltIns(chain, _builtIns.Last, scope);
+        return chain.Count == 0 ? FilterChain.Empty : new FilterChain([.. chain], scope.Service.Name, scope.Api.Id, _plugins.Logger);
+    }
+
+    private void AddBuiltIns(List<CompiledPlugin> chain, IBuiltInFilterFactory[] factories, BuiltInFilterScope scope)
+    {
+        foreach (var factory in factories)
         {
-            // An entry with both lists empty admits everyone; it needs no check.
-            if (config is not null && (config.Allow.Count > 0 || config.Deny.Count > 0))
+            if (factory.Create(scope) is { } filter)
             {
-                ipRules.Add(IpAccessFilter.Compile(level, config));
+                // Counters of built-ins are registered on their first failure: a healthy gateway shows no series for them.
+                chain.Add(new CompiledPlugin(factory.Name, filter, _metrics));
             }
         }
+    }
 
-        AddIpAccess(EffectivePolicyView.Global, global?.IpAccess);
-        AddIpAccess(EffectivePolicyView.Service, service.Policy?.IpAccess);
-        AddIpAccess(EffectivePolicyView.Api, api.Policy?.IpAccess);
-        if (ipRules.Count > 0)
+    private static void AddPlugins(List<CompiledPlugin> chain, List<CompiledPlugin>? plugins, PluginStage stage)
+    {
+        foreach (var plugin in plugins ?? [])
         {
-            filters.Add(new IpAccessFilter(ipRules.ToArray()));
-        }
-
-        if (policy.MaxBodyBytes is { } maxBodyBytes)
-        {
-            filters.Add(new BodyLimitFilter(maxBodyBytes));
-        }
-
-        // Plugin filters run before authentication (CORS preflights, rewrites, mocks) unless they ask to run after
-        // it and the rate limits (a cache must never answer a caller the gateway would refuse).
-        var (beforeAccess, afterAccess) = plugins?.SplitByStage() ?? (null, null);
-        if (beforeAccess is not null)
-        {
-            filters.Add(beforeAccess);
-        }
-
-        // Callers are authenticated before they can spend rate-limit tokens.
-        filters.AddRange(authFilters);
-
-        var limiters = new List<IRateLimiter>(3);
-        void Add(string scope, RateLimitConfig? config)
-        {
-            if (config is not null)
+            if (plugin.Instance.Stage == stage)
             {
-                scopes.Add(scope);
-                limiters.Add(_rateLimiters.GetOrCreate(scope, config));
+                chain.Add(plugin);
             }
         }
-
-        Add("global", global?.RateLimit);
-        Add($"service:{service.Name.ToLowerInvariant()}", service.Policy?.RateLimit);
-        Add($"api:{service.Name.ToLowerInvariant()}/{api.Id}", api.Policy?.RateLimit);
-        if (limiters.Count > 0)
-        {
-            filters.Add(new RateLimitFilter(limiters.ToArray()));
-        }
-
-        if (afterAccess is not null)
-        {
-            filters.Add(afterAccess);
-        }
-
-        if (decrypt is not null)
-        {
-            filters.Add(decrypt);
-        }
-
-        return filters.Count == 0 ? [] : filters.ToArray();
     }
 
     private NodeModel CompileNode(string serviceName, NodeConfig node, Health.ServiceHealthPolicy health, UpstreamTlsSettings? tls)

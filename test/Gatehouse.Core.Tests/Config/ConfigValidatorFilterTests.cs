@@ -177,6 +177,44 @@ public class ConfigValidatorFilterTests
         Assert.Equal(["aggregate", "basic-auth", "cache", "cors", "headers", "key-auth", "mock", "rewrite"], PluginCatalog.BuiltIn.Names);
     }
 
+    [Fact]
+    public void Parse_BuiltInMechanismNamedInFilters_PointsAtItsPolicyMember()
+    {
+        var errors = ConfigFixtures.YamlErrors("""
+            global:
+              filters: [ { name: rate-limit, settings: { limit: 5 } } ]
+            services:
+              - name: orders
+                nodes: [ { address: "http://127.0.0.1:9" } ]
+                apis:
+                  - id: get
+                    path: /x
+                    policy:
+                      filters: [ { name: mock }, { name: jwt } ]
+            """);
+
+        Assert.Collection(errors,
+            e =>
+            {
+                Assert.Equal("global.filters[0].name", e.Entry);
+                Assert.Contains("'rate-limit' is configured by policy.rateLimit, not by filters", e.Message, StringComparison.Ordinal);
+            },
+            e =>
+            {
+                Assert.Equal("services[orders].apis[get].policy.filters[1].name", e.Entry);
+                Assert.Contains("'jwt' is configured by policy.auth.jwt, not by filters", e.Message, StringComparison.Ordinal);
+            });
+    }
+
+    [Theory]
+    [InlineData("ip-access")]
+    [InlineData("payload-encryption")]
+    public void Catalog_NameOfABuiltInMechanism_Reserved(string name)
+    {
+        var e = Assert.Throws<ArgumentException>(() => PluginCatalog.BuiltIn.With([new StubFactory(name, fails: false)]));
+        Assert.Contains("reserved", e.Message, StringComparison.Ordinal);
+    }
+
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
 
     private sealed class StubFactory(string name, bool fails, params PluginSettingError[] errors) : IGatewayPluginFactory

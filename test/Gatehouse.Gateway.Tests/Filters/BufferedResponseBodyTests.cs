@@ -13,7 +13,7 @@ public class BufferedResponseBodyTests
     {
         context = new DefaultHttpContext();
         var inner = context.Features.Get<IHttpResponseBodyFeature>()!;
-        var body = new BufferedResponseBody(inner, limit, null!);
+        var body = new BufferedResponseBody(inner, limit);
         context.Features.Set<IHttpResponseBodyFeature>(body);
         return body;
     }

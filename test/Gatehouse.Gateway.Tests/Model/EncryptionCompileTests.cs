@@ -32,7 +32,7 @@ public class EncryptionCompileTests
             f => Assert.IsType<SignatureFilter>(f),
             f => Assert.IsType<RateLimitFilter>(f),
             f => Assert.IsType<PayloadEncryptionFilter>(f));
-        Assert.Same(api.Filters[^1], api.SealsResponses);
+        Assert.True(api.Filters.BuffersResponse);
     }
 
     [Fact]
@@ -46,11 +46,11 @@ public class EncryptionCompileTests
 
         var apis = snapshot.Services["s"].Apis;
 
-        Assert.NotNull(apis[0].SealsResponses);
+        Assert.True(apis[0].Filters.BuffersResponse);
         Assert.Empty(apis[1].Filters);
-        Assert.Null(apis[1].SealsResponses);
+        Assert.False(apis[1].Filters.BuffersResponse);
         Assert.IsType<PayloadEncryptionFilter>(Assert.Single(apis[2].Filters));
-        Assert.Null(apis[2].SealsResponses);
+        Assert.False(apis[2].Filters.BuffersResponse);
     }
 
     [Fact]
@@ -61,6 +61,6 @@ public class EncryptionCompileTests
         var api = snapshot.Services["s"].Apis[0];
 
         Assert.Empty(api.Filters);
-        Assert.Null(api.SealsResponses);
+        Assert.False(api.Filters.BuffersResponse);
     }
 }

@@ -10,7 +10,7 @@ namespace Gatehouse.Gateway.Filters.Access;
 /// level. Within a level deny wins, and a non-empty allow list admits only what it covers. Refusal: 403 <c>forbidden</c>.
 /// </summary>
 /// <remarks>The lists are merged interval sets built at compile time; a check is a binary search, no allocation.</remarks>
-internal sealed class IpAccessFilter : IGatewayFilter
+internal sealed class IpAccessFilter : BuiltInFilter
 {
     private readonly IpAccessRule[] _rules;
 
@@ -22,7 +22,7 @@ internal sealed class IpAccessFilter : IGatewayFilter
     public static IpAccessRule Compile(string level, IpAccessConfig config) =>
         new(level, IpRangeSet.Parse(config.Allow), IpRangeSet.Parse(config.Deny));
 
-    public ValueTask<bool> OnRequestAsync(HttpContext context)
+    public override ValueTask<bool> OnRequestAsync(HttpContext context)
     {
         var address = ClientIp.Get(context);
         if (FirstRefusing(address is null ? null : IpRange.ToUInt128(address)) is not { } refused)

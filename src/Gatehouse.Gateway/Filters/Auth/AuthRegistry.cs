@@ -8,7 +8,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Gatehouse.Gateway.Filters.Auth;
 
 /// <summary>
-/// Builds the auth filters of each API when a snapshot is compiled, and keeps what must outlive a snapshot: the
+/// Builds the auth filters of each API when a snapshot is compiled (for the built-in factories of
+/// <see cref="AuthFilterFactories"/>), and keeps what must outlive a snapshot: the
 /// nonce store (a reload must not forget nonces, or replays would pass), the JWKS caches and the login-state
 /// caches (a reload must not send every session back to the session service).
 /// </summary>
@@ -104,49 +105,57 @@ internal sealed class AuthRegistry
             return permitted.ToFrozenSet(StringComparer.Ordinal);
         }
 
-        /// <summary>
-        /// The auth filters of one API, in order (client certificate, signature, token, login state); empty when none
-        /// applies. The client certificate goes first: it is the cheapest check and needs no body or remote call.
-        /// </summary>
-        public IGatewayFilter[] Compile(PolicyConfig? global, ServiceConfig service, ApiConfig api)
+        /// <summary>The client certificate filter of one API (<c>auth.clientCertificate</c>, innermost level wins); null when none applies.</summary>
+        public ClientCertificateFilter? CompileClientCertificate(PolicyConfig? global, ServiceConfig service, ApiConfig api)
         {
-            var filters = new List<IGatewayFilter>(2);
             var clientCertificate = api.Policy?.Auth?.ClientCertificate ?? service.Policy?.Auth?.ClientCertificate ?? global?.Auth?.ClientCertificate;
-            if (clientCertificate is not null && clientCertificate.Required != false)
-            {
-                filters.Add(new ClientCertificateFilter(clientCertificate));
-            }
+            return clientCertificate is not null && clientCertificate.Required != false ? new ClientCertificateFilter(clientCertificate) : null;
+        }
 
+        /// <summary>The signature filter of one API (<c>auth.sign</c>, innermost level wins); null when none applies.</summary>
+        public SignatureFilter? CompileSignature(PolicyConfig? global, ServiceConfig service, ApiConfig api)
+        {
             var sign = api.Policy?.Auth?.Sign ?? service.Policy?.Auth?.Sign ?? global?.Auth?.Sign;
-            if (sign is not null && sign.Required != false)
-            {
-                filters.Add(CompileSign(sign, service, api));
-            }
+            return sign is not null && sign.Required != false ? CompileSign(sign, service, api) : null;
+        }
 
+        /// <summary>The JWT filter of one API (<c>auth.jwt</c>, innermost level wins); null when none applies.</summary>
+        public JwtFilter? CompileJwt(PolicyConfig? global, ServiceConfig service, ApiConfig api)
+        {
             var jwt = api.Policy?.Auth?.Jwt ?? service.Policy?.Auth?.Jwt ?? global?.Auth?.Jwt;
-            if (jwt is not null && jwt.Required != false)
+            if (jwt is null || jwt.Required == false)
             {
-                var refresh = TimeSpan.FromMilliseconds(jwt.JwksRefreshMs ?? AuthDefaults.JwksRefreshMs);
-                filters.Add(new JwtFilter(jwt, owner.Jwks(jwt.JwksUri!, refresh)));
+                return null;
             }
 
+            var refresh = TimeSpan.FromMilliseconds(jwt.JwksRefreshMs ?? AuthDefaults.JwksRefreshMs);
+            return new JwtFilter(jwt, owner.Jwks(jwt.JwksUri!, refresh));
+        }
+
+        /// <summary>
+        /// The login filter of one API (<c>auth.login</c>, innermost level wins): the session check, or where login is
+        /// turned off the removal of the user-id header; null when no level mentions login.
+        /// </summary>
+        public BuiltInFilter? CompileLogin(PolicyConfig? global, ServiceConfig service, ApiConfig api)
+        {
             var login = api.Policy?.Auth?.Login ?? service.Policy?.Auth?.Login ?? global?.Auth?.Login;
-            if (login is not null && login.Required != false)
+            if (login is null)
+            {
+                return null;
+            }
+
+            if (login.Required != false)
             {
                 var retain = Math.Max(login.CacheMs ?? LoginDefaults.CacheMs, login.NegativeCacheMs ?? LoginDefaults.NegativeCacheMs);
                 var cache = owner.Sessions(login.CheckUri!, TimeSpan.FromMilliseconds(retain));
-                filters.Add(new LoginFilter(login, cache, owner._sessionMacKey, owner._time));
-            }
-            else if (login is not null)
-            {
-                // Turned off here (a public API of a logged-in service): the node may still trust the header, so a
-                // caller must not be able to set it on this API either. A bare `required: false` names no header: the
-                // one of the level it switches off applies.
-                var header = login.UserIdHeader ?? service.Policy?.Auth?.Login?.UserIdHeader ?? global?.Auth?.Login?.UserIdHeader;
-                filters.Add(new RemoveHeaderFilter(header ?? LoginDefaults.UserIdHeader));
+                return new LoginFilter(login, cache, owner._sessionMacKey, owner._time);
             }
 
-            return filters.Count == 0 ? [] : filters.ToArray();
+            // Turned off here (a public API of a logged-in service): the node may still trust the header, so a
+            // caller must not be able to set it on this API either. A bare `required: false` names no header: the
+            // one of the level it switches off applies.
+            var header = login.UserIdHeader ?? service.Policy?.Auth?.Login?.UserIdHeader ?? global?.Auth?.Login?.UserIdHeader;
+            return new RemoveHeaderFilter(header ?? LoginDefaults.UserIdHeader);
         }
 
         private SignatureFilter CompileSign(SignConfig sign, ServiceConfig service, ApiConfig api) =>

@@ -12,7 +12,7 @@ namespace Gatehouse.Gateway.Filters.Auth;
 /// verified in the handshake (<see cref="ClientCertificateTrust"/> refuses any other), so only the lists are checked
 /// here: two frozen-set lookups of strings computed once per connection.
 /// </summary>
-internal sealed class ClientCertificateFilter : IGatewayFilter
+internal sealed class ClientCertificateFilter : BuiltInFilter
 {
     // RFC 9110 §15.5.2: a 401 carries a challenge; the scheme names what is missing (no browser dialog follows).
     private static readonly KeyValuePair<string, string>[] Challenge = [new("WWW-Authenticate", "ClientCertificate realm=\"gatehouse\"")];
@@ -43,7 +43,7 @@ internal sealed class ClientCertificateFilter : IGatewayFilter
         }
     }
 
-    public ValueTask<bool> OnRequestAsync(HttpContext context)
+    public override ValueTask<bool> OnRequestAsync(HttpContext context)
     {
         if (context.Connection.ClientCertificate is not { } certificate)
         {

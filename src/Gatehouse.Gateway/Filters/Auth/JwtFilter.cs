@@ -19,7 +19,7 @@ namespace Gatehouse.Gateway.Filters.Auth;
 /// <para>The <c>alg</c> check runs before any key is looked up, so <c>none</c> and HS* tokens never reach the
 /// crypto; the handler checks the algorithm again against the same list.</para>
 /// </remarks>
-internal sealed class JwtFilter : IGatewayFilter
+internal sealed class JwtFilter : BuiltInFilter
 {
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
     private const string Realm = "Bearer realm=\"gatehouse\"";
@@ -54,7 +54,7 @@ internal sealed class JwtFilter : IGatewayFilter
         _forwardClaims = config.ForwardClaims is { Count: > 0 } forward ? [.. forward] : [];
     }
 
-    public ValueTask<bool> OnRequestAsync(HttpContext context)
+    public override ValueTask<bool> OnRequestAsync(HttpContext context)
     {
         var headers = context.Request.Headers;
         foreach (var (_, header) in _forwardClaims)

@@ -15,7 +15,7 @@ namespace Gatehouse.Gateway.Filters.Auth;
 /// <para>A cached answer costs one keyed hash of the token (SipHash, on the stack) and one lock-free dictionary read; nothing is
 /// allocated on that path.</para>
 /// </remarks>
-internal sealed class LoginFilter : IGatewayFilter
+internal sealed class LoginFilter : BuiltInFilter
 {
     // RFC 9110 §15.5.2: a 401 carries a challenge. The scheme is ours; browsers show no password dialog for it.
     private static readonly KeyValuePair<string, string>[] Challenge = [new("WWW-Authenticate", "Session realm=\"gatehouse\"")];
@@ -51,7 +51,7 @@ internal sealed class LoginFilter : IGatewayFilter
         _missingDetail = $"The API requires a logged-in session; no session token was sent ({sources}).";
     }
 
-    public ValueTask<bool> OnRequestAsync(HttpContext context)
+    public override ValueTask<bool> OnRequestAsync(HttpContext context)
     {
         var headers = context.Request.Headers;
         headers.Remove(_userIdHeader);
@@ -122,9 +122,9 @@ internal sealed class LoginFilter : IGatewayFilter
 }
 
 /// <summary>Removes one request header and lets the request through (the user-id header where login is turned off).</summary>
-internal sealed class RemoveHeaderFilter(string header) : IGatewayFilter
+internal sealed class RemoveHeaderFilter(string header) : BuiltInFilter
 {
-    public ValueTask<bool> OnRequestAsync(HttpContext context)
+    public override ValueTask<bool> OnRequestAsync(HttpContext context)
     {
         context.Request.Headers.Remove(header);
         return ValueTask.FromResult(true);

@@ -20,7 +20,7 @@ namespace Gatehouse.Gateway.Filters.Auth;
 /// body larger than <c>maxSignedBodyBytes</c> → 413. The nonce is recorded only after the signature checks out,
 /// so unsigned junk cannot fill the store.
 /// </remarks>
-internal sealed class SignatureFilter : IGatewayFilter
+internal sealed class SignatureFilter : BuiltInFilter
 {
     private static readonly KeyValuePair<string, string>[] RetryAfterOneSecond = [new("Retry-After", "1")];
 
@@ -46,7 +46,7 @@ internal sealed class SignatureFilter : IGatewayFilter
         _time = time;
     }
 
-    public ValueTask<bool> OnRequestAsync(HttpContext context)
+    public override ValueTask<bool> OnRequestAsync(HttpContext context)
     {
         var headers = context.Request.Headers;
         var appKey = First(headers, RequestSigning.AppKeyHeader);

@@ -7,14 +7,15 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Gatehouse.Gateway.Filters.Encryption;
 
 /// <summary>
-/// Stands in for the response body of an exchange whose response is encrypted: the forwarder writes the node's body
-/// into a pooled buffer instead of the client connection, so nothing reaches the client before the whole body is
-/// here and sealed. Holds at most <c>limit</c> bytes; one more and the write throws
+/// Stands in for the response body of an exchange whose API has a filter with a body phase (payload encryption's
+/// sealing, or a plugin declaring <see cref="Gatehouse.Plugins.PluginPhases.ResponseBody"/>): the forwarder writes the
+/// node's body into a pooled buffer instead of the client connection, so nothing reaches the client before the whole
+/// body is here and the filters have seen it (<see cref="FilterChain"/>). Holds at most <c>limit</c> bytes; one more and the write throws
 /// <see cref="ResponseBodyLimitException"/>, which the forwarder turns into 502 <c>response_too_large</c>.
 /// </summary>
 /// <remarks>
 /// Starting the response (<see cref="StartAsync"/>, flushes) does nothing here: the client's response starts only
-/// when the sealed envelope is written through <see cref="Inner"/>. Gateway error responses bypass the buffer
+/// when the final body is written through <see cref="Inner"/>. Gateway error responses bypass the buffer
 /// (<see cref="Bypass"/>): they carry no payload and stay plain problem JSON.
 /// </remarks>
 internal sealed class BufferedResponseBody : PipeWriter, IHttpResponseBodyFeature, IDisposable
@@ -24,21 +25,20 @@ internal sealed class BufferedResponseBody : PipeWriter, IHttpResponseBodyFeatur
     private int _length;
     private Stream? _stream;
 
-    public BufferedResponseBody(IHttpResponseBodyFeature inner, int limit, EncryptedExchange exchange)
+    public BufferedResponseBody(IHttpResponseBodyFeature inner, int limit)
     {
         Inner = inner;
         _limit = limit;
-        Exchange = exchange;
     }
 
     /// <summary>The client's own response body.</summary>
     public IHttpResponseBodyFeature Inner { get; }
 
-    /// <summary>What the response envelope is bound to.</summary>
-    public EncryptedExchange Exchange { get; }
-
     /// <summary>The body collected so far.</summary>
     public ReadOnlySpan<byte> Written => _buffer is null ? default : _buffer.AsSpan(0, _length);
+
+    /// <summary>The body collected so far, valid until this is disposed.</summary>
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer is null ? default : _buffer.AsMemory(0, _length);
 
     Stream IHttpResponseBodyFeature.Stream => _stream ??= AsStream(leaveOpen: true);
 

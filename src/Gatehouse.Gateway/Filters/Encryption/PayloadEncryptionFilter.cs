@@ -5,6 +5,7 @@ using Gatehouse.Core.Config;
 using Gatehouse.Core.Security;
 using Gatehouse.Gateway.Filters.Auth;
 using Gatehouse.Gateway.Hosting;
+using Gatehouse.Plugins;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
@@ -13,9 +14,10 @@ namespace Gatehouse.Gateway.Filters.Encryption;
 
 /// <summary>
 /// <c>policy.encryption</c> of one API: decrypts the request body (a <see cref="PayloadEnvelope"/> made with the calling
-/// app's key) before it is forwarded, and arranges for the response body to be collected and sealed on the way out
-/// (<see cref="SealResponseAsync"/>). The last inbound filter: callers are authenticated and rate limited before the
-/// gateway spends a buffer and a decryption on them.
+/// app's key) before it is forwarded, and seals the response body on the way out: with <c>encryptResponse</c> (the
+/// default) it declares the body phase, so the chain collects the node's body and hands it to
+/// <see cref="OnResponseBodyAsync"/>. The last filter of the chain: callers are authenticated and rate limited before
+/// the gateway spends a buffer and a decryption on them.
 /// </summary>
 /// <remarks>
 /// <para>Answers, in order: no <c>X-Gatehouse-AppKey</c> or an unknown (or disabled) app → 401 <c>unauthorized</c>; an app
@@ -26,7 +28,7 @@ namespace Gatehouse.Gateway.Filters.Encryption;
 /// these cases nothing is sent to a node.</para>
 /// <para>A request without a body passes as it is; its response is still encrypted.</para>
 /// </remarks>
-internal sealed class PayloadEncryptionFilter : IGatewayFilter
+internal sealed class PayloadEncryptionFilter : BuiltInFilter
 {
     private readonly FrozenDictionary<string, PayloadKey> _keys;
     private readonly FrozenSet<string> _permitted;
@@ -43,7 +45,13 @@ internal sealed class PayloadEncryptionFilter : IGatewayFilter
     /// <summary>Whether the response is sealed; when false the filter only decrypts requests.</summary>
     public bool EncryptResponse { get; }
 
-    public ValueTask<bool> OnRequestAsync(HttpContext context)
+    /// <inheritdoc/>
+    public override PluginPhases Phases => EncryptResponse ? PluginPhases.Request | PluginPhases.ResponseBody : PluginPhases.Request;
+
+    /// <summary>The response is collected up to the same limit as the request (past it: 502 <c>response_too_large</c>).</summary>
+    public override int MaxResponseBodyBytes => _maxBody;
+
+    public override ValueTask<bool> OnRequestAsync(HttpContext context)
     {
         var request = context.Request;
         var appKey = request.Headers.TryGetValue(RequestSigning.AppKeyHeader, out var values) && values.Count > 0 ? values[0] : null;
@@ -157,75 +165,58 @@ internal sealed class PayloadEncryptionFilter : IGatewayFilter
 
             // A compressed plaintext would leak through the envelope's length (BREACH); the node answers uncompressed.
             context.Request.Headers.Remove(HeaderNames.AcceptEncoding);
-            var buffered = new BufferedResponseBody(context.Features.GetRequiredFeature<IHttpResponseBodyFeature>(), _maxBody, exchange);
-            context.Response.RegisterForDispose(buffered);
-            context.Features.Set<IHttpResponseBodyFeature>(buffered);
+
+            // Kept for the body phase, which binds the response envelope to this request.
+            context.Features.Set(exchange);
         }
 
         return ValueTask.FromResult(true);
     }
 
     /// <summary>
-    /// After forwarding: seals the collected response body into an envelope and sends it. Nothing happens when a
-    /// problem response went out instead (it bypassed the buffer), or the exchange was aborted.
+    /// Body phase: seals the node's collected response body into an envelope, which the chain sends. Not called when a
+    /// problem response went out instead (it bypassed the collection).
     /// </summary>
-    public static async Task SealResponseAsync(HttpContext context)
+    public override ValueTask OnResponseBodyAsync(PluginContext context, PluginResponseBody body)
     {
-        using var buffered = BufferedResponseBody.Detach(context);
-        if (buffered is null || context.RequestAborted.IsCancellationRequested)
-        {
-            return;
-        }
-
-        var response = context.Response;
+        var http = context.Http;
+        var response = http.Response;
         var status = response.StatusCode;
-        if (response.HasStarted || HttpMethods.IsHead(context.Request.Method) || status is < 200 or 204 or 205 or 304)
+        if (http.Features.Get<EncryptedExchange>() is not { } exchange || HttpMethods.IsHead(http.Request.Method)
+            || status is < 200 or 204 or 205 or 304)
         {
-            // No body to seal (RFC 9110 §6.4.1); the headers went out as the node sent them.
-            return;
+            // No body to seal (RFC 9110 §6.4.1); the headers go out as the node sent them.
+            return ValueTask.CompletedTask;
         }
 
-        var exchange = buffered.Exchange;
         var contentType = response.ContentType;
         if (contentType is not null && !PayloadEnvelope.IsContentTypeText(contentType))
         {
             contentType = null;
         }
 
-        var plaintext = buffered.Written;
+        var plaintext = body.Content.Span;
         var length = PayloadEnvelope.SealedLength(PayloadEnvelope.ContentTypeBytes(contentType), plaintext.Length);
-        var envelope = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        var envelope = body.Rewrite(length).Span;
+        Span<byte> nonce = stackalloc byte[PayloadEnvelope.NonceSize];
+        RandomNumberGenerator.Fill(nonce);
+        var cipher = exchange.Key.Rent();
         try
         {
-            Span<byte> nonce = stackalloc byte[PayloadEnvelope.NonceSize];
-            RandomNumberGenerator.Fill(nonce);
-            var cipher = exchange.Key.Rent();
-            try
-            {
-                PayloadEnvelope.Seal(cipher, nonce, contentType, plaintext, exchange.ResponseAad(status), envelope);
-            }
-            finally
-            {
-                exchange.Key.Return(cipher);
-            }
-
-            // Whatever described the plaintext's bytes no longer describes the envelope's.
-            var headers = response.Headers;
-            headers.Remove(HeaderNames.ContentMD5);
-            headers.Remove(HeaderNames.ContentRange);
-            headers.Remove(HeaderNames.AcceptRanges);
-            headers.ContentType = PayloadEnvelope.ContentType;
-            headers.ContentLength = length;
-            await response.Body.WriteAsync(envelope.AsMemory(0, length), context.RequestAborted);
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            // The client left while the envelope was being written.
+            PayloadEnvelope.Seal(cipher, nonce, contentType, plaintext, exchange.ResponseAad(status), envelope);
         }
         finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(envelope);
+            exchange.Key.Return(cipher);
         }
+
+        // Whatever described the plaintext's bytes no longer describes the envelope's; the chain sets Content-Length.
+        var headers = response.Headers;
+        headers.Remove(HeaderNames.ContentMD5);
+        headers.Remove(HeaderNames.ContentRange);
+        headers.Remove(HeaderNames.AcceptRanges);
+        headers.ContentType = PayloadEnvelope.ContentType;
+        return ValueTask.CompletedTask;
     }
 
     private string TooLarge() =>

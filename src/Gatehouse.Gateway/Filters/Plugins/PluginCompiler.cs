@@ -16,13 +16,13 @@ internal sealed class PluginCompiler
     private readonly ILogger _logger;
     private readonly Func<PluginCatalog> _catalog;
 
-    public PluginCompiler(PluginCatalog catalog, GatewayMetrics? metrics = null, ILogger<PluginChainFilter>? logger = null)
+    public PluginCompiler(PluginCatalog catalog, GatewayMetrics? metrics = null, ILogger<FilterChain>? logger = null)
         : this(() => catalog, metrics, logger)
     {
     }
 
     /// <summary>A compiler whose catalog changes at run time (plugins loaded from a directory: <see cref="Loading.PluginRegistry"/>).</summary>
-    public PluginCompiler(Func<PluginCatalog> catalog, GatewayMetrics? metrics = null, ILogger<PluginChainFilter>? logger = null)
+    public PluginCompiler(Func<PluginCatalog> catalog, GatewayMetrics? metrics = null, ILogger<FilterChain>? logger = null)
     {
         _catalog = catalog;
         _metrics = metrics;
@@ -30,6 +30,9 @@ internal sealed class PluginCompiler
     }
 
     public static PluginCompiler BuiltIn { get; } = new(PluginCatalog.BuiltIn);
+
+    /// <summary>Where the compiled chains log a filter's failures.</summary>
+    public ILogger Logger => _logger;
 
     /// <summary>Raised when a factory throws in <c>Create</c> (plugin name, config entry, exception), so its status can show it.</summary>
     public event Action<string, string, Exception>? CreateFailed;
@@ -57,10 +60,11 @@ internal sealed class PluginCompiler
     }
 
     /// <summary>
-    /// The API's plugin chain, or null when it has no plugin filter that takes part in a phase. A factory that throws
-    /// is reported into <paramref name="errors"/> under the filter's entry; the caller refuses the snapshot.
+    /// The API's plugin filters in list order, or null when it has none that takes part in a phase; the snapshot
+    /// compiler places them in the API's <see cref="FilterChain"/> by their stage. A factory that throws is reported
+    /// into <paramref name="errors"/> under the filter's entry; the caller refuses the snapshot.
     /// </summary>
-    public PluginChainFilter? Compile(PolicyConfig? global, ServiceConfig service, ApiConfig api, string source, List<ConfigError> errors,
+    public List<CompiledPlugin>? Compile(PolicyConfig? global, ServiceConfig service, ApiConfig api, string source, List<ConfigError> errors,
         PluginCatalog? catalog = null)
     {
         catalog ??= Catalog;
@@ -97,11 +101,10 @@ internal sealed class PluginCompiler
                 continue;
             }
 
-            plugins.Add(new CompiledPlugin(filter.Name, instance, Failures(filter.Name, "request"), Failures(filter.Name, "response")));
+            // Counters registered now: a configured plugin's failure series show from the start, at zero.
+            plugins.Add(new CompiledPlugin(filter.Name, instance, _metrics, registerCounters: true));
         }
 
-        return plugins.Count == 0 ? null : new PluginChainFilter([.. plugins], service.Name, api.Id, _logger);
+        return plugins.Count == 0 ? null : plugins;
     }
-
-    private PluginFailureCell Failures(string plugin, string phase) => _metrics?.GetPluginFailures(plugin, phase) ?? new PluginFailureCell();
 }

@@ -14,7 +14,7 @@ namespace Gatehouse.Gateway.Filters.RateLimiting;
 /// Local limiters decide synchronously, so an API with only local limits never leaves the synchronous path; the
 /// first shared (Redis) limiter that has to wait for its reply moves the rest of the chain to an async method.
 /// </remarks>
-internal sealed class RateLimitFilter : IGatewayFilter
+internal sealed class RateLimitFilter : BuiltInFilter
 {
     private readonly IRateLimiter[] _limiters;
 
@@ -23,7 +23,7 @@ internal sealed class RateLimitFilter : IGatewayFilter
         _limiters = limiters;
     }
 
-    public ValueTask<bool> OnRequestAsync(HttpContext context)
+    public override ValueTask<bool> OnRequestAsync(HttpContext context)
     {
         Span<char> buffer = stackalloc char[64];
         for (var i = 0; i < _limiters.Length; i++)

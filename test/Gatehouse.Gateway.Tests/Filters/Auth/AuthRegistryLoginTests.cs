@@ -1,6 +1,7 @@
 using Gatehouse.Core.Config;
 using Gatehouse.Gateway.Filters;
 using Gatehouse.Gateway.Filters.Auth;
+using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 
@@ -12,12 +13,24 @@ public class AuthRegistryLoginTests
     private static readonly LoginConfig Login = new() { CheckUri = "http://127.0.0.1:9/check", TokenCookie = "SESSION", UserIdHeader = "X-Uid" };
     private readonly AuthRegistry _registry = new(new LocalNonceStore(new TestTimeProvider()), new TestTimeProvider());
 
-    private IGatewayFilter[] Compile(PolicyConfig? global, PolicyConfig? service, PolicyConfig? api)
+    /// <summary>The API's auth filters, as the built-in factories of access control create them, in chain order.</summary>
+    private BuiltInFilter[] Compile(PolicyConfig? global, PolicyConfig? service, PolicyConfig? api)
     {
         var apiConfig = new ApiConfig { Id = "get", Path = "/x", Policy = api };
         var serviceConfig = new ServiceConfig { Name = "svc", Policy = service, Apis = [apiConfig] };
         var config = new GatewayConfig { Global = global, Services = [serviceConfig] };
-        return _registry.Begin(config, "test").Compile(global, serviceConfig, apiConfig);
+        var scope = new BuiltInFilterScope(global, serviceConfig, apiConfig, PolicyMerger.Merge(api, service, global),
+            _registry.Begin(config, "test"), []);
+        var filters = new List<BuiltInFilter>();
+        foreach (var factory in new BuiltInFilterFactories(new Gatehouse.Gateway.Filters.RateLimiting.RateLimiterRegistry(new TestTimeProvider())).AccessControl)
+        {
+            if (factory.Create(scope) is { } filter)
+            {
+                filters.Add(filter);
+            }
+        }
+
+        return [.. filters];
     }
 
     private static PolicyConfig Policy(LoginConfig? login = null, JwtConfig? jwt = null) => new() { Auth = new AuthConfig { Login = login, Jwt = jwt } };

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Gatehouse.Core.Config;
-using Gatehouse.Gateway.Filters.Plugins;
+using Gatehouse.Gateway.Filters;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.Model;
@@ -51,7 +51,7 @@ public class PluginChainAllocationTests
 
         Assert.Empty(before.Services["plain"].Apis[0].Filters);
         Assert.Empty(after.Services["plain"].Apis[0].Filters);
-        Assert.IsType<PluginChainFilter>(Assert.Single(after.Services["other"].Apis[0].Filters));
+        Assert.IsType<Gatehouse.Plugins.BuiltIn.MockPlugin>(Assert.Single(after.Services["other"].Apis[0].Filters));
     }
 
     [Fact]
@@ -94,13 +94,12 @@ public class PluginChainAllocationTests
     {
         var settings = JsonDocument.Parse("""{"request":{"set":{"X-Tenant":"blue"}}}""").RootElement;
         var factory = Gatehouse.Plugins.PluginCatalog.BuiltIn.TryGet("headers", out var f) ? f : throw new InvalidOperationException();
-        var failures = new Gatehouse.Gateway.Observability.PluginFailureCell();
-        var chain = new PluginChainFilter([new CompiledPlugin("headers", factory.Create(settings), failures, failures)], "s", "a",
-            NullLogger.Instance);
+        var chain = new FilterChain([new CompiledPlugin("headers", factory.Create(settings))], "s", "a", NullLogger.Instance);
         var context = new DefaultHttpContext();
         var passed = true;
+        Func<HttpContext, int, Task> next = static (_, _) => Task.CompletedTask;
 
-        var bytes = Allocations.Of(() => passed &= chain.OnRequestAsync(context).Result);
+        var bytes = Allocations.Of(() => passed &= chain.RunAsync(context, 0, next).IsCompletedSuccessfully && context.Response.StatusCode == 200);
 
         Assert.True(passed);
         Assert.Equal("blue", context.Request.Headers["X-Tenant"]);
