@@ -27,23 +27,14 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 
-auth=(-H "Authorization: Bearer bench-admin-token" -H "Content-Type: application/json")
-curl -sf --max-time 10 "${auth[@]}" -d '{"name":"default"}' "$admin/api/v1/groups" >/dev/null
 nodes='{"id":"n0","address":"http://127.0.0.1:9"}'
 for w in $(seq 1 "$WRITERS"); do
   nodes="$nodes,{\"id\":\"n$w\",\"address\":\"http://127.0.0.1:9\"}"
 done
-curl -sf --max-time 10 "${auth[@]}" "$admin/api/v1/groups/default/services" \
-  -d "{\"name\":\"orders\",\"nodes\":[$nodes],\"apis\":[{\"id\":\"all\",\"path\":\"/**\"}]}" >/dev/null
+bench_create_orders "$admin" bench-admin-token "$nodes"
 
 for w in $(seq 1 "$WRITERS"); do
-  for i in $(seq 1 "$COUNT"); do
-    action=offline
-    [ $((i % 2)) -eq 0 ] && action=online
-    [ "$i" -gt 1 ] && echo "next"
-    printf 'url = "%s/api/v1/groups/default/services/orders/nodes/n%s/%s"\nrequest = "POST"\nheader = "Authorization: Bearer bench-admin-token"\noutput = "/dev/null"\nwrite-out = "%%{http_code} %%{time_total}\\n"\n' \
-      "$admin" "$w" "$action"
-  done >"$dir/writer-$w.curl"
+  bench_toggle_config "$admin" bench-admin-token "n$w" "$COUNT" '%{http_code} %{time_total}\n' >"$dir/writer-$w.curl"
 done
 
 started="$(date +%s.%N)"

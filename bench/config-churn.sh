@@ -64,14 +64,11 @@ wait_ok "$admin/openapi/v1.json" "admin"
 wait_ok "http://127.0.0.1:$demo1/healthz" "demo orders-1"
 wait_ok "http://127.0.0.1:$demo2/healthz" "demo orders-2"
 
-auth=(-H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json")
-curl -sf --max-time 10 "${auth[@]}" -d '{"name":"default"}' "$admin/api/v1/groups" >/dev/null
 nodes="{\"id\":\"orders-1\",\"address\":\"http://127.0.0.1:$demo1\"}"
 for w in $(seq 1 "$WRITERS"); do
   nodes="$nodes,{\"id\":\"orders-$((w + 1))\",\"address\":\"http://127.0.0.1:$demo2\"}"
 done
-curl -sf --max-time 10 "${auth[@]}" "$admin/api/v1/groups/default/services" \
-  -d "{\"name\":\"orders\",\"nodes\":[$nodes],\"apis\":[{\"id\":\"all\",\"path\":\"/**\"}]}" >/dev/null
+bench_create_orders "$admin" "$TOKEN" "$nodes"
 
 # Request logging off; the applier's "Config version N ... applied" lines stay on, they are what is counted.
 start gateway gateway --admin "$admin" --group default --listen 127.0.0.1 --port "$gw_port" --control-port "$control_port" \
@@ -93,22 +90,10 @@ code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H 'serviceName: ord
 # changes serially on one connection, at most RATE/WRITERS per second.
 total=$((DURATION * RATE / WRITERS + 1))
 for w in $(seq 1 "$WRITERS"); do
-  {
-    for i in $(seq 1 "$total"); do
-      action=offline
-      [ $((i % 2)) -eq 0 ] && action=online
-      [ "$i" -gt 1 ] && echo "next"
-      cat <<EOF
-url = "$admin/api/v1/groups/default/services/orders/nodes/orders-$((w + 1))/$action"
-request = "POST"
-header = "Authorization: Bearer $TOKEN"
-output = "/dev/null"
-write-out = "%{http_code}\\n"
-EOF
-    done
-  } >"$dir/churn-$w.curl"
+  bench_toggle_config "$admin" "$TOKEN" "orders-$((w + 1))" "$total" '%{http_code}\n' >"$dir/churn-$w.curl"
 done
 
+auth=(-H "Authorization: Bearer $TOKEN")
 admin_version() {
   curl -s --max-time 5 "${auth[@]}" "$admin/api/v1/groups" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["version"])'
 }

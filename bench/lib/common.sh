@@ -7,6 +7,12 @@
 # bench_store STORE NAME sets STORE_ARGS, the admin's store arguments: sqlite (a file in $dir) or postgres (a
 #                        throw-away PostgreSQL 15 server started with Debian's binaries, fsync on, on a free port, as the
 #                        postgres user, stopped on exit).
+# bench_create_orders ADMIN TOKEN NODES
+#                        creates the group default and in it the service orders with the nodes NODES (JSON objects,
+#                        comma-separated) and one API for every path.
+# bench_toggle_config ADMIN TOKEN NODE COUNT WRITE_OUT
+#                        prints a curl config (-K) of COUNT POSTs taking node NODE of orders offline, online, offline, ...
+#                        on one connection, each writing out WRITE_OUT.
 
 BENCH_PIDS=()
 BENCH_PGDIR=""
@@ -64,4 +70,28 @@ bench_store() {
     echo "store must be sqlite or postgres" >&2
     exit 2
   fi
+}
+
+bench_create_orders() {
+  local admin="$1" token="$2" nodes="$3"
+  local auth=(-H "Authorization: Bearer $token" -H "Content-Type: application/json")
+  curl -sf --max-time 10 "${auth[@]}" -d '{"name":"default"}' "$admin/api/v1/groups" >/dev/null
+  curl -sf --max-time 10 "${auth[@]}" "$admin/api/v1/groups/default/services" \
+    -d "{\"name\":\"orders\",\"nodes\":[$nodes],\"apis\":[{\"id\":\"all\",\"path\":\"/**\"}]}" >/dev/null
+}
+
+bench_toggle_config() {
+  local admin="$1" token="$2" node="$3" count="$4" write_out="$5" action
+  for i in $(seq 1 "$count"); do
+    action=offline
+    [ $((i % 2)) -eq 0 ] && action=online
+    [ "$i" -gt 1 ] && echo "next"
+    cat <<EOF
+url = "$admin/api/v1/groups/default/services/orders/nodes/$node/$action"
+request = "POST"
+header = "Authorization: Bearer $token"
+output = "/dev/null"
+write-out = "$write_out"
+EOF
+  done
 }
