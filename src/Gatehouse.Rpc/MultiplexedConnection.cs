@@ -9,7 +9,8 @@ namespace Gatehouse.Rpc;
 /// </summary>
 /// <typeparam name="TRequestId">The protocol's request id, unique among the calls in flight.</typeparam>
 /// <typeparam name="TCall">What one call sends.</typeparam>
-/// <typeparam name="TResponse">The response as the read loop hands it to the waiting call.</typeparam>
+/// <typeparam name="TFrame">A response frame as the read loop hands it to the waiting call.</typeparam>
+/// <typeparam name="TResult">What a call returns, read from its frame on the caller's side (<see cref="ReadResult"/>).</typeparam>
 /// <remarks>
 /// Calls write whole frames under a write lock (one frame per write, so frames never interleave) and wait on a
 /// completion keyed by their request id; a single read loop (<see cref="ReadFrameAsync"/>, one frame per call)
@@ -18,11 +19,11 @@ namespace Gatehouse.Rpc;
 /// write failure, dispose) every pending call fails with the exception of <see cref="ConnectionLost"/> and the
 /// connection is never reused: <see cref="ConnectionPool{TConnection}"/> opens a new one.
 /// </remarks>
-public abstract class MultiplexedConnection<TRequestId, TCall, TResponse> : IPooledConnection
+public abstract class MultiplexedConnection<TRequestId, TCall, TFrame, TResult> : IPooledConnection
     where TRequestId : notnull
 {
     private readonly Stream _stream;
-    private readonly ConcurrentDictionary<TRequestId, TaskCompletionSource<TResponse>> _pending = new();
+    private readonly ConcurrentDictionary<TRequestId, TaskCompletionSource<TFrame>> _pending = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _closing = new();
     private int _closed;
@@ -65,9 +66,15 @@ public abstract class MultiplexedConnection<TRequestId, TCall, TResponse> : IPoo
     /// <summary>
     /// Reads the next whole frame from <paramref name="stream"/>. A frame that answers no call (a heartbeat, an event)
     /// is handled here and returned as <see cref="RpcFrame{TRequestId, TResponse}.None"/>. Any exception closes the
-    /// connection.
+    /// connection, so decoding that may fail for one call alone belongs in <see cref="ReadResult"/>.
     /// </summary>
-    protected abstract ValueTask<RpcFrame<TRequestId, TResponse>> ReadFrameAsync(Stream stream, CancellationToken cancellationToken);
+    protected abstract ValueTask<RpcFrame<TRequestId, TFrame>> ReadFrameAsync(Stream stream, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The result of a call from its response frame, on the caller's side: throws the protocol's exception for an
+    /// answer that is an error, or that cannot be decoded (which fails that call only).
+    /// </summary>
+    protected abstract TResult ReadResult(TFrame frame);
 
     /// <summary>The protocol's exception for a connection that closed or broke with calls in flight.</summary>
     protected abstract Exception ConnectionLost(string message, Exception? inner);
@@ -83,13 +90,13 @@ public abstract class MultiplexedConnection<TRequestId, TCall, TResponse> : IPoo
     {
     }
 
-    /// <summary>Sends <paramref name="call"/> and waits for its response (not checked: that is the protocol's part).</summary>
+    /// <summary>Sends <paramref name="call"/>, waits for its response and reads its result (<see cref="ReadResult"/>).</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    /// <remarks>Throws the exceptions of <see cref="ConnectionLost"/> and <see cref="CallTimedOut"/>.</remarks>
-    protected async Task<TResponse> SendAsync(TCall call, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <remarks>Throws the exceptions of <see cref="ConnectionLost"/>, <see cref="CallTimedOut"/> and <see cref="ReadResult"/>.</remarks>
+    protected async Task<TResult> SendAsync(TCall call, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var id = NextRequestId();
-        var completion = new TaskCompletionSource<TResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var completion = new TaskCompletionSource<TFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[id] = completion;
         try
         {
@@ -100,14 +107,17 @@ public abstract class MultiplexedConnection<TRequestId, TCall, TResponse> : IPoo
                 throw ConnectionLost($"connection to {Endpoint} closed", null);
             }
 
+            TFrame frame;
             try
             {
-                return await completion.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+                frame = await completion.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
                 throw CallTimedOut(call, timeout);
             }
+
+            return ReadResult(frame);
         }
         finally
         {

@@ -1,7 +1,7 @@
 namespace Gatehouse.Rpc;
 
 /// <summary>
-/// One frame read by a <see cref="MultiplexedConnection{TRequestId, TCall, TResponse}"/>: the response to a call, or a
+/// One frame read by a <see cref="MultiplexedConnection{TRequestId, TCall, TFrame, TResult}"/>: the response to a call, or a
 /// frame the protocol handled itself (a heartbeat, an event), which completes no call.
 /// </summary>
 /// <typeparam name="TRequestId">The protocol's request id.</typeparam>

@@ -61,6 +61,23 @@ public sealed class MultiplexedConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SendAsync_ErrorAnswer_ThatCallFailsConnectionStaysOpen()
+    {
+        var failing = _connection.CallAsync("a");
+        var (id, _) = await TestConnection.ReadFrameFromAsync(_pair.Server);
+        await _pair.Server.WriteAsync(TestConnection.Frame(id, "error:no such order"));
+
+        var e = await Assert.ThrowsAsync<TestServerErrorException>(() => failing);
+        Assert.Equal("no such order", e.Message);
+
+        var next = _connection.CallAsync("b");
+        (id, _) = await TestConnection.ReadFrameFromAsync(_pair.Server);
+        await _pair.Server.WriteAsync(TestConnection.Frame(id, "fine"));
+        Assert.Equal("fine", await next);
+        Assert.False(_connection.IsClosed);
+    }
+
+    [Fact]
     public async Task Close_ServerGoes_EveryPendingCallFailsWithConnectionLost()
     {
         var calls = new[] { _connection.CallAsync("a"), _connection.CallAsync("b") };

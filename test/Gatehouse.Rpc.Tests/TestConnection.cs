@@ -8,15 +8,18 @@ namespace Gatehouse.Rpc.Tests;
 /// <summary>The connection failed or closed with the call in flight (the test protocol's exception).</summary>
 public sealed class TestConnectionLostException(string message, Exception? inner) : IOException(message, inner);
 
+/// <summary>The server answered with an error (the test protocol's exception).</summary>
+public sealed class TestServerErrorException(string message) : Exception(message);
+
 /// <summary>No answer in time (the test protocol's exception).</summary>
 public sealed class TestTimeoutException(string message) : TimeoutException(message);
 
 /// <summary>
-/// A minimal protocol over <see cref="MultiplexedConnection{TRequestId, TCall, TResponse}"/>: a frame is a 4-byte
+/// A minimal protocol over <see cref="MultiplexedConnection{TRequestId, TCall, TFrame, TResult}"/>: a frame is a 4-byte
 /// big-endian length of what follows, a 4-byte request id and UTF-8 text. Id 0 from the server is an event that
-/// answers no call.
+/// answers no call; an answer starting with <c>error:</c> is the server's error, thrown to that call alone.
 /// </summary>
-internal sealed class TestConnection : MultiplexedConnection<int, string, string>
+internal sealed class TestConnection : MultiplexedConnection<int, string, string, string>
 {
     private static int s_nextRequestId;
     private readonly byte[] _prefix = new byte[8];
@@ -70,6 +73,9 @@ internal sealed class TestConnection : MultiplexedConnection<int, string, string
 
         return RpcFrame<int, string>.Response(id, Encoding.UTF8.GetString(payload));
     }
+
+    protected override string ReadResult(string frame)
+        => frame.StartsWith("error:", StringComparison.Ordinal) ? throw new TestServerErrorException(frame[6..]) : frame;
 
     protected override Exception ConnectionLost(string message, Exception? inner) => new TestConnectionLostException(message, inner);
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Gatehouse.Dubbo.Protocol;
 using Gatehouse.Rpc;
 using Microsoft.Extensions.Logging;
@@ -8,14 +9,14 @@ namespace Gatehouse.Dubbo.Client;
 
 /// <summary>
 /// One long-lived TCP connection to one provider, multiplexing calls by request id (the connection layer): Dubbo's
-/// framing, heartbeats and exceptions over <see cref="MultiplexedConnection{TRequestId, TCall, TResponse}"/>.
+/// framing, heartbeats and exceptions over <see cref="MultiplexedConnection{TRequestId, TCall, TFrame, TResult}"/>.
 /// </summary>
 /// <remarks>
 /// Provider heartbeats are answered; when nothing was read for <see cref="DubboClientOptions.HeartbeatInterval"/> the
 /// connection sends one, and after three silent intervals it closes. Once closed every pending call fails with
 /// <see cref="DubboConnectionLostException"/> and <see cref="DubboInvoker"/> opens a new connection.
 /// </remarks>
-internal sealed partial class DubboConnection : MultiplexedConnection<long, DubboInvocation, (DubboHeader Header, byte[] Body)>
+internal sealed partial class DubboConnection : MultiplexedConnection<long, DubboInvocation, (DubboHeader Header, byte[] Body), DubboResponse>
 {
     private static long s_nextRequestId;
     private readonly byte[] _header = new byte[DubboHeader.Length];
@@ -49,9 +50,12 @@ internal sealed partial class DubboConnection : MultiplexedConnection<long, Dubb
     /// <exception cref="DubboTimeoutException">No response within <paramref name="timeout"/>.</exception>
     /// <exception cref="DubboConnectionLostException">The connection closed before the response.</exception>
     /// <exception cref="DubboStatusException">The response status was not 20.</exception>
-    public async Task<DubboResponse> InvokeAsync(DubboInvocation invocation, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<DubboResponse> InvokeAsync(DubboInvocation invocation, TimeSpan timeout, CancellationToken cancellationToken)
+        => SendAsync(invocation, timeout, cancellationToken);
+
+    /// <inheritdoc/>
+    protected override DubboResponse ReadResult((DubboHeader Header, byte[] Body) response)
     {
-        var response = await SendAsync(invocation, timeout, cancellationToken);
         if (response.Header.Status != (byte)DubboStatus.Ok)
         {
             throw new DubboStatusException((DubboStatus)response.Header.Status, DubboCodec.ReadErrorMessage(response.Body));
@@ -79,6 +83,8 @@ internal sealed partial class DubboConnection : MultiplexedConnection<long, Dubb
     }
 
     /// <inheritdoc/>
+    /// <remarks>A pooled builder: a frame that waits for the network costs no state-machine allocation.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     protected override async ValueTask<RpcFrame<long, (DubboHeader Header, byte[] Body)>> ReadFrameAsync(Stream stream,
         CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Gatehouse.Rpc;
 using Gatehouse.Tars.Protocol;
 using Microsoft.Extensions.Logging;
@@ -8,13 +9,13 @@ namespace Gatehouse.Tars.Client;
 
 /// <summary>
 /// One long-lived TCP connection to one Tars server, multiplexing calls by request id (the connection layer): Tars's
-/// length-prefixed packets and exceptions over <see cref="MultiplexedConnection{TRequestId, TCall, TResponse}"/>.
+/// length-prefixed packets and exceptions over <see cref="MultiplexedConnection{TRequestId, TCall, TFrame, TResult}"/>.
 /// </summary>
 /// <remarks>
 /// Tars has no protocol heartbeat, so an idle connection is simply kept until the server closes it. Once closed every
 /// pending call fails with <see cref="TarsConnectionLostException"/> and <see cref="TarsInvoker"/> opens a new one.
 /// </remarks>
-internal sealed partial class TarsConnection : MultiplexedConnection<int, TarsInvocation, TarsResponse>
+internal sealed partial class TarsConnection : MultiplexedConnection<int, TarsInvocation, TarsResponse, TarsResponse>
 {
     private static int s_nextRequestId;
     private readonly byte[] _lengthPrefix = new byte[TarsCodec.LengthPrefix];
@@ -41,13 +42,13 @@ internal sealed partial class TarsConnection : MultiplexedConnection<int, TarsIn
     /// <exception cref="TarsTimeoutException">No response within <paramref name="timeout"/>.</exception>
     /// <exception cref="TarsConnectionLostException">The connection closed before the response.</exception>
     /// <exception cref="TarsReturnCodeException">The return code was not 0.</exception>
-    public async Task<TarsResponse> InvokeAsync(TarsInvocation invocation, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var response = await SendAsync(invocation, timeout, cancellationToken);
-        return response.ReturnCode == TarsReturnCodes.Success
-            ? response
-            : throw new TarsReturnCodeException(response.ReturnCode, response.ResultDesc);
-    }
+    public Task<TarsResponse> InvokeAsync(TarsInvocation invocation, TimeSpan timeout, CancellationToken cancellationToken)
+        => SendAsync(invocation, timeout, cancellationToken);
+
+    /// <inheritdoc/>
+    protected override TarsResponse ReadResult(TarsResponse frame) => frame.ReturnCode == TarsReturnCodes.Success
+        ? frame
+        : throw new TarsReturnCodeException(frame.ReturnCode, frame.ResultDesc);
 
     /// <summary>The next request id: positive, wrapping after int.MaxValue (ids of calls in flight cannot collide in practice).</summary>
     protected override int NextRequestId()
@@ -65,6 +66,8 @@ internal sealed partial class TarsConnection : MultiplexedConnection<int, TarsIn
     }
 
     /// <inheritdoc/>
+    /// <remarks>A pooled builder: a packet that waits for the network costs no state-machine allocation.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     protected override async ValueTask<RpcFrame<int, TarsResponse>> ReadFrameAsync(Stream stream, CancellationToken cancellationToken)
     {
         await stream.ReadExactlyAsync(_lengthPrefix, cancellationToken);
