@@ -20,6 +20,13 @@ public sealed class MultiplexedConnectionTests : IAsyncLifetime
         await _pair.DisposeAsync();
     }
 
+    /// <summary>The server reads the next request and answers it with <paramref name="answer"/>.</summary>
+    private async Task AnswerNextAsync(string answer)
+    {
+        var (id, _) = await TestConnection.ReadFrameFromAsync(_pair.Server);
+        await _pair.Server.WriteAsync(TestConnection.Frame(id, answer));
+    }
+
     [Fact]
     public async Task SendAsync_ResponsesOutOfOrder_EachCallGetsItsOwn()
     {
@@ -64,15 +71,13 @@ public sealed class MultiplexedConnectionTests : IAsyncLifetime
     public async Task SendAsync_ErrorAnswer_ThatCallFailsConnectionStaysOpen()
     {
         var failing = _connection.CallAsync("a");
-        var (id, _) = await TestConnection.ReadFrameFromAsync(_pair.Server);
-        await _pair.Server.WriteAsync(TestConnection.Frame(id, "error:no such order"));
+        await AnswerNextAsync("error:no such order");
 
         var e = await Assert.ThrowsAsync<TestServerErrorException>(() => failing);
         Assert.Equal("no such order", e.Message);
 
         var next = _connection.CallAsync("b");
-        (id, _) = await TestConnection.ReadFrameFromAsync(_pair.Server);
-        await _pair.Server.WriteAsync(TestConnection.Frame(id, "fine"));
+        await AnswerNextAsync("fine");
         Assert.Equal("fine", await next);
         Assert.False(_connection.IsClosed);
     }
