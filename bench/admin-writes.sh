@@ -7,82 +7,34 @@
 # Every step is time-bounded; processes are stopped by PID on exit and the temp dirs are removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib/common.sh
 STORE="${1:-sqlite}"
 WRITERS="${2:-4}"
 COUNT="${3:-50}"
 dotnet build src/Gatehouse.Host/Gatehouse.Host.csproj -c Release -nologo -v quiet
 HOST_DLL="src/Gatehouse.Host/bin/Release/net10.0/gatehouse.dll"
 
-dir="$(mktemp -d -t gatehouse-writes-XXXXXX)"
-pgdir=""
-pids=()
-cleanup() {
-  if [ -n "$pgdir" ] && [ -f "$pgdir/data/postmaster.pid" ]; then
-    kill -INT "$(head -n 1 "$pgdir/data/postmaster.pid")" 2>/dev/null || true
-  fi
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$dir"
-  [ -z "$pgdir" ] || rm -rf "$pgdir"
-}
-trap cleanup EXIT
+bench_init writes
+bench_store "$STORE" writes
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-store_args=(--Gatehouse:Admin:Database "Data Source=$dir/admin.db")
-if [ "$STORE" = "postgres" ]; then
-  pg_bin=/usr/lib/postgresql/15/bin
-  pg_port="$(free_port)"
-  pgdir="$(mktemp -d -t gatehouse-writes-pg-XXXXXX)"
-  chown postgres "$pgdir"
-  timeout 60 runuser -u postgres -- "$pg_bin/initdb" -D "$pgdir/data" -A trust -U postgres >"$dir/initdb.log" 2>&1
-  runuser -u postgres -- "$pg_bin/postgres" -D "$pgdir/data" -p "$pg_port" -k "$pgdir" -c listen_addresses=127.0.0.1 \
-    >"$dir/postgres.log" 2>&1 &
-  pids+=("$!")
-  for _ in $(seq 1 200); do
-    "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port" -U postgres && break
-    sleep 0.1
-  done
-  timeout 30 "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres gatehouse
-  store_args=(--Gatehouse:Admin:Provider postgres --Gatehouse:Admin:Database "Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=gatehouse")
-elif [ "$STORE" != "sqlite" ]; then
-  echo "store must be sqlite or postgres" >&2
-  exit 2
-fi
-
-port="$(free_port)"
+port="$(bench_free_port)"
 admin="http://127.0.0.1:$port"
-dotnet "$HOST_DLL" admin --urls "$admin" "${store_args[@]}" --Gatehouse:Admin:Token bench-admin-token \
+dotnet "$HOST_DLL" admin --urls "$admin" "${STORE_ARGS[@]}" --Gatehouse:Admin:Token bench-admin-token \
   --Gatehouse:ControlSecret bench-control-secret --Logging:LogLevel:Default=Warning >"$dir/admin.log" 2>&1 &
-pids+=("$!")
+bench_track "$!"
 for _ in $(seq 1 600); do
   curl -sf --max-time 2 "$admin/healthz" >/dev/null && break
   sleep 0.1
 done
 
-auth=(-H "Authorization: Bearer bench-admin-token" -H "Content-Type: application/json")
-curl -sf --max-time 10 "${auth[@]}" -d '{"name":"default"}' "$admin/api/v1/groups" >/dev/null
 nodes='{"id":"n0","address":"http://127.0.0.1:9"}'
 for w in $(seq 1 "$WRITERS"); do
   nodes="$nodes,{\"id\":\"n$w\",\"address\":\"http://127.0.0.1:9\"}"
 done
-curl -sf --max-time 10 "${auth[@]}" "$admin/api/v1/groups/default/services" \
-  -d "{\"name\":\"orders\",\"nodes\":[$nodes],\"apis\":[{\"id\":\"all\",\"path\":\"/**\"}]}" >/dev/null
+bench_create_orders "$admin" bench-admin-token "$nodes"
 
 for w in $(seq 1 "$WRITERS"); do
-  for i in $(seq 1 "$COUNT"); do
-    action=offline
-    [ $((i % 2)) -eq 0 ] && action=online
-    [ "$i" -gt 1 ] && echo "next"
-    printf 'url = "%s/api/v1/groups/default/services/orders/nodes/n%s/%s"\nrequest = "POST"\nheader = "Authorization: Bearer bench-admin-token"\noutput = "/dev/null"\nwrite-out = "%%{http_code} %%{time_total}\\n"\n' \
-      "$admin" "$w" "$action"
-  done >"$dir/writer-$w.curl"
+  bench_toggle_config "$admin" bench-admin-token "n$w" "$COUNT" '%{http_code} %{time_total}\n' >"$dir/writer-$w.curl"
 done
 
 started="$(date +%s.%N)"

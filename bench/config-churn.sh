@@ -12,6 +12,7 @@
 # are stopped by PID on exit and the temp dir is removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib/common.sh
 DURATION="${1:-30}"
 RATE="${2:-100}"
 STORE="${3:-sqlite}"
@@ -23,29 +24,7 @@ command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2;
 dotnet build src/Gatehouse.Host/Gatehouse.Host.csproj -c Release -nologo -v quiet
 HOST_DLL="src/Gatehouse.Host/bin/Release/net10.0/gatehouse.dll"
 
-dir="$(mktemp -d -t gatehouse-churn-XXXXXX)"
-pids=()
-cleanup() {
-  # The PostgreSQL postmaster is the child of runuser: stopped by its own PID (from its pid file), fast shutdown.
-  if [ -n "${pgdir:-}" ] && [ -f "$pgdir/data/postmaster.pid" ]; then
-    kill -INT "$(head -n 1 "$pgdir/data/postmaster.pid")" 2>/dev/null || true
-  fi
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$dir"
-  if [ -n "${pgdir:-}" ]; then
-    rm -rf "$pgdir"
-  fi
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+bench_init churn
 
 # Waits up to 60 s for a URL to answer 200.
 wait_ok() {
@@ -65,39 +44,19 @@ start() {
   local name="$1"
   shift
   dotnet "$HOST_DLL" "$@" >"$dir/$name.log" 2>&1 &
-  pids+=("$!")
+  bench_track "$!"
 }
 
-admin_port="$(free_port)"
+admin_port="$(bench_free_port)"
 admin="http://127.0.0.1:$admin_port"
-demo1="$(free_port)"
-demo2="$(free_port)"
-gw_port="$(free_port)"
-control_port="$(free_port)"
+demo1="$(bench_free_port)"
+demo2="$(bench_free_port)"
+gw_port="$(bench_free_port)"
+control_port="$(bench_free_port)"
 
-store_args=(--Gatehouse:Admin:Database "Data Source=$dir/admin.db")
-if [ "$STORE" = "postgres" ]; then
-  pg_bin=/usr/lib/postgresql/15/bin
-  pg_port="$(free_port)"
-  # A directory of its own that the postgres user owns (the temp dir is root's, mode 700).
-  pgdir="$(mktemp -d -t gatehouse-churn-pg-XXXXXX)"
-  chown postgres "$pgdir"
-  timeout 60 runuser -u postgres -- "$pg_bin/initdb" -D "$pgdir/data" -A trust -U postgres >"$dir/initdb.log" 2>&1
-  runuser -u postgres -- "$pg_bin/postgres" -D "$pgdir/data" -p "$pg_port" -k "$pgdir" -c listen_addresses=127.0.0.1 \
-    >"$dir/postgres.log" 2>&1 &
-  pids+=("$!")
-  for _ in $(seq 1 200); do
-    "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port" -U postgres && break
-    sleep 0.1
-  done
-  timeout 30 "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres gatehouse
-  store_args=(--Gatehouse:Admin:Provider postgres --Gatehouse:Admin:Database "Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=gatehouse")
-elif [ "$STORE" != "sqlite" ]; then
-  echo "store must be sqlite or postgres" >&2
-  exit 2
-fi
+bench_store "$STORE" churn
 
-start admin admin --urls "$admin" "${store_args[@]}" \
+start admin admin --urls "$admin" "${STORE_ARGS[@]}" \
   --Gatehouse:Admin:Token "$TOKEN" --Gatehouse:ControlSecret "$SECRET" --Logging:LogLevel:Default=Warning
 start demo1 demo --service orders --port "$demo1" --node orders-1
 start demo2 demo --service orders --port "$demo2" --node orders-2
@@ -105,14 +64,11 @@ wait_ok "$admin/openapi/v1.json" "admin"
 wait_ok "http://127.0.0.1:$demo1/healthz" "demo orders-1"
 wait_ok "http://127.0.0.1:$demo2/healthz" "demo orders-2"
 
-auth=(-H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json")
-curl -sf --max-time 10 "${auth[@]}" -d '{"name":"default"}' "$admin/api/v1/groups" >/dev/null
 nodes="{\"id\":\"orders-1\",\"address\":\"http://127.0.0.1:$demo1\"}"
 for w in $(seq 1 "$WRITERS"); do
   nodes="$nodes,{\"id\":\"orders-$((w + 1))\",\"address\":\"http://127.0.0.1:$demo2\"}"
 done
-curl -sf --max-time 10 "${auth[@]}" "$admin/api/v1/groups/default/services" \
-  -d "{\"name\":\"orders\",\"nodes\":[$nodes],\"apis\":[{\"id\":\"all\",\"path\":\"/**\"}]}" >/dev/null
+bench_create_orders "$admin" "$TOKEN" "$nodes"
 
 # Request logging off; the applier's "Config version N ... applied" lines stay on, they are what is counted.
 start gateway gateway --admin "$admin" --group default --listen 127.0.0.1 --port "$gw_port" --control-port "$control_port" \
@@ -134,22 +90,10 @@ code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H 'serviceName: ord
 # changes serially on one connection, at most RATE/WRITERS per second.
 total=$((DURATION * RATE / WRITERS + 1))
 for w in $(seq 1 "$WRITERS"); do
-  {
-    for i in $(seq 1 "$total"); do
-      action=offline
-      [ $((i % 2)) -eq 0 ] && action=online
-      [ "$i" -gt 1 ] && echo "next"
-      cat <<EOF
-url = "$admin/api/v1/groups/default/services/orders/nodes/orders-$((w + 1))/$action"
-request = "POST"
-header = "Authorization: Bearer $TOKEN"
-output = "/dev/null"
-write-out = "%{http_code}\\n"
-EOF
-    done
-  } >"$dir/churn-$w.curl"
+  bench_toggle_config "$admin" "$TOKEN" "orders-$((w + 1))" "$total" '%{http_code}\n' >"$dir/churn-$w.curl"
 done
 
+auth=(-H "Authorization: Bearer $TOKEN")
 admin_version() {
   curl -s --max-time 5 "${auth[@]}" "$admin/api/v1/groups" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["version"])'
 }
@@ -161,7 +105,7 @@ echo "1 admin ($STORE) + 1 gateway + 2 demo nodes up; gateway at version $versio
 timeout $((DURATION + 15)) wrk -t1 -c32 -d"${DURATION}s" --latency -H 'serviceName: orders' \
   "http://127.0.0.1:$gw_port/orders/1" >"$dir/wrk.txt" 2>&1 &
 wrk_pid=$!
-pids+=("$wrk_pid")
+bench_track "$wrk_pid"
 started="$(date +%s.%N)"
 writer_rate=$((RATE / WRITERS))
 [ "$writer_rate" -ge 1 ] || writer_rate=1

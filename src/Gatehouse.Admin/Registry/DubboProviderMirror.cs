@@ -5,7 +5,6 @@ using Gatehouse.Admin.Storage;
 using Gatehouse.Core.Config;
 using Gatehouse.Dubbo.Registry;
 using Gatehouse.ZooKeeper;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -31,7 +30,7 @@ namespace Gatehouse.Admin.Registry;
 internal sealed partial class DubboProviderMirror(IServiceScopeFactory scopes, IOptions<AdminOptions> options, ILogger<DubboProviderMirror> logger)
     : BackgroundService
 {
-    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool> _signal = ZooKeeperMirrorSetup.CreateSignal();
     private readonly Dictionary<string, ChildrenWatcher> _watchers = new(StringComparer.Ordinal);
 
     // Per group, a description of the nodes last written successfully: an unchanged group is not written again.
@@ -48,7 +47,9 @@ internal sealed partial class DubboProviderMirror(IServiceScopeFactory scopes, I
             return;
         }
 
-        await using var client = await ConnectAsync(RegistryLayout.ConnectString(connect), o, stoppingToken);
+        await using var client = await ZooKeeperMirrorSetup.ConnectAsync(RegistryLayout.ConnectString(connect), o.SessionTimeout, logger,
+            (connectString, session) => LogConnected(logger, connectString, o.Root, session),
+            (connectString, reason) => LogUnreachable(logger, connectString, reason), stoppingToken);
         if (client is null)
         {
             return;
@@ -97,42 +98,6 @@ internal sealed partial class DubboProviderMirror(IServiceScopeFactory scopes, I
 
     private void Signal() => _signal.Writer.TryWrite(true);
 
-    /// <summary>Connects, retrying with backoff while no server answers; logs the outage once.</summary>
-    private async Task<ZooKeeperClient?> ConnectAsync(string connect, DubboDiscoveryOptions o, CancellationToken stoppingToken)
-    {
-        var delay = TimeSpan.FromMilliseconds(500);
-        for (var failures = 0; ; failures++)
-        {
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            attempt.CancelAfter(TimeSpan.FromSeconds(10));
-            try
-            {
-                var client = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions
-                {
-                    ConnectString = connect,
-                    SessionTimeout = o.SessionTimeout,
-                    Logger = logger,
-                }, attempt.Token);
-                LogConnected(logger, connect, o.Root, client.SessionId);
-                return client;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return null;
-            }
-            catch (Exception exception) when (exception is not FormatException)
-            {
-                if (failures == 0)
-                {
-                    LogUnreachable(logger, connect, exception.Message);
-                }
-            }
-
-            await Task.Delay(delay, stoppingToken);
-            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 10_000));
-        }
-    }
-
     /// <summary>One pass: read the discovery blocks, follow them with watchers, write each group whose nodes changed.</summary>
     private async Task PassAsync(ZooKeeperClient client, DubboDiscoveryOptions o, CancellationToken ct)
     {
@@ -154,7 +119,7 @@ internal sealed partial class DubboProviderMirror(IServiceScopeFactory scopes, I
                 {
                     if (_logged.Add($"write:{group}:{digest}"))
                     {
-                        LogRefused(logger, group, Describe(result.Problem));
+                        LogRefused(logger, group, ZooKeeperMirrorSetup.Describe(result.Problem));
                     }
 
                     continue;
@@ -307,13 +272,6 @@ internal sealed partial class DubboProviderMirror(IServiceScopeFactory scopes, I
         return new DiscoveredProvider(nodeId, Math.Min(weight, 10_000),
             url.Version is null or "0.0.0" ? null : url.Version, url.Group, url.Parameter("application"));
     }
-
-    private static string Describe(object problem) => problem switch
-    {
-        ValidationProblem validation => string.Join("; ", validation.ProblemDetails.Errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")),
-        ProblemHttpResult http => $"{http.StatusCode} {http.ProblemDetails.Title} {http.ProblemDetails.Detail}",
-        _ => problem.ToString() ?? "refused",
-    };
 
     private void Skip(string interfaceName, string name, string problem)
     {

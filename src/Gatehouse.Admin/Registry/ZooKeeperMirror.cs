@@ -3,7 +3,6 @@ using System.Text;
 using System.Threading.Channels;
 using Gatehouse.Admin.Storage;
 using Gatehouse.ZooKeeper;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -29,7 +28,7 @@ namespace Gatehouse.Admin.Registry;
 internal sealed partial class ZooKeeperMirror(IServiceScopeFactory scopes, IOptions<AdminOptions> options, ILogger<ZooKeeperMirror> logger)
     : BackgroundService
 {
-    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool> _signal = ZooKeeperMirrorSetup.CreateSignal();
     private readonly Dictionary<string, GroupWatch> _groups = new(StringComparer.Ordinal);
 
     // Per group, a digest of the ZooKeeper content last written successfully: an unchanged group is not written again.
@@ -50,7 +49,9 @@ internal sealed partial class ZooKeeperMirror(IServiceScopeFactory scopes, IOpti
             return;
         }
 
-        await using var client = await ConnectAsync(o, stoppingToken);
+        await using var client = await ZooKeeperMirrorSetup.ConnectAsync(RegistryLayout.ConnectString(o.ConnectString), o.SessionTimeout, logger,
+            (connect, session) => LogConnected(logger, connect, session), (connect, reason) => LogUnreachable(logger, connect, reason),
+            stoppingToken);
         if (client is null)
         {
             return;
@@ -92,44 +93,6 @@ internal sealed partial class ZooKeeperMirror(IServiceScopeFactory scopes, IOpti
         {
             // Resync: compare again even without a change (failed writes, groups created since).
             _applied.Clear();
-        }
-    }
-
-    /// <summary>Connects, retrying with backoff while no server answers; logs the outage once.</summary>
-    private async Task<ZooKeeperClient?> ConnectAsync(ZooKeeperMirrorOptions o, CancellationToken stoppingToken)
-    {
-        var connect = RegistryLayout.ConnectString(o.ConnectString!);
-        var delay = TimeSpan.FromMilliseconds(500);
-        for (var failures = 0; ; failures++)
-        {
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            attempt.CancelAfter(TimeSpan.FromSeconds(10));
-            try
-            {
-                var client = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions
-                {
-                    ConnectString = connect,
-                    SessionTimeout = o.SessionTimeout,
-                    Logger = logger,
-                }, attempt.Token);
-                LogConnected(logger, connect, client.SessionId);
-                return client;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return null;
-            }
-            catch (Exception exception) when (exception is not FormatException)
-            {
-                // A malformed connect string (FormatException) is a deployment error and stops the admin.
-                if (failures == 0)
-                {
-                    LogUnreachable(logger, connect, exception.Message);
-                }
-            }
-
-            await Task.Delay(delay, stoppingToken);
-            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 10_000));
         }
     }
 
@@ -183,7 +146,7 @@ internal sealed partial class ZooKeeperMirror(IServiceScopeFactory scopes, IOpti
         var result = await registry.MirrorZooKeeperAsync(group, mirrored, ct);
         if (result.Problem is not null)
         {
-            var problem = Describe(result.Problem);
+            var problem = ZooKeeperMirrorSetup.Describe(result.Problem);
             if (LogOnce($"write:{group}:{problem}"))
             {
                 LogRefused(logger, group, problem);
@@ -301,13 +264,6 @@ internal sealed partial class ZooKeeperMirror(IServiceScopeFactory scopes, IOpti
     private bool LogOnce(string key) => _logged.Add(key);
 
     private void LogOnceCleared(string key) => _logged.Remove(key);
-
-    private static string Describe(object problem) => problem switch
-    {
-        ValidationProblem validation => string.Join("; ", validation.ProblemDetails.Errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")),
-        ProblemHttpResult http => $"{http.StatusCode} {http.ProblemDetails.Title} {http.ProblemDetails.Detail}",
-        _ => problem.ToString() ?? "refused",
-    };
 
     private sealed class GroupWatch(ChildrenWatcher services) : IAsyncDisposable
     {

@@ -1,53 +1,38 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using Gatehouse.Rpc;
 using Gatehouse.Tars.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Gatehouse.Tars.Client;
 
 /// <summary>
-/// One long-lived TCP connection to one Tars server, multiplexing calls by request id (the connection layer).
+/// One long-lived TCP connection to one Tars server, multiplexing calls by request id (the connection layer): Tars's
+/// length-prefixed packets and exceptions over <see cref="MultiplexedConnection{TRequestId, TCall, TFrame, TResult}"/>.
 /// </summary>
 /// <remarks>
-/// The design of the Dubbo connection: calls write whole packets under a write lock (one packet per write, so
-/// packets never interleave) and wait on a completion keyed by their request id; a single read loop completes them.
-/// Tars has no protocol heartbeat, so an idle connection is simply kept until the server closes it. Once closed
-/// (read failure, protocol error, dispose) every pending call fails with <see cref="TarsConnectionLostException"/>
-/// and the connection is never reused: <see cref="TarsInvoker"/> opens a new one.
+/// Tars has no protocol heartbeat, so an idle connection is simply kept until the server closes it. Once closed every
+/// pending call fails with <see cref="TarsConnectionLostException"/> and <see cref="TarsInvoker"/> opens a new one.
 /// </remarks>
-internal sealed partial class TarsConnection : Gatehouse.Rpc.IPooledConnection
+internal sealed partial class TarsConnection : MultiplexedConnection<int, TarsInvocation, TarsResponse, TarsResponse>
 {
     private static int s_nextRequestId;
-    private readonly NetworkStream _stream;
-    private readonly ConcurrentDictionary<int, TaskCompletionSource<TarsResponse>> _pending = new();
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly CancellationTokenSource _closing = new();
+    private readonly byte[] _lengthPrefix = new byte[TarsCodec.LengthPrefix];
     private readonly ILogger _logger;
-    private int _closed;
 
     private TarsConnection(Socket socket, string endpoint, ILogger logger)
+        : base(new NetworkStream(socket, ownsSocket: true), endpoint)
     {
-        _stream = new NetworkStream(socket, ownsSocket: true);
-        Endpoint = endpoint;
         _logger = logger;
-        _ = Task.Run(ReadLoopAsync);
+        StartReading();
     }
-
-    /// <summary><c>host:port</c> of the server.</summary>
-    public string Endpoint { get; }
-
-    /// <summary>True once the connection has failed or been disposed; it then takes no calls.</summary>
-    public bool IsClosed => Volatile.Read(ref _closed) != 0;
-
-    /// <summary>Number of calls waiting for a response (for tests and diagnostics).</summary>
-    public int PendingCount => _pending.Count;
 
     /// <summary>Opens a connection; throws <see cref="TarsConnectException"/> when the server cannot be reached in time.</summary>
     public static async Task<TarsConnection> ConnectAsync(string host, int port, TarsClientOptions options, ILogger logger,
         CancellationToken cancellationToken)
     {
-        var socket = await Gatehouse.Rpc.RpcSocket.ConnectAsync("tars", host, port, options.ConnectTimeout,
+        var socket = await RpcSocket.ConnectAsync("tars", host, port, options.ConnectTimeout,
             static (message, inner) => new TarsConnectException(message, inner), cancellationToken);
 
         return new TarsConnection(socket, $"{host}:{port}", logger);
@@ -57,124 +42,56 @@ internal sealed partial class TarsConnection : Gatehouse.Rpc.IPooledConnection
     /// <exception cref="TarsTimeoutException">No response within <paramref name="timeout"/>.</exception>
     /// <exception cref="TarsConnectionLostException">The connection closed before the response.</exception>
     /// <exception cref="TarsReturnCodeException">The return code was not 0.</exception>
-    public async Task<TarsResponse> InvokeAsync(TarsInvocation invocation, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var id = NextRequestId();
-        var completion = new TaskCompletionSource<TarsResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[id] = completion;
-        try
-        {
-            var packet = new ArrayBufferWriter<byte>(256 + invocation.Buffer.Length);
-            TarsCodec.WriteRequest(id, invocation, timeout == Timeout.InfiniteTimeSpan ? 0 : (int)timeout.TotalMilliseconds, packet);
-            await WriteAsync(packet.WrittenMemory, cancellationToken);
-            if (IsClosed)
-            {
-                // Closed between registering and writing: the read loop's sweep may have run before the registration.
-                throw new TarsConnectionLostException($"connection to {Endpoint} closed");
-            }
+    public Task<TarsResponse> InvokeAsync(TarsInvocation invocation, TimeSpan timeout, CancellationToken cancellationToken)
+        => SendAsync(invocation, timeout, cancellationToken);
 
-            TarsResponse response;
-            try
-            {
-                response = await completion.Task.WaitAsync(timeout, cancellationToken);
-            }
-            catch (TimeoutException)
-            {
-                throw new TarsTimeoutException(
-                    $"no response from tars://{Endpoint} to {invocation.Servant}.{invocation.Function} within {timeout.TotalMilliseconds:0} ms");
-            }
-
-            return response.ReturnCode == TarsReturnCodes.Success
-                ? response
-                : throw new TarsReturnCodeException(response.ReturnCode, response.ResultDesc);
-        }
-        finally
-        {
-            _pending.TryRemove(id, out _);
-        }
-    }
+    /// <inheritdoc/>
+    protected override TarsResponse ReadResult(TarsResponse frame) => frame.ReturnCode == TarsReturnCodes.Success
+        ? frame
+        : throw new TarsReturnCodeException(frame.ReturnCode, frame.ResultDesc);
 
     /// <summary>The next request id: positive, wrapping after int.MaxValue (ids of calls in flight cannot collide in practice).</summary>
-    private static int NextRequestId()
+    protected override int NextRequestId()
     {
         var id = Interlocked.Increment(ref s_nextRequestId) & int.MaxValue;
         return id == 0 ? Interlocked.Increment(ref s_nextRequestId) & int.MaxValue : id;
     }
 
-    private async ValueTask WriteAsync(ReadOnlyMemory<byte> packet, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    protected override ReadOnlyMemory<byte> EncodeCall(int requestId, TarsInvocation call, TimeSpan timeout)
     {
-        if (IsClosed)
-        {
-            throw new TarsConnectionLostException($"connection to {Endpoint} closed");
-        }
-
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            await _stream.WriteAsync(packet, _closing.Token);
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            // The write is not cancellable by the caller (a cut packet would corrupt the stream): this is the
-            // connection failing or closing.
-            Close(e);
-            throw new TarsConnectionLostException($"writing to {Endpoint} failed: {e.Message}", e);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    private async Task ReadLoopAsync()
-    {
-        var header = new byte[TarsCodec.LengthPrefix];
-        try
-        {
-            while (true)
-            {
-                await _stream.ReadExactlyAsync(header, _closing.Token);
-                var length = TarsCodec.ReadLength(header);
-                var packet = new byte[length - TarsCodec.LengthPrefix];
-                await _stream.ReadExactlyAsync(packet, _closing.Token);
-                var response = TarsCodec.ReadResponse(packet);
-                if (_pending.TryRemove(response.RequestId, out var completion))
-                {
-                    completion.TrySetResult(response);
-                }
-            }
-        }
-        catch (Exception e)
-        {
-            Close(e);
-        }
-    }
-
-    private void Close(Exception reason)
-    {
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
-        {
-            return;
-        }
-
-        if (reason is not OperationCanceledException)
-        {
-            Log.ConnectionClosed(_logger, Endpoint, reason.Message);
-        }
-
-        _closing.Cancel();
-        _stream.Dispose();
-        foreach (var pending in _pending)
-        {
-            pending.Value.TrySetException(new TarsConnectionLostException($"connection to {Endpoint} closed: {reason.Message}", reason));
-        }
+        var packet = new ArrayBufferWriter<byte>(256 + call.Buffer.Length);
+        TarsCodec.WriteRequest(requestId, call, timeout == Timeout.InfiniteTimeSpan ? 0 : (int)timeout.TotalMilliseconds, packet);
+        return packet.WrittenMemory;
     }
 
     /// <inheritdoc/>
-    public ValueTask DisposeAsync()
+    /// <remarks>A pooled builder: a packet that waits for the network costs no state-machine allocation.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    protected override async ValueTask<RpcFrame<int, TarsResponse>> ReadFrameAsync(Stream stream, CancellationToken cancellationToken)
     {
-        Close(new OperationCanceledException("disposed"));
-        return ValueTask.CompletedTask;
+        await stream.ReadExactlyAsync(_lengthPrefix, cancellationToken);
+        var length = TarsCodec.ReadLength(_lengthPrefix);
+        var packet = new byte[length - TarsCodec.LengthPrefix];
+        await stream.ReadExactlyAsync(packet, cancellationToken);
+        var response = TarsCodec.ReadResponse(packet);
+        return RpcFrame<int, TarsResponse>.Response(response.RequestId, response);
+    }
+
+    /// <inheritdoc/>
+    protected override Exception ConnectionLost(string message, Exception? inner) => new TarsConnectionLostException(message, inner);
+
+    /// <inheritdoc/>
+    protected override Exception CallTimedOut(TarsInvocation call, TimeSpan timeout) => new TarsTimeoutException(
+        $"no response from tars://{Endpoint} to {call.Servant}.{call.Function} within {timeout.TotalMilliseconds:0} ms");
+
+    /// <inheritdoc/>
+    protected override void OnClosed(Exception? failure)
+    {
+        if (failure is not null)
+        {
+            Log.ConnectionClosed(_logger, Endpoint, failure.Message);
+        }
     }
 
     private static partial class Log

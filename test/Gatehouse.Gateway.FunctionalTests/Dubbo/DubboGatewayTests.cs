@@ -1,8 +1,7 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Gatehouse.Gateway.FunctionalTests.Infrastructure;
+using Gatehouse.Gateway.FunctionalTests.Rpc;
 using Gatehouse.Testing;
 
 namespace Gatehouse.Gateway.FunctionalTests.Dubbo;
@@ -16,6 +15,7 @@ public sealed class DubboGatewayTests : IAsyncLifetime
     private DubboProviderProcess _p1 = null!;
     private DubboProviderProcess _p2 = null!;
     private GatewayTestHost _gateway = null!;
+    private RpcGatewayChecks _checks = null!;
 
     private static string Api(string id, string method, string path, string dubboMethod, string types, string? names = null, string extra = "")
         => $$"""
@@ -62,6 +62,7 @@ public sealed class DubboGatewayTests : IAsyncLifetime
             {{Api("pair-sleep", "POST", "/pair/sleep", "sleep", "int")}}
             """;
         _gateway = await GatewayTestHost.StartAsync(yaml);
+        _checks = new RpcGatewayChecks(_gateway);
     }
 
     public async Task DisposeAsync()
@@ -71,26 +72,10 @@ public sealed class DubboGatewayTests : IAsyncLifetime
         await _p2.DisposeAsync();
     }
 
-    private async Task<JsonElement> PostJsonAsync(string path, string json, HttpStatusCode expected = HttpStatusCode.OK)
-    {
-        using var response = await _gateway.Client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
-        return await ReadAsync(response, expected);
-    }
+    private Task<JsonElement> PostJsonAsync(string path, string json, HttpStatusCode expected = HttpStatusCode.OK)
+        => _checks.PostJsonAsync(path, json, expected);
 
-    private async Task<JsonElement> GetJsonAsync(string path, HttpStatusCode expected = HttpStatusCode.OK)
-    {
-        using var response = await _gateway.Client.GetAsync(path);
-        return await ReadAsync(response, expected);
-    }
-
-    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(expected == response.StatusCode, $"{(int)response.StatusCode}: {text}");
-        Assert.True(response.Headers.Contains("X-Request-Id"));
-        using var document = JsonDocument.Parse(text);
-        return document.RootElement.Clone();
-    }
+    private Task<JsonElement> GetJsonAsync(string path, HttpStatusCode expected = HttpStatusCode.OK) => _checks.GetJsonAsync(path, expected);
 
     [Fact]
     public async Task Primitives_PositionalNamedAndPathQueryArguments()
@@ -147,64 +132,24 @@ public sealed class DubboGatewayTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SlowProvider_504UpstreamTimeout()
-    {
-        var problem = await GetJsonAsync("/demo/sleep?ms=3000", HttpStatusCode.GatewayTimeout);
-        Assert.Equal("upstream_timeout", problem.GetProperty("code").GetString());
-        Assert.Equal(200, (await GetJsonAsync("/demo/sleep?ms=200")).GetInt32());
-    }
+    public Task SlowProvider_504UpstreamTimeout() => _checks.SlowNodeTimesOutAsync();
 
     [Fact]
     public async Task HeadersAndTraceContext_TravelAsAttachments()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/demo/whoami");
-        request.Headers.Add("x-tenant", "t-9");
-        request.Headers.Add("X-Request-Id", "req-dubbo-1");
-        request.Headers.Add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
-        using var response = await _gateway.Client.SendAsync(request);
-        var result = await ReadAsync(response, HttpStatusCode.OK);
+        var attachments = (await _checks.SendTracedAsync("/demo/whoami", "req-dubbo-1")).GetProperty("attachments");
 
-        var attachments = result.GetProperty("attachments");
         Assert.Equal("t-9", attachments.GetProperty("x-tenant").GetString());
         Assert.Equal("blue", attachments.GetProperty("group").GetString());
         Assert.Equal("req-dubbo-1", attachments.GetProperty("x-request-id").GetString());
-        var traceparent = attachments.GetProperty("traceparent").GetString()!;
-        Assert.StartsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-", traceparent);
-        Assert.DoesNotContain("00f067aa0ba902b7", traceparent);
+        RpcGatewayChecks.AssertTraceContinued(attachments.GetProperty("traceparent").GetString()!);
     }
 
     [Fact]
-    public async Task ProviderKilledMidCall_502ThenCallsGoToTheOtherNode()
-    {
-        // Equal weights alternate between the nodes: after a call answered by one, the next goes to the other.
-        var first = (await GetJsonAsync("/pair/info")).GetProperty("name").GetString();
-        var (victim, survivor) = first == "p1" ? (_p2, "p1") : (_p1, "p2");
-
-        using var inFlight = _gateway.Client.PostAsync("/pair/sleep", new StringContent("[5000]", Encoding.UTF8, "application/json"));
-        await Task.Delay(500);
-        victim.Kill();
-        using var broken = await inFlight;
-        var problem = await ReadAsync(broken, HttpStatusCode.BadGateway);
-        Assert.Equal("upstream_unreachable", problem.GetProperty("code").GetString());
-
-        // Every following call is answered by the survivor: the dead node's turn fails to connect and is retried there.
-        for (var i = 0; i < 4; i++)
-        {
-            Assert.Equal(survivor, (await GetJsonAsync("/pair/info")).GetProperty("name").GetString());
-        }
-    }
+    public Task ProviderKilledMidCall_502ThenCallsGoToTheOtherNode()
+        => _checks.NodeKilledMidCallAsync("/pair/info", info => info.GetProperty("name").GetString(), [("p1", _p1.Kill), ("p2", _p2.Kill)]);
 
     [Fact]
-    public async Task Policies_RateLimitAndMetrics_ApplyAsToHttpApis()
-    {
-        await GetJsonAsync("/pair/limited");
-        await GetJsonAsync("/pair/limited");
-        var problem = await GetJsonAsync("/pair/limited", HttpStatusCode.TooManyRequests);
-        Assert.Equal("rate_limited", problem.GetProperty("code").GetString());
-
-        var metrics = PrometheusText.Parse(await _gateway.Control.GetStringAsync("/metrics"));
-        Assert.Equal(2, metrics.Sum("gatehouse_requests_total", ("service", "pair"), ("api", "limited"), ("code", "200")));
-        Assert.Equal(1, metrics.Sum("gatehouse_requests_total", ("service", "pair"), ("api", "limited"), ("code", "429")));
-        Assert.True(metrics.Has("gatehouse_upstream_duration_seconds_count", ("service", "pair"), ("api", "limited")));
-    }
+    public Task Policies_RateLimitAndMetrics_ApplyAsToHttpApis()
+        => _checks.RateLimitAndMetricsApplyAsync("/pair/limited", "/pair/limited", "/pair/limited");
 }

@@ -1,7 +1,7 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Gatehouse.Gateway.FunctionalTests.Infrastructure;
+using Gatehouse.Gateway.FunctionalTests.Rpc;
 using Gatehouse.Testing;
 
 namespace Gatehouse.Gateway.FunctionalTests.Tars;
@@ -16,6 +16,7 @@ public sealed class TarsGatewayTests : IAsyncLifetime
     private TarsServerProcess _s1 = null!;
     private TarsServerProcess _s2 = null!;
     private GatewayTestHost _gateway = null!;
+    private RpcGatewayChecks _checks = null!;
 
     /// <summary>The interface file as a YAML block scalar under <c>tars.idl</c>.</summary>
     private static string s_idl = "";
@@ -107,6 +108,7 @@ public sealed class TarsGatewayTests : IAsyncLifetime
             {{IdlApi("grayed-user", "GET", "/grayed/users/{id}", "getUser")}}
             """;
         _gateway = await GatewayTestHost.StartAsync(yaml);
+        _checks = new RpcGatewayChecks(_gateway);
     }
 
     public async Task DisposeAsync()
@@ -116,26 +118,10 @@ public sealed class TarsGatewayTests : IAsyncLifetime
         await _s2.DisposeAsync();
     }
 
-    private async Task<JsonElement> PostJsonAsync(string path, string json, HttpStatusCode expected = HttpStatusCode.OK)
-    {
-        using var response = await _gateway.Client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
-        return await ReadAsync(response, expected);
-    }
+    private Task<JsonElement> PostJsonAsync(string path, string json, HttpStatusCode expected = HttpStatusCode.OK)
+        => _checks.PostJsonAsync(path, json, expected);
 
-    private async Task<JsonElement> GetJsonAsync(string path, HttpStatusCode expected = HttpStatusCode.OK)
-    {
-        using var response = await _gateway.Client.GetAsync(path);
-        return await ReadAsync(response, expected);
-    }
-
-    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(expected == response.StatusCode, $"{(int)response.StatusCode}: {text}");
-        Assert.True(response.Headers.Contains("X-Request-Id"));
-        using var document = JsonDocument.Parse(text);
-        return document.RootElement.Clone();
-    }
+    private Task<JsonElement> GetJsonAsync(string path, HttpStatusCode expected = HttpStatusCode.OK) => _checks.GetJsonAsync(path, expected);
 
     [Fact]
     public async Task Primitives_NamedPositionalPathAndQueryArguments()
@@ -221,51 +207,22 @@ public sealed class TarsGatewayTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SlowServer_504UpstreamTimeout()
-    {
-        var problem = await GetJsonAsync("/demo/sleep?ms=3000", HttpStatusCode.GatewayTimeout);
-        Assert.Equal("upstream_timeout", problem.GetProperty("code").GetString());
-        Assert.Equal(200, (await GetJsonAsync("/demo/sleep?ms=200")).GetInt32());
-    }
+    public Task SlowServer_504UpstreamTimeout() => _checks.SlowNodeTimesOutAsync();
 
     [Fact]
     public async Task HeadersAndTraceContext_TravelInTheContext()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/demo/whoami");
-        request.Headers.Add("x-tenant", "t-9");
-        request.Headers.Add("X-Request-Id", "req-tars-1");
-        request.Headers.Add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
-        using var response = await _gateway.Client.SendAsync(request);
-        var context = await ReadAsync(response, HttpStatusCode.OK);
+        var context = await _checks.SendTracedAsync("/demo/whoami", "req-tars-1");
 
         Assert.Equal("s1", context.GetProperty("node").GetString());
         Assert.Equal("t-9", context.GetProperty("x-tenant").GetString());
         Assert.Equal("req-tars-1", context.GetProperty("x-request-id").GetString());
-        var traceparent = context.GetProperty("traceparent").GetString()!;
-        Assert.StartsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-", traceparent);
-        Assert.DoesNotContain("00f067aa0ba902b7", traceparent);
+        RpcGatewayChecks.AssertTraceContinued(context.GetProperty("traceparent").GetString()!);
     }
 
     [Fact]
-    public async Task ServerKilledMidCall_502ThenCallsGoToTheOtherNode()
-    {
-        // Equal weights alternate between the nodes: after a call answered by one, the next goes to the other.
-        var first = (await GetJsonAsync("/pair/users/1")).GetProperty("note").GetString();
-        var (victim, survivor) = first == "s1" ? (_s2, "s1") : (_s1, "s2");
-
-        using var inFlight = _gateway.Client.PostAsync("/pair/sleep", new StringContent("[5000]", Encoding.UTF8, "application/json"));
-        await Task.Delay(500);
-        victim.Kill();
-        using var broken = await inFlight;
-        var problem = await ReadAsync(broken, HttpStatusCode.BadGateway);
-        Assert.Equal("upstream_unreachable", problem.GetProperty("code").GetString());
-
-        // Every following call is answered by the survivor: the dead node's turn fails to connect and is retried there.
-        for (var i = 0; i < 4; i++)
-        {
-            Assert.Equal(survivor, (await GetJsonAsync("/pair/users/2")).GetProperty("note").GetString());
-        }
-    }
+    public Task ServerKilledMidCall_502ThenCallsGoToTheOtherNode()
+        => _checks.NodeKilledMidCallAsync("/pair/users/1", user => user.GetProperty("note").GetString(), [("s1", _s1.Kill), ("s2", _s2.Kill)]);
 
     [Fact]
     public async Task GrayRouting_AppliesAsToHttpApis()
@@ -276,21 +233,11 @@ public sealed class TarsGatewayTests : IAsyncLifetime
             using var request = new HttpRequestMessage(HttpMethod.Get, "/grayed/users/1");
             request.Headers.Add("gray", "v2");
             using var response = await _gateway.Client.SendAsync(request);
-            Assert.Equal("s2", (await ReadAsync(response, HttpStatusCode.OK)).GetProperty("note").GetString());
+            Assert.Equal("s2", (await RpcGatewayChecks.ReadAsync(response, HttpStatusCode.OK)).GetProperty("note").GetString());
         }
     }
 
     [Fact]
-    public async Task Policies_RateLimitAndMetrics_ApplyAsToHttpApis()
-    {
-        await GetJsonAsync("/pair/limited/1");
-        await GetJsonAsync("/pair/limited/2");
-        var problem = await GetJsonAsync("/pair/limited/3", HttpStatusCode.TooManyRequests);
-        Assert.Equal("rate_limited", problem.GetProperty("code").GetString());
-
-        var metrics = PrometheusText.Parse(await _gateway.Control.GetStringAsync("/metrics"));
-        Assert.Equal(2, metrics.Sum("gatehouse_requests_total", ("service", "pair"), ("api", "limited"), ("code", "200")));
-        Assert.Equal(1, metrics.Sum("gatehouse_requests_total", ("service", "pair"), ("api", "limited"), ("code", "429")));
-        Assert.True(metrics.Has("gatehouse_upstream_duration_seconds_count", ("service", "pair"), ("api", "limited")));
-    }
+    public Task Policies_RateLimitAndMetrics_ApplyAsToHttpApis()
+        => _checks.RateLimitAndMetricsApplyAsync("/pair/limited/1", "/pair/limited/2", "/pair/limited/3");
 }

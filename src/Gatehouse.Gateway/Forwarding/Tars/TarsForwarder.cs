@@ -15,73 +15,48 @@ namespace Gatehouse.Gateway.Forwarding.Tars;
 
 /// <summary>
 /// The forwarding stage for APIs with <c>protocol: tars</c>: converts the HTTP request into a Tars call to the chosen
-/// node (a <c>tars://host:port</c> server) and the result into a JSON response. Reports failures as
-/// <see cref="ForwarderError"/> values exactly like <see cref="HttpForwarder"/> and the Dubbo forwarder, so retries,
-/// breakers, passive health, metrics and the access log treat all alike.
+/// node (a <c>tars://host:port</c> server) and the result into a JSON response, through the steps of
+/// <see cref="RpcForwarder{TApi, TArguments, TResponse}"/>.
 /// </summary>
 /// <remarks>
-/// Steps, marked in code: (1) read the body once per request (kept for retries): TUP mode binds and encodes the
-/// named arguments, JSON mode checks the body is JSON and passes it through; (2) context: the configured headers, the
-/// request id and the attempt's trace context; (3) call, bounded by the response-headers timeout and the
-/// whole-request deadline; (4) write the result as JSON, or a return code other than 0 as problem JSON
-/// (docs/protocols.md lists each code's status).
+/// Tars's part: TUP mode binds and encodes the named arguments, JSON mode checks the body is JSON and passes it
+/// through; the call context travels as the request's context; the result is written as JSON, a return code other
+/// than 0 as problem JSON (docs/protocols.md lists each code's status).
 /// </remarks>
 internal sealed partial class TarsForwarder(ITarsInvoker invoker, ILogger<TarsForwarder> logger)
+    : RpcForwarder<TarsApiModel, byte[], TarsResponse>
 {
-    private static readonly object s_bufferKey = new();
+    /// <inheritdoc/>
+    protected override string Protocol => "Tars";
 
-    public async ValueTask<ForwardResult> ForwardAsync(HttpContext context, NodeModel node, PathString upstreamPath, TarsApiModel api,
-        ForwardOptions options, CancellationToken deadline)
+    /// <inheritdoc/>
+    protected override async Task<byte[]> BindAsync(HttpContext context, TarsApiModel api, PathString upstreamPath)
     {
-        var requestId = RequestHeaderCopier.ResolveRequestId(context);
-
-        // :: Step 1: the encoded arguments, made once and reused by a retry on another node (the body can be read only once).
-        byte[] buffer;
-        if (context.Items.TryGetValue(s_bufferKey, out var cached))
+        if (api.Mode != TarsMode.Tup)
         {
-            buffer = (byte[])cached!;
-        }
-        else
-        {
-            try
-            {
-                buffer = api.Mode == TarsMode.Tup ? await BindAsync(context, api, upstreamPath) : await ReadJsonAsync(context);
-            }
-            catch (FormatException e)
-            {
-                await ProblemWriter.WriteAsync(context, GatewayError.BadRequest, e.Message);
-                return new ForwardResult(ForwarderError.None, null, false);
-            }
-            catch (Exception e) when (e is IOException or OperationCanceledException or BadHttpRequestException)
-            {
-                return new ForwardResult(context.RequestAborted.IsCancellationRequested ? ForwarderError.RequestCanceled
-                    : e is BadHttpRequestException { StatusCode: 413 } ? ForwarderError.RequestBodyTooLarge
-                    : ForwarderError.RequestBodyClient, e, false);
-            }
-
-            context.Items[s_bufferKey] = buffer;
+            return await ReadJsonAsync(context);
         }
 
-        // :: Step 2: context.
-        var callContext = RpcRequestValues.CallContext(context, api.ContextHeaders, requestId);
+        using var document = await RpcRequestValues.ReadJsonBodyAsync(context);
+        return TarsArgumentBinder.Bind(api, document?.RootElement, context.Request, upstreamPath);
+    }
 
-        // :: Step 3: the call.
+    /// <inheritdoc/>
+    protected override string[] ContextHeaders(TarsApiModel api) => api.ContextHeaders;
+
+    /// <inheritdoc/>
+    protected override Task<TarsResponse> InvokeAsync(NodeModel node, TarsApiModel api, byte[] arguments,
+        List<KeyValuePair<string, string>> callContext, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var version = api.Mode == TarsMode.Tup ? TarsVersion.TupSimple : TarsVersion.Json;
-        var invocation = new TarsInvocation(version, api.Servant, api.Function, buffer, callContext);
-        var timeout = options.ResponseHeadersTimeout <= TimeSpan.Zero ? Timeout.InfiniteTimeSpan : options.ResponseHeadersTimeout;
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline);
-        TarsResponse response;
-        try
-        {
-            response = await invoker.InvokeAsync(node.Address.Host, node.Address.Port, invocation, timeout, linked.Token);
-        }
-        catch (Exception e)
-        {
-            return await FailAsync(context, node, api, e, deadline);
-        }
+        var invocation = new TarsInvocation(version, api.Servant, api.Function, arguments, callContext);
+        return invoker.InvokeAsync(node.Address.Host, node.Address.Port, invocation, timeout, cancellationToken);
+    }
 
-        // :: Step 4: the result.
-        context.Response.Headers[HeaderRules.RequestId] = requestId;
+    /// <inheritdoc/>
+    protected override async ValueTask<ForwardResult> WriteResultAsync(HttpContext context, NodeModel node, TarsApiModel api,
+        TarsResponse response)
+    {
         ReadOnlyMemory<byte> body;
         if (api.Mode == TarsMode.Json)
         {
@@ -101,32 +76,39 @@ internal sealed partial class TarsForwarder(ITarsInvoker invoker, ILogger<TarsFo
                 Log.CallFailed(logger, api.Servant, api.Function, node.Id, ForwarderError.UpstreamFailed, e.Message);
                 await ProblemWriter.WriteAsync(context, GatewayError.UpstreamError,
                     $"the result of {api.Servant}.{api.Function} does not match its declared types: {e.Message}");
-                return new ForwardResult(ForwarderError.None, null, false);
+                return Completed;
             }
 
             body = output.WrittenMemory;
         }
 
-        try
-        {
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Response.ContentType = "application/json; charset=utf-8";
-            context.Response.ContentLength = body.Length;
-            await context.Response.Body.WriteAsync(body, context.RequestAborted);
-            return new ForwardResult(ForwarderError.None, null, false);
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
-        {
-            context.Abort();
-            return new ForwardResult(ForwarderError.ResponseBodyClient, e, false);
-        }
+        StartJsonResult(context.Response);
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        return Completed;
     }
 
-    private static async Task<byte[]> BindAsync(HttpContext context, TarsApiModel api, PathString path)
+    /// <inheritdoc/>
+    protected override RpcFailure Classify(Exception exception) => exception switch
     {
-        using var document = await RpcRequestValues.ReadJsonBodyAsync(context);
-        return TarsArgumentBinder.Bind(api, document?.RootElement, context.Request, path);
+        TarsConnectException => RpcFailure.ConnectFailed,
+        TarsTimeoutException or TarsReturnCodeException { ReturnCode: TarsReturnCodes.QueueTimeout or TarsReturnCodes.InvokeTimeout } => RpcFailure.Timeout,
+        TarsReturnCodeException => RpcFailure.ServerError,
+        TarsConnectionLostException or TarsProtocolException or IOException => RpcFailure.UpstreamFailed,
+        _ => RpcFailure.Unexpected,
+    };
+
+    /// <inheritdoc/>
+    protected override Task WriteServerErrorAsync(HttpContext context, NodeModel node, TarsApiModel api, Exception exception)
+    {
+        var code = (TarsReturnCodeException)exception;
+        Log.ServerError(logger, api.Servant, api.Function, node.Id, code.ReturnCode, code.ServerMessage);
+        return ProblemWriter.WriteAsync(context, GatewayError.UpstreamError, code.Message);
     }
+
+    /// <inheritdoc/>
+    protected override void LogCallFailed(NodeModel node, TarsApiModel api, ForwarderError error, string reason)
+        => Log.CallFailed(logger, api.Servant, api.Function, node.Id, error, reason);
 
     /// <summary>JSON mode: the body as it is (an empty body is <c>{}</c>), checked to be JSON so the server is not sent junk.</summary>
     private static async Task<byte[]> ReadJsonAsync(HttpContext context)
@@ -151,42 +133,6 @@ internal sealed partial class TarsForwarder(ITarsInvoker invoker, ILogger<TarsFo
         }
 
         return bytes;
-    }
-
-    private async ValueTask<ForwardResult> FailAsync(HttpContext context, NodeModel node, TarsApiModel api, Exception e,
-        CancellationToken deadline)
-    {
-        ForwarderError error;
-        switch (e)
-        {
-            case OperationCanceledException when context.RequestAborted.IsCancellationRequested:
-                return new ForwardResult(ForwarderError.RequestCanceled, e, false);
-            case OperationCanceledException when deadline.IsCancellationRequested:
-                error = ForwarderError.RequestTimeout;
-                break;
-            case TarsConnectException:
-                error = ForwarderError.ConnectFailed;
-                break;
-            case TarsTimeoutException:
-            case TarsReturnCodeException { ReturnCode: TarsReturnCodes.QueueTimeout or TarsReturnCodes.InvokeTimeout }:
-                // The server's own timeouts are timeouts to the client too: 504, and counted as such by health and breakers.
-                error = ForwarderError.ResponseHeadersTimeout;
-                break;
-            case TarsReturnCodeException code:
-                // The server answered, with a return code of its own: relayed as 502 upstream_error naming it.
-                Log.ServerError(logger, api.Servant, api.Function, node.Id, code.ReturnCode, code.ServerMessage);
-                await ProblemWriter.WriteAsync(context, GatewayError.UpstreamError, code.Message);
-                return new ForwardResult(ForwarderError.None, null, false);
-            case TarsConnectionLostException or TarsProtocolException or IOException:
-                error = ForwarderError.UpstreamFailed;
-                break;
-            default:
-                throw new InvalidOperationException($"Tars call to {node.Id} failed unexpectedly", e);
-        }
-
-        Log.CallFailed(logger, api.Servant, api.Function, node.Id, error, e.Message);
-        // Nothing of the client's request is streamed: the arguments are kept, so a retry can resend them.
-        return new ForwardResult(error, e, false);
     }
 
     private static partial class Log

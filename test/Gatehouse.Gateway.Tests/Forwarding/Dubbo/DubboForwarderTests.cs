@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Gatehouse.Core.Config;
 using Gatehouse.Dubbo.Client;
@@ -7,23 +6,20 @@ using Gatehouse.Dubbo.Protocol;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Forwarding.Dubbo;
 using Gatehouse.Gateway.Model;
-using Gatehouse.Gateway.Tests.Infrastructure;
+using Gatehouse.Gateway.Tests.Forwarding.Rpc;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
+using static Gatehouse.Gateway.Tests.Forwarding.Rpc.RpcForwarderTestKit;
 
 namespace Gatehouse.Gateway.Tests.Forwarding.Dubbo;
 
 public sealed class DubboForwarderTests
 {
-    private sealed class FakeInvoker(Func<DubboInvocation, Task<DubboResponse>> answer) : IDubboInvoker
+    private sealed class FakeInvoker(Func<DubboInvocation, Task<DubboResponse>> answer)
+        : RecordingInvoker<DubboInvocation, DubboResponse>(answer), IDubboInvoker
     {
-        public List<(string Host, int Port, DubboInvocation Invocation, TimeSpan Timeout)> Calls { get; } = [];
-
         public Task<DubboResponse> InvokeAsync(string host, int port, DubboInvocation invocation, TimeSpan timeout, CancellationToken cancellationToken = default)
-        {
-            Calls.Add((host, port, invocation, timeout));
-            return answer(invocation);
-        }
+            => Record(host, port, invocation, timeout);
     }
 
     private static readonly DubboApiModel Api = DubboApiModel.For(new ApiConfig
@@ -37,32 +33,17 @@ public sealed class DubboForwarderTests
         },
     }, MatchKind.Exact)!;
 
-    private static readonly NodeModel Node = new("svc", "p1", new Uri("dubbo://10.0.0.9:20880"), 100, null, true, [],
-        UpstreamProtocol.Http1, new NodeState());
-
-    private static DefaultHttpContext Context(string body = "[5]")
-    {
-        var context = new DefaultHttpContext();
-        context.Request.Method = "POST";
-        context.Request.Path = "/x";
-        context.Request.ContentLength = Encoding.UTF8.GetByteCount(body);
-        context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
-        context.Request.Headers["X-Tenant"] = "t1";
-        context.Response.Body = new MemoryStream();
-        return context;
-    }
-
-    private static string Body(HttpContext context) => Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray());
+    private static readonly NodeModel Node = NodeAt("p1", "dubbo://10.0.0.9:20880");
 
     private static ValueTask<ForwardResult> ForwardAsync(IDubboInvoker invoker, HttpContext context)
         => new DubboForwarder(invoker, NullLogger<DubboForwarder>.Instance).ForwardAsync(context, Node, "/x", Api,
-            new ForwardOptions(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(60)), default);
+            Options, default);
 
     [Fact]
     public async Task Forward_Value_200JsonAndCallAsDeclared()
     {
         var invoker = new FakeInvoker(_ => Task.FromResult(new DubboResponse(DubboResponseKind.Value, new HessianList { Items = { 1, "a" } }, null)));
-        var context = Context();
+        var context = Context("[5]");
 
         var result = await ForwardAsync(invoker, context);
 
@@ -84,7 +65,7 @@ public sealed class DubboForwarderTests
         var exception = new HessianObject("java.lang.IllegalStateException");
         exception.Fields.Add(new("detailMessage", "stock exhausted"));
         var invoker = new FakeInvoker(_ => Task.FromResult(new DubboResponse(DubboResponseKind.Exception, exception, null)));
-        var context = Context();
+        var context = Context("[5]");
 
         var result = await ForwardAsync(invoker, context);
 
@@ -109,7 +90,7 @@ public sealed class DubboForwarderTests
     [MemberData(nameof(Failures))]
     public async Task Forward_TransportFailure_ForwarderErrorAndNothingWritten(Exception failure, int expected)
     {
-        var context = Context();
+        var context = Context("[5]");
 
         var result = await ForwardAsync(new FakeInvoker(_ => Task.FromException<DubboResponse>(failure)), context);
 
@@ -121,7 +102,7 @@ public sealed class DubboForwarderTests
     [Fact]
     public async Task Forward_ErrorStatus_502UpstreamErrorWithStatus()
     {
-        var context = Context();
+        var context = Context("[5]");
 
         await ForwardAsync(new FakeInvoker(_ => Task.FromException<DubboResponse>(new DubboStatusException(DubboStatus.ServiceNotFound, "no provider"))), context);
 
@@ -133,7 +114,7 @@ public sealed class DubboForwarderTests
     public async Task Forward_Retry_ArgumentsBoundOnceAndResent()
     {
         var invoker = new FakeInvoker(_ => Task.FromException<DubboResponse>(new DubboConnectException("refused")));
-        var context = Context();
+        var context = Context("[5]");
         await ForwardAsync(invoker, context);
         await ForwardAsync(invoker, context);
         Assert.Equal(2, invoker.Calls.Count);

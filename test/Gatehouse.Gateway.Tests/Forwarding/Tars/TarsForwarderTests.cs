@@ -4,25 +4,23 @@ using Gatehouse.Core.Config;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Forwarding.Tars;
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Tests.Forwarding.Rpc;
 using Gatehouse.Tars.Client;
 using Gatehouse.Tars.Codec;
 using Gatehouse.Tars.Protocol;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
+using static Gatehouse.Gateway.Tests.Forwarding.Rpc.RpcForwarderTestKit;
 
 namespace Gatehouse.Gateway.Tests.Forwarding.Tars;
 
 public sealed class TarsForwarderTests
 {
-    private sealed class FakeInvoker(Func<TarsInvocation, Task<TarsResponse>> answer) : ITarsInvoker
+    private sealed class FakeInvoker(Func<TarsInvocation, Task<TarsResponse>> answer)
+        : RecordingInvoker<TarsInvocation, TarsResponse>(answer), ITarsInvoker
     {
-        public List<(string Host, int Port, TarsInvocation Invocation, TimeSpan Timeout)> Calls { get; } = [];
-
         public Task<TarsResponse> InvokeAsync(string host, int port, TarsInvocation invocation, TimeSpan timeout, CancellationToken cancellationToken = default)
-        {
-            Calls.Add((host, port, invocation, timeout));
-            return answer(invocation);
-        }
+            => Record(host, port, invocation, timeout);
     }
 
     private static TarsApiModel Model(TarsApiConfig tars, string path = "/x", MatchKind kind = MatchKind.Exact)
@@ -35,33 +33,11 @@ public sealed class TarsForwarderTests
         ReturnType = "int",
     });
 
-    private static readonly NodeModel Node = new("svc", "t1", new Uri("tars://10.0.0.9:10015"), 100, null, true, [],
-        UpstreamProtocol.Http1, new NodeState());
-
-    private static DefaultHttpContext Context(string body, string path = "/x", string query = "")
-    {
-        var context = new DefaultHttpContext();
-        context.Request.Method = "POST";
-        context.Request.Path = path;
-        context.Request.QueryString = new QueryString(query);
-        context.Request.ContentLength = Encoding.UTF8.GetByteCount(body);
-        context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
-        context.Request.Headers["X-Tenant"] = "t1";
-        context.Response.Body = new MemoryStream();
-        return context;
-    }
-
-    private static string Body(HttpContext context) => Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray());
-
-    private static string Detail(HttpContext context)
-    {
-        using var problem = System.Text.Json.JsonDocument.Parse(Body(context));
-        return problem.RootElement.GetProperty("detail").GetString()!;
-    }
+    private static readonly NodeModel Node = NodeAt("t1", "tars://10.0.0.9:10015");
 
     private static ValueTask<ForwardResult> ForwardAsync(ITarsInvoker invoker, HttpContext context, TarsApiModel api)
         => new TarsForwarder(invoker, NullLogger<TarsForwarder>.Instance).ForwardAsync(context, Node, context.Request.Path, api,
-            new ForwardOptions(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(60)), default);
+            Options, default);
 
     private static byte[] Encoded(Action<TarsWriter> write)
     {
