@@ -1,3 +1,4 @@
+using Gatehouse.Core.Plugins;
 using Gatehouse.Core.Config;
 using Gatehouse.Gateway.ConfigSync;
 using Gatehouse.Gateway.Hosting;

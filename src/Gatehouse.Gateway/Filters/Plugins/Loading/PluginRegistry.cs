@@ -1,3 +1,4 @@
+using Gatehouse.Core.Plugins;
 using Gatehouse.Plugins;
 using Microsoft.Extensions.Logging;
 

@@ -1,3 +1,4 @@
+using Gatehouse.Core.Plugins;
 using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 using System.Text.Json;
