@@ -35,7 +35,8 @@ internal static class PluginEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var plugins = api.MapGroup("/plugins").WithTags("Plugins").RequireAdminRole(AdminRole.Viewer, write: AdminRole.Admin);
-        plugins.MapPost("", UploadAsync).Accepts<byte[]>("application/zip");
+        // No Accepts metadata: it would make routing skip the endpoint for another content type, which deserves a 400 here.
+        plugins.MapPost("", UploadAsync);
         plugins.MapGet("", ListAsync);
         plugins.MapGet("/{name}", GetAsync);
         plugins.MapDelete("/{name}", DeleteAsync);
@@ -90,11 +91,20 @@ internal static class PluginEndpoints
         }
 
         name = refusal.Name!;
-        var existing = await db.PluginPackages.AsNoTracking().FirstOrDefaultAsync(p => p.Name == name && p.Sha256 == sha256, ct);
+        var existing = await db.PluginPackages.FirstOrDefaultAsync(p => p.Name == name && p.Sha256 == sha256, ct);
         if (existing is not null)
         {
-            // The same bytes again: nothing new to store, and the answer says which upload it already is.
-            return TypedResults.Ok(PluginPackageResource.From(existing));
+            // The same bytes again: nothing new to store, but this version becomes the latest again (how an operator goes
+            // back to an older version for the configs written from now on).
+            existing.UploadedAt = time.GetUtcNow();
+            existing.UploadedBy = actor.Name;
+            var again = PluginPackageResource.From(existing);
+            var reAudit = UserAudit.Row(actor.Name, existing.UploadedAt, "plugin.upload", name, null, again,
+                $"uploaded plugin package '{name}' {sha256[..12]} again: the latest version once more");
+            reAudit.EntityKind = AuditKind;
+            db.AuditEntries.Add(reAudit);
+            await db.SaveChangesAsync(ct);
+            return TypedResults.Ok(again);
         }
 
         var row = new PluginPackageEntity

@@ -17,9 +17,10 @@ internal sealed record PinnedConfig(GatewayConfig Config, PluginCatalog? Catalog
 /// is set to exactly the packages named, each with the sha256 it is written with.
 /// </summary>
 /// <remarks>
-/// Which version: a pin the written config already carries for that package (a gray config or an import that says
-/// which version it wants) if that version is stored; otherwise the package's latest upload at the time of the write.
-/// Once written, a version never changes meaning: a later upload is only pinned by later writes.
+/// Which version: the package's latest upload at the time of the write (re-uploading an older package makes it the
+/// latest again). Pins a submitted config carries (an exported config imported again, a gray config) are replaced, so
+/// every write states its own choice. Once written, a version never changes meaning: a later upload is only pinned by
+/// later writes, and a gray config written after an upload rolls the new version to its nodes alone.
 /// </remarks>
 internal static class PluginPins
 {
@@ -46,27 +47,11 @@ internal static class PluginPins
             .Select(p => new { p.Name, p.Sha256, p.FactoriesJson, p.UploadedAt }).ToListAsync(cancellationToken))
             .OrderByDescending(p => p.UploadedAt).ToList();
         var latest = rows.GroupBy(r => r.Name, StringComparer.Ordinal).Select(g => g.First()).ToList();
-        var explicitPins = config.Plugins ?? [];
         var pins = new List<PluginPinConfig>();
         var errors = new List<ConfigError>();
-        foreach (var pin in explicitPins)
-        {
-            if (!rows.Exists(r => r.Name == pin.Name && r.Sha256 == pin.Sha256))
-            {
-                errors.Add(new ConfigError(null, $"plugins[{pin.Name}]", $"no uploaded version of plugin package '{pin.Name}' has sha256 '{pin.Sha256}'"));
-            }
-        }
-
         var factories = new List<IGatewayPluginFactory>();
-        foreach (var package in latest.OrderBy(p => p.Name, StringComparer.Ordinal))
+        foreach (var chosen in latest.OrderBy(p => p.Name, StringComparer.Ordinal))
         {
-            var given = explicitPins.FirstOrDefault(p => p.Name == package.Name);
-            var chosen = given is not null ? rows.Find(r => r.Name == given.Name && r.Sha256 == given.Sha256) : package;
-            if (chosen is null)
-            {
-                continue;
-            }
-
             var names = JsonSerializer.Deserialize<string[]>(chosen.FactoriesJson) ?? [];
             if (!names.Any(named.Contains))
             {
@@ -100,7 +85,7 @@ internal static class PluginPins
         }
         catch (ArgumentException ex)
         {
-            // Two packages pinned by this config provide the same filter name (possible with explicit pins of old versions).
+            // Two packages provide the same filter name (refused at upload; kept as a guard for rows written otherwise).
             errors.Add(new ConfigError(null, "plugins", ex.Message));
             catalog = builtIn;
         }
