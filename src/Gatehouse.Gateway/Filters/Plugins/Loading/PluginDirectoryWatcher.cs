@@ -1,5 +1,5 @@
-using Gatehouse.Core.Plugins;
 using Gatehouse.Core.Config;
+using Gatehouse.Core.Plugins;
 using Gatehouse.Gateway.ConfigSync;
 using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.Model;
