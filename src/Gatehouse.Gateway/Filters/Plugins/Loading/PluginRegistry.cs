@@ -191,7 +191,7 @@ internal sealed partial class PluginRegistry
             {
                 if (!_active.TryGetValue(folder, out var previous) || !ReferenceEquals(previous, plugin))
                 {
-                    _status[folder] = PluginStatus.Loaded(plugin);
+                    _status[folder] = PluginStatus.Loaded(plugin) with { Folder = folder };
                     Log.Loaded(_logger, folder, string.Join(", ", plugin.FactoryNames), plugin.Sha256[..12]);
                 }
             }
@@ -229,7 +229,7 @@ internal sealed partial class PluginRegistry
                 if (Array.IndexOf(plugin.FactoryNames, name) >= 0)
                 {
                     var error = $"'{name}' threw in Create for {entry}, so the config naming it was refused: {exception.Message}";
-                    _status[folder] = _status.GetValueOrDefault(folder) is { } status ? status with { Error = error } : PluginStatus.Loaded(plugin) with { Error = error };
+                    _status[folder] = _status.GetValueOrDefault(folder) is { } status ? status with { Error = error } : PluginStatus.Loaded(plugin) with { Folder = folder, Error = error };
                     Log.CreateFailed(_logger, folder, name, entry, exception);
                     return;
                 }
