@@ -13,7 +13,7 @@ public sealed record ServiceView(string Name, long Revision, ServiceConfig Servi
 
 /// <summary>A gateway node of a group as <c>GET .../gateways</c> lists it.</summary>
 public sealed record GatewayView(string NodeId, string? Loc, string? ControlAddress, long Version, string? Checksum, DateTimeOffset LastSeen,
-    bool Current, bool Live, long? Expected, PushView? LastPush);
+    bool Current, bool Live, long? Expected, PushView? LastPush, IReadOnlyList<PluginProblemView>? Plugins = null);
 
 /// <summary>The admin's last push to a gateway.</summary>
 public sealed record PushView(long Version, DateTimeOffset At, string? Error);
