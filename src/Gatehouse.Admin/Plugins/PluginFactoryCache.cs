@@ -21,7 +21,9 @@ internal sealed partial class PluginFactoryCache(IOptions<AdminOptions> options,
 {
     private readonly ConcurrentDictionary<string, LoadedPlugin> _loaded = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _loading = new(1, 1);
-    private readonly string _workRoot = Path.Combine(Path.GetTempPath(), "gatehouse-admin-plugins", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    // One folder per cache, not per process: a process may host several admins (tests, the all-in-one), and each
+    // deletes its own folder when it stops.
+    private readonly string _workRoot = Path.Combine(Path.GetTempPath(), "gatehouse-admin-plugins", Guid.NewGuid().ToString("N"));
 
     /// <summary>Largest package accepted, in bytes.</summary>
     public long MaxBytes => options.Value.PluginMaxBytes;
