@@ -69,6 +69,7 @@ public static class AdminApplication
         builder.Services.AddSingleton<ControlSignatureCheck>();
         builder.Services.AddScoped<ConfigWriter>();
         builder.Services.AddScoped<GrayWriter>();
+        builder.Services.AddSingleton<Plugins.PluginFactoryCache>();
         builder.Services.AddGatewayNotifier();
         builder.Services.AddScoped<RegistryService>();
         builder.Services.AddSingleton<RegistrySweeper>();
@@ -130,6 +131,7 @@ public static class AdminApplication
         MonitoringEndpoints.Map(api);
         AuthEndpoints.Map(api);
         UserEndpoints.Map(api);
+        PluginEndpoints.Map(api);
         SecurityEndpoints.Map(api);
         GatewayEndpoints.Map(app.MapGroup(GatewayPrefix).WithTags("Gateway sync")
             .AllowAdminAnonymous("signed with the control secret; checked by the endpoints"));

@@ -36,6 +36,13 @@ public sealed class AdminOptions
     /// </summary>
     public string? BootstrapPassword { get; set; }
 
+    /// <summary>
+    /// Largest plugin package accepted by <c>POST /api/v1/plugins</c>, in bytes (default 16 MiB); the same bound applies
+    /// to what a package extracts to, times four.
+    /// </summary>
+    [Range(1024, 1L << 30)]
+    public long PluginMaxBytes { get; set; } = 16L << 20;
+
     /// <summary>Consecutive failed logins that lock a user (default 5).</summary>
     [Range(1, 1000)]
     public int LockoutThreshold { get; set; } = 5;

@@ -23,6 +23,7 @@ public sealed class PageQualityTests(ConsoleCluster cluster)
         { "/history", "History", "page-history" },
         { "/traffic", "Traffic", "page-traffic" },
         { "/alerts", "Alerts", "page-alerts" },
+        { "/plugins", "Plugins", "page-plugins" },
         { "/users", "Users", "page-users" },
         { "/account", "Account", "page-account" },
     };

@@ -21,6 +21,30 @@ internal static class GatewayEndpoints
         // The body is the snapshot document, written from memory (SnapshotDocumentCache) rather than serialised per pull.
         gateway.MapGet("/config", GetConfigAsync).Produces<SnapshotDocument>(StatusCodes.Status200OK, "application/json");
         gateway.MapPost("/heartbeat", HeartbeatAsync).Accepts<HeartbeatRequest>("application/json");
+        gateway.MapGet("/plugins/{sha256}", DownloadPluginAsync).Produces<byte[]>(StatusCodes.Status200OK, "application/zip");
+    }
+
+    /// <summary>
+    /// A plugin package by its sha256, for a gateway whose snapshot pins it. Served as stored: the gateway verifies the
+    /// bytes against the pin in its signed snapshot before it keeps or loads them.
+    /// </summary>
+    private static async Task<IResult> DownloadPluginAsync(HttpContext context, string sha256, ControlSignatureCheck signature, AdminDbContext db,
+        CancellationToken ct)
+    {
+        if (signature.Check(context, []) is { } unauthorized)
+        {
+            return unauthorized;
+        }
+
+        if (!Core.Plugins.PluginPackage.IsSha256(sha256))
+        {
+            return Problems.InvalidField("sha256", "must be 64 lower-case hex digits");
+        }
+
+        var content = await db.PluginPackages.AsNoTracking().Where(p => p.Sha256 == sha256).Select(p => p.Content).FirstOrDefaultAsync(ct);
+        return content is null
+            ? Problems.NotFound($"no plugin package has sha256 {sha256}")
+            : TypedResults.Bytes(content, "application/zip");
     }
 
     private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult, ValidationProblem>> GetConfigAsync(

@@ -70,7 +70,7 @@ internal static class GrayEndpoints
     /// version, storing nothing: the review step before a create.
     /// </summary>
     private static async Task<Results<Ok<GrayPreview>, ProblemHttpResult, ValidationProblem>> PreviewAsync(
-        string group, HttpRequest request, AdminDbContext db, Security.AppSecretVault vault, CancellationToken ct)
+        string group, HttpRequest request, AdminDbContext db, Security.AppSecretVault vault, Plugins.PluginFactoryCache pluginFactories, CancellationToken ct)
     {
         var (nodes, config, force, invalid) = await ReadRequestAsync(group, request, ct);
         if (invalid is not null)
@@ -92,7 +92,8 @@ internal static class GrayEndpoints
         // The same checks as GrayWriter.CreateAsync: secrets opened, then the whole config validated.
         var proposed = config! with { Version = latest.Version, Group = group };
         var opened = vault.OpenForImport(proposed, "request", out var openErrors);
-        var errors = openErrors.Count > 0 ? openErrors : ConfigValidator.Validate(opened, null);
+        var pinned = await Plugins.PluginPins.ResolveAsync(opened, db, pluginFactories, ct);
+        var errors = openErrors.Count > 0 ? openErrors : pinned.Errors.Count > 0 ? pinned.Errors : ConfigValidator.Validate(pinned.Config, null, pinned.Catalog);
         if (errors.Count > 0)
         {
             return Problems.Invalid(errors);

@@ -41,7 +41,7 @@ internal sealed class WriteGate
 /// App secrets are validated in plaintext but stored and published only encrypted (<see cref="AppSecretVault"/>).
 /// </remarks>
 internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvider time, IConfigPublished published, CurrentActor actor,
-    AppSecretVault vault, SnapshotDocumentCache snapshots, GatewayHeartbeatWriter heartbeats)
+    AppSecretVault vault, SnapshotDocumentCache snapshots, GatewayHeartbeatWriter heartbeats, Plugins.PluginFactoryCache pluginFactories)
 {
     /// <summary>
     /// How often one write is tried when other admins keep committing first. Each lost race means another write got
@@ -317,8 +317,10 @@ internal sealed class ConfigWriter(AdminDbContext db, WriteGate gate, TimeProvid
     {
         // :: Step 3 (validated with plaintext secrets, so their rules apply; published sealed for transport)
         var version = draft.CurrentVersion + 1;
-        var config = draft.Build(version);
-        var errors = ConfigValidator.Validate(config, null);
+        // Uploaded plugins the config names are pinned to a package version first; their factories validate its settings.
+        var pinned = await Plugins.PluginPins.ResolveAsync(draft.Build(version), db, pluginFactories, cancellationToken);
+        var config = pinned.Config;
+        var errors = pinned.Errors.Count > 0 ? pinned.Errors : ConfigValidator.Validate(config, null, pinned.Catalog);
         if (errors.Count > 0)
         {
             return new WriteResult(0, Invalid: Problems.Invalid(errors));

@@ -23,7 +23,7 @@ internal sealed record ActiveGray(IReadOnlyList<string> Nodes, long Version, Dat
 /// validated writes that publish a normal version above the gray one, which is what moves the gray nodes on.
 /// </remarks>
 internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter writer, TimeProvider time, IConfigPublished published,
-    CurrentActor actor, AppSecretVault vault)
+    CurrentActor actor, AppSecretVault vault, Plugins.PluginFactoryCache pluginFactories)
 {
     /// <summary>The active gray config of <paramref name="group"/>, or null when there is none.</summary>
     public static async Task<ActiveGray?> FindAsync(AdminDbContext db, string group, CancellationToken cancellationToken)
@@ -90,7 +90,9 @@ internal sealed class GrayWriter(AdminDbContext db, WriteGate gate, ConfigWriter
             var version = (await db.ConfigVersions.Where(v => v.Group == group).MaxAsync(v => (long?)v.Version, cancellationToken) ?? 0) + 1;
             // App secrets: validated in plaintext, stored only sealed for transport (the gray config has no app rows of its own).
             var gray = vault.OpenForImport(config with { Version = version, Group = group }, "request", out var openErrors);
-            var errors = openErrors.Count > 0 ? openErrors : ConfigValidator.Validate(gray, null);
+            var pinned = await Plugins.PluginPins.ResolveAsync(gray, db, pluginFactories, cancellationToken);
+            gray = pinned.Config;
+            var errors = openErrors.Count > 0 ? openErrors : pinned.Errors.Count > 0 ? pinned.Errors : ConfigValidator.Validate(gray, null, pinned.Catalog);
             if (errors.Count > 0)
             {
                 return new WriteResult(0, Invalid: Problems.Invalid(errors));

@@ -57,11 +57,15 @@ internal sealed class AdminDbContext(DbContextOptions<AdminDbContext> options) :
     /// <summary>Table <c>apps</c> (added by <see cref="Migrations.AddApps"/>).</summary>
     public DbSet<AppEntity> Apps => Set<AppEntity>();
 
+    /// <summary>Table <c>plugin_packages</c> (added by <see cref="Migrations.AddPluginPackages"/>).</summary>
+    public DbSet<PluginPackageEntity> PluginPackages => Set<PluginPackageEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         UserModel.Configure(modelBuilder);
         ConfigureAlerts(modelBuilder);
         ConfigureApps(modelBuilder);
+        ConfigurePluginPackages(modelBuilder);
         modelBuilder.Entity<GroupEntity>(e =>
         {
             e.ToTable("groups");
@@ -243,6 +247,24 @@ internal sealed class AdminDbContext(DbContextOptions<AdminDbContext> options) :
             e.Property(x => x.Json).HasColumnName("json");
             e.Property(x => x.SecretCipher).HasColumnName("secret_cipher");
             e.Property(x => x.Revision).HasColumnName("revision");
+        });
+    }
+
+    private static void ConfigurePluginPackages(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<PluginPackageEntity>(e =>
+        {
+            e.ToTable("plugin_packages");
+            e.HasKey(x => new { x.Name, x.Sha256 });
+            e.HasIndex(x => x.Sha256).HasDatabaseName("ix_plugin_packages_sha256");
+            e.Property(x => x.Name).HasColumnName("name");
+            e.Property(x => x.Sha256).HasColumnName("sha256");
+            e.Property(x => x.Size).HasColumnName("size");
+            e.Property(x => x.FactoriesJson).HasColumnName("factories_json");
+            e.Property(x => x.Assembly).HasColumnName("assembly");
+            e.Property(x => x.Content).HasColumnName("content");
+            e.Property(x => x.UploadedAt).HasColumnName("uploaded_at");
+            e.Property(x => x.UploadedBy).HasColumnName("uploaded_by");
         });
     }
 }

@@ -32,7 +32,9 @@ public sealed class AdminApi(ConsoleLink link, ConsoleSession session, Navigatio
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
         {
-            request.Content = body is YamlBody yaml
+            request.Content = body is RawBody raw
+                ? new ByteArrayContent(raw.Bytes) { Headers = { ContentType = new MediaTypeHeaderValue(raw.ContentType) } }
+                : body is YamlBody yaml
                 ? new StringContent(yaml.Text, Encoding.UTF8, "application/yaml")
                 : new StringContent(body as string ?? JsonSerializer.Serialize(body, body.GetType(), Json), Encoding.UTF8, "application/json");
         }
@@ -172,3 +174,6 @@ public sealed class AdminApi(ConsoleLink link, ConsoleSession session, Navigatio
 
 /// <summary>The <c>T</c> of a call whose answer has no body worth reading (204, or a write whose result is reloaded).</summary>
 public sealed record NoBody;
+
+/// <summary>A body sent as these bytes with this content type (a plugin package upload).</summary>
+public sealed record RawBody(byte[] Bytes, string ContentType);

@@ -18,9 +18,6 @@ public sealed record ServiceView(string Name, long Revision, ServiceConfig Servi
 public sealed record GatewayView(string NodeId, string? Loc, string? ControlAddress, long Version, string? Checksum, DateTimeOffset LastSeen,
     bool Current, bool Live, long? Expected, PushView? LastPush, IReadOnlyList<PluginProblemView>? Plugins = null);
 
-/// <summary>A plugin folder a gateway reports <c>failed</c> (with the error) or <c>removed</c> while a config still names it.</summary>
-public sealed record PluginProblemView(string? Folder, string? State, string? Error);
-
 /// <summary>The admin's last push to a gateway.</summary>
 public sealed record PushView(long Version, DateTimeOffset At, string? Error);
 

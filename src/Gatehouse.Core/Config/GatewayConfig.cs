@@ -26,6 +26,14 @@ public sealed record GatewayConfig
     /// without apps serializes (and checksums) exactly as before apps existed.
     /// </summary>
     public IReadOnlyList<AppConfig>? Apps { get; init; }
+
+    /// <summary>
+    /// The uploaded plugin packages this config's filters come from, each pinned by its sha256 (docs/plugins.md,
+    /// "Deploying through the admin"). The admin writes it when it publishes a version; a gateway in admin mode fetches,
+    /// verifies and loads exactly these before it applies the config. Null (no uploaded plugin named) keeps the form, and
+    /// so the checksum, of configs from before packages existed.
+    /// </summary>
+    public IReadOnlyList<PluginPinConfig>? Plugins { get; init; }
 }
 
 /// <summary>An application (service) behind the gateway: its upstream nodes, its APIs and its policy.</summary>

@@ -61,6 +61,7 @@ internal sealed partial class AdminConfigClient : IDisposable
 
     private const string ConfigPath = "api/v1/gateway/config";
     private const string HeartbeatPath = "api/v1/gateway/heartbeat";
+    private const string PluginsPath = "api/v1/gateway/plugins/";
 
     private readonly HttpClient _http;
     private readonly Uri[] _admins;
@@ -229,6 +230,38 @@ internal sealed partial class AdminConfigClient : IDisposable
             Log.HeartbeatFailed(_logger, admin.ToString(), ex.Message);
             return false;
         }
+    }
+
+    /// <summary>
+    /// Fetches the plugin package <paramref name="sha256"/> (<c>GET /api/v1/gateway/plugins/{sha256}</c>, signed), trying
+    /// the admins in order; the bytes as sent, or null and why. The caller verifies them against the pin.
+    /// </summary>
+    public async Task<(byte[]? Package, string? Error)> DownloadPluginAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>(_admins.Length);
+        for (var attempt = 0; attempt < _admins.Length; attempt++)
+        {
+            var index = (_current + attempt) % _admins.Length;
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_admins[index], PluginsPath + Uri.EscapeDataString(sha256)));
+            Sign(request, []);
+            try
+            {
+                using var response = await _http.SendAsync(request, cancellationToken);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    Use(index);
+                    return (await response.Content.ReadAsByteArrayAsync(cancellationToken), null);
+                }
+
+                errors.Add($"{_admins[index]} answered {(int)response.StatusCode}: {Truncate(await response.Content.ReadAsStringAsync(cancellationToken))}");
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                errors.Add($"{_admins[index]}: {(ex is TaskCanceledException ? $"no answer within {RequestTimeout.TotalSeconds:0} s" : ex.Message)}");
+            }
+        }
+
+        return (null, string.Join("; ", errors));
     }
 
     public void Dispose() => _http.Dispose();

@@ -58,5 +58,9 @@ internal sealed partial class AdminConfigSync
 
         [LoggerMessage(EventId = 3326, Level = LogLevel.Information, Message = "The admin {AdminUrl} accepts this gateway's calls again")]
         public static partial void SignatureAccepted(ILogger logger, string adminUrl);
+
+        [LoggerMessage(EventId = 3327, Level = LogLevel.Error,
+            Message = "Config version {Version} not applied: {Error}; {Serving}; retrying with the next pull")]
+        public static partial void PluginsUnavailable(ILogger logger, long version, string error, string serving);
     }
 }

@@ -36,6 +36,7 @@ internal sealed partial class AdminConfigSync : BackgroundService
     private readonly string _controlAddress;
     private readonly GatewayMetrics? _metrics;
     private readonly Filters.Plugins.Loading.PluginRegistry? _plugins;
+    private readonly PluginDistribution? _distribution;
     private readonly string _startId = Guid.NewGuid().ToString("N")[..16];
     private TimeSpan _retryDelay = FirstRetryDelay;
     private bool _adminDown;
@@ -49,8 +50,9 @@ internal sealed partial class AdminConfigSync : BackgroundService
 
     public AdminConfigSync(AdminConfigClient client, ConfigApplier applier, SnapshotState state, ConfigPullSignal signal,
         IOptions<GatewayOptions> options, ILogger<AdminConfigSync> logger, TimeProvider time, GatewayMetrics? metrics = null,
-        Filters.Plugins.Loading.PluginRegistry? plugins = null)
+        Filters.Plugins.Loading.PluginRegistry? plugins = null, PluginDistribution? distribution = null)
     {
+        _distribution = distribution;
         _plugins = plugins;
         _metrics = metrics;
         _client = client;
@@ -188,14 +190,9 @@ internal sealed partial class AdminConfigSync : BackgroundService
             return SyncResult.UpToDate;
         }
 
-        ConfigSnapshot? applied;
-        try
+        var applied = await ApplyWithPluginsAsync(document.Config, "admin", cancellationToken);
+        if (applied is { } failed && failed.Failed)
         {
-            applied = await _applier.ApplyAsync(document.Config, "admin", cancellationToken);
-        }
-        catch (ConfigException)
-        {
-            // The applier has logged the problems; the previous config keeps serving.
             return SyncResult.Failed;
         }
 
@@ -206,6 +203,47 @@ internal sealed partial class AdminConfigSync : BackgroundService
         }
 
         return applied is null ? SyncResult.UpToDate : SyncResult.Applied;
+    }
+
+    /// <summary>
+    /// Gets the plugin packages <paramref name="config"/> pins, then applies both together. Null when the config was
+    /// unchanged; <c>Failed</c> when a package could not be had or loaded, or the config was rejected (all logged), and
+    /// the previous snapshot keeps serving.
+    /// </summary>
+    private async Task<(bool Failed, ConfigSnapshot? Snapshot)?> ApplyWithPluginsAsync(GatewayConfig config, string source,
+        CancellationToken cancellationToken)
+    {
+        PreparedPlugins? prepared = null;
+        if (_distribution is not null && (config.Plugins is { Count: > 0 } || _plugins?.HasDistributed == true))
+        {
+            prepared = await _distribution.PrepareAsync(config.Plugins, cancellationToken);
+            if (prepared.Error is { } error)
+            {
+                Log.PluginsUnavailable(_logger, config.Version, error, Serving());
+                return (true, null);
+            }
+        }
+
+        ConfigSnapshot? applied;
+        try
+        {
+            applied = await _applier.ApplyAsync(config, source, prepared?.Plugins, cancellationToken);
+        }
+        catch (ConfigException)
+        {
+            // The applier has logged the problems; the previous config keeps serving.
+            prepared?.Abandon();
+            return (true, null);
+        }
+
+        if (applied is null)
+        {
+            prepared?.Abandon();
+            return null;
+        }
+
+        _distribution?.Prune(config.Plugins);
+        return (false, applied);
     }
 
     private async Task LoadSnapshotFileAsync(CancellationToken cancellationToken)
@@ -220,7 +258,7 @@ internal sealed partial class AdminConfigSync : BackgroundService
         {
             var json = await File.ReadAllTextAsync(_snapshotPath, cancellationToken);
             var document = SnapshotDocument.Parse(json, _options.Group, _snapshotPath);
-            if (await _applier.ApplyAsync(document.Config, "snapshot file", cancellationToken) is not null)
+            if (await ApplyWithPluginsAsync(document.Config, "snapshot file", cancellationToken) is { Failed: false })
             {
                 Log.ServingFromSnapshotFile(_logger, document.Version, _snapshotPath);
             }
@@ -267,7 +305,7 @@ internal sealed partial class AdminConfigSync : BackgroundService
         // Read here, on the heartbeat timer, so statistics cost the request path nothing beyond the cells it already writes.
         var stats = _metrics is null ? null : HeartbeatStats.Read(_metrics, _startId);
         return new GatewayHeartbeat(_options.NodeId, _options.Group, _options.Loc, _controlAddress, current?.Version ?? 0, current?.Checksum ?? "",
-            stats, HeartbeatHealth.Read(current), _options.PluginsPath is null ? null : _plugins?.Problems());
+            stats, HeartbeatHealth.Read(current), _options.PluginsPath is null && _plugins?.HasDistributed != true ? null : _plugins?.Problems());
     }
 
     private TimeSpan NextRetryDelay()

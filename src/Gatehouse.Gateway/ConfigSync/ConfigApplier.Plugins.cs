@@ -14,11 +14,30 @@ internal sealed partial class ConfigApplier
     /// </summary>
     /// <returns>Null when the candidate is in force (with no config yet, it is committed at once); otherwise why the
     /// config in force cannot be compiled with it, and nothing changed.</returns>
-    public async Task<ConfigException?> RecompileAsync(PluginCatalog candidate, Action commit, CancellationToken cancellationToken = default)
+    public Task<ConfigException?> RecompileAsync(PluginCatalog candidate, Action commit, CancellationToken cancellationToken = default) =>
+        RecompileAsync(() => (candidate, commit), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RecompileAsync(PluginCatalog, Action, CancellationToken)"/>, with the candidate built by
+    /// <paramref name="prepare"/> inside the gate (so it can take in what another source put in force meanwhile).
+    /// </summary>
+    public async Task<ConfigException?> RecompileAsync(Func<(PluginCatalog Candidate, Action Commit)> prepare, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            PluginCatalog candidate;
+            Action commit;
+            try
+            {
+                (candidate, commit) = prepare();
+            }
+            catch (ArgumentException ex)
+            {
+                // Two plugins name the same filter (a folder and a distributed package).
+                return new ConfigException([new ConfigError(null, "plugins", ex.Message)]);
+            }
+
             var current = _state.Current;
             if (current is null)
             {

@@ -19,6 +19,7 @@ public static class GatewayApplication
     {
         ["--config"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.ConfigPath)}",
         ["--plugins"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.PluginsPath)}",
+        ["--plugin-cache"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.PluginCachePath)}",
         ["--port"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Port)}",
         ["--control-port"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.ControlPort)}",
         ["--h2c-port"] = $"{GatewayOptions.Section}:{nameof(GatewayOptions.H2cPort)}",

@@ -104,6 +104,17 @@ public sealed class GatewayOptions
     /// <summary>Local copy of the last applied admin snapshot; default <c>./data/snapshot-{group}-{nodeId}.json</c>.</summary>
     public string? SnapshotPath { get; set; }
 
+    /// <summary>
+    /// Where plugin packages distributed by the admin are cached, one <c>{sha256}.zip</c> each, verified against the
+    /// snapshot's pin every time they are loaded (docs/plugins.md, "Deploying through the admin"); default
+    /// <c>plugins-{group}-{nodeId}</c> beside the snapshot file (<c>./data/plugins-{group}-{nodeId}</c>).
+    /// </summary>
+    public string? PluginCachePath { get; set; }
+
+    /// <summary><see cref="PluginCachePath"/>, or <c>plugins-{group}-{nodeId}</c> in the snapshot file's directory.</summary>
+    public string ResolvePluginCachePath() =>
+        Path.GetFullPath(PluginCachePath ?? Path.Combine(Path.GetDirectoryName(ResolveSnapshotPath())!, $"plugins-{Group}-{NodeId}"));
+
     /// <summary>How often the node asks the admin for changes, besides pushes.</summary>
     public TimeSpan PullInterval { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -122,6 +122,7 @@ public static class GatewayServiceCollectionExtensions
         else
         {
             services.TryAddSingleton<AdminConfigClient>();
+            services.TryAddSingleton<PluginDistribution>();
             services.AddHostedService<AdminConfigSync>();
         }
         return services;

@@ -24,6 +24,7 @@ internal static class CliCommands
         ["--config"] = (OptionKind.Text, "FILE", "declarative config file (YAML or JSON), reloaded on change"),
         ["--admin"] = (OptionKind.Text, "URL[,URL]", "take the config from this admin instead of a file (a list: the first that answers)"),
         ["--plugins"] = (OptionKind.Text, "DIR", "plugins directory: one folder per plugin, loaded and swapped in while running"),
+        ["--plugin-cache"] = (OptionKind.Text, "DIR", "admin mode: cache of the plugin packages the admin distributes (beside the snapshot file)"),
         ["--port"] = (OptionKind.Port, "PORT", "traffic port (8080)"),
         ["--control-port"] = (OptionKind.Port, "PORT", "control port: /healthz, /readyz, /metrics, config push (8081)"),
         ["--h2c-port"] = (OptionKind.Port, "PORT", "cleartext HTTP/2 (h2c) traffic port for gRPC without TLS (off)"),

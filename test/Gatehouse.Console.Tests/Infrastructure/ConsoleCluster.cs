@@ -21,7 +21,7 @@ public sealed partial class ConsoleCluster : IAsyncLifetime
     public const string ViewerUser = "victor";
     public const string UserPassword = "a-long-password-1";
     public const string Group = "default";
-    private const string Secret = "console-test-control-secret";
+    public const string Secret = "console-test-control-secret";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private readonly string _dir = Directory.CreateTempSubdirectory("gatehouse-console-").FullName;

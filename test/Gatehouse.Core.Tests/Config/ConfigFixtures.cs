@@ -253,6 +253,7 @@ internal static class ConfigFixtures
             OriginMappings = [new OriginMappingConfig { DomainPrefix = "orders", PathPrefix = "/orders", Service = "orders", StripPrefix = true }],
             ServiceSets = [new ServiceSetConfig { Tag = "t", Services = ["orders"] }],
             Apps = [new AppConfig { AppKey = "k1", Secret = "s", SecretRef = "S", Permissions = ["orders"], Enabled = false, Description = "d" }],
+            Plugins = [new PluginPinConfig { Name = "stamp", Sha256 = new string('a', 64), Factories = ["stamp"] }],
         };
     }
 

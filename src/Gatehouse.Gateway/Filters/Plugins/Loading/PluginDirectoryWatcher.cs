@@ -1,4 +1,5 @@
 using Gatehouse.Core.Config;
+using Gatehouse.Core.Plugins;
 using Gatehouse.Gateway.ConfigSync;
 using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.Model;
@@ -134,7 +135,8 @@ internal sealed partial class PluginDirectoryWatcher : BackgroundService
         var removed = new List<string>();
         foreach (var folder in active.Keys)
         {
-            if (!scan.ContainsKey(folder))
+            // Plugins the admin distributed are the config sync's: only a snapshot that no longer pins them drops them.
+            if (!scan.ContainsKey(folder) && !PluginRegistry.IsDistributed(folder))
             {
                 removed.Add(folder);
                 candidate.Remove(folder);
@@ -191,8 +193,13 @@ internal sealed partial class PluginDirectoryWatcher : BackgroundService
     {
         for (var round = 0; fresh.Count > 0 || removed.Count > 0; round++)
         {
-            var catalog = _registry.CatalogOf(candidate);
-            var error = await _applier.RecompileAsync(catalog, () => _registry.Commit(candidate, catalog), cancellationToken);
+            // Merged inside the applier's gate: the distributed plugins in force then, not when this pass read them.
+            var error = await _applier.RecompileAsync(() =>
+            {
+                var merged = _registry.WithDistributed(candidate);
+                var catalog = _registry.CatalogOf(merged);
+                return (catalog, () => _registry.Commit(merged, catalog));
+            }, cancellationToken);
             if (error is null)
             {
                 return;
@@ -287,7 +294,7 @@ internal sealed partial class PluginDirectoryWatcher : BackgroundService
 
         foreach (var folder in _registry.Active.Keys)
         {
-            if (!scan.ContainsKey(folder))
+            if (!scan.ContainsKey(folder) && !PluginRegistry.IsDistributed(folder))
             {
                 return true;
             }

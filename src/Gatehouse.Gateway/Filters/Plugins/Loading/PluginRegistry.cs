@@ -1,3 +1,4 @@
+using Gatehouse.Core.Plugins;
 using Gatehouse.Plugins;
 using Microsoft.Extensions.Logging;
 
@@ -67,6 +68,87 @@ internal sealed partial class PluginRegistry
         }
     }
 
+    /// <summary>How the keys of plugins distributed by the admin begin (<c>admin:{package}</c>); no plugin folder can be named so.</summary>
+    public const string DistributedPrefix = "admin:";
+
+    /// <summary>True for the key of a plugin the admin distributed, rather than a folder of the plugins directory.</summary>
+    public static bool IsDistributed(string key) => key.StartsWith(DistributedPrefix, StringComparison.Ordinal);
+
+    /// <summary>True while some plugin distributed by the admin is in force or reported.</summary>
+    public bool HasDistributed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                foreach (var key in _status.Keys)
+                {
+                    if (IsDistributed(key))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="candidate"/>'s plugin folders with the distributed plugins replaced by <paramref name="distributed"/>,
+    /// or, when that is null, by the distributed plugins in force now (a directory change must not undo a snapshot's plugins).
+    /// </summary>
+    public Dictionary<string, LoadedPlugin> WithDistributed(IReadOnlyDictionary<string, LoadedPlugin> candidate,
+        IReadOnlyDictionary<string, LoadedPlugin>? distributed = null)
+    {
+        var merged = new Dictionary<string, LoadedPlugin>(StringComparer.Ordinal);
+        foreach (var (key, plugin) in candidate)
+        {
+            if (!IsDistributed(key))
+            {
+                merged[key] = plugin;
+            }
+        }
+
+        if (distributed is null)
+        {
+            lock (_lock)
+            {
+                foreach (var (key, plugin) in _active)
+                {
+                    if (IsDistributed(key))
+                    {
+                        merged[key] = plugin;
+                    }
+                }
+            }
+        }
+        else
+        {
+            foreach (var (key, plugin) in distributed)
+            {
+                merged[key] = plugin;
+            }
+        }
+
+        return merged;
+    }
+
+    /// <summary>Drops what is shown of distributed plugins no longer asked for (a failed one the new snapshot does not pin).</summary>
+    public void ForgetDistributedExcept(IReadOnlyCollection<string> keys)
+    {
+        lock (_lock)
+        {
+            foreach (var key in _status.Keys.ToArray())
+            {
+                if (IsDistributed(key) && !keys.Contains(key) && !_active.ContainsKey(key))
+                {
+                    _status.Remove(key);
+                }
+            }
+        }
+    }
+
     /// <summary>The base catalog plus the factories of <paramref name="active"/>.</summary>
     public PluginCatalog CatalogOf(IReadOnlyDictionary<string, LoadedPlugin> active)
     {
@@ -109,7 +191,7 @@ internal sealed partial class PluginRegistry
             {
                 if (!_active.TryGetValue(folder, out var previous) || !ReferenceEquals(previous, plugin))
                 {
-                    _status[folder] = PluginStatus.Loaded(plugin);
+                    _status[folder] = PluginStatus.Loaded(plugin) with { Folder = folder };
                     Log.Loaded(_logger, folder, string.Join(", ", plugin.FactoryNames), plugin.Sha256[..12]);
                 }
             }
@@ -147,7 +229,7 @@ internal sealed partial class PluginRegistry
                 if (Array.IndexOf(plugin.FactoryNames, name) >= 0)
                 {
                     var error = $"'{name}' threw in Create for {entry}, so the config naming it was refused: {exception.Message}";
-                    _status[folder] = _status.GetValueOrDefault(folder) is { } status ? status with { Error = error } : PluginStatus.Loaded(plugin) with { Error = error };
+                    _status[folder] = _status.GetValueOrDefault(folder) is { } status ? status with { Error = error } : PluginStatus.Loaded(plugin) with { Folder = folder, Error = error };
                     Log.CreateFailed(_logger, folder, name, entry, exception);
                     return;
                 }

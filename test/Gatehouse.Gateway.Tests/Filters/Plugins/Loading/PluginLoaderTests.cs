@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 using System.Text.Json;
+using Gatehouse.Core.Plugins;
 using Gatehouse.Gateway.Filters.Plugins.Loading;
 using Gatehouse.Plugins;
 using Microsoft.AspNetCore.Http;

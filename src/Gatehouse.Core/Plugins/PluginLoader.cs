@@ -2,10 +2,10 @@ using System.Reflection;
 using System.Security.Cryptography;
 using Gatehouse.Plugins;
 
-namespace Gatehouse.Gateway.Filters.Plugins.Loading;
+namespace Gatehouse.Core.Plugins;
 
 /// <summary>One loaded version of a plugin folder: its load context and the factories found in its assembly.</summary>
-internal sealed class LoadedPlugin(string folder, string fingerprint, string assembly, string sha256, PluginLoadContext context,
+public sealed class LoadedPlugin(string folder, string fingerprint, string assembly, string sha256, PluginLoadContext context,
     IGatewayPluginFactory[] factories, DateTimeOffset loadedAt)
 {
     public string Folder { get; } = folder;
@@ -29,10 +29,10 @@ internal sealed class LoadedPlugin(string folder, string fingerprint, string ass
 }
 
 /// <summary>A plugin folder that could not be loaded; the message is for operators.</summary>
-internal sealed class PluginLoadException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class PluginLoadException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>Loads a plugin folder into a new <see cref="PluginLoadContext"/> and finds its factories.</summary>
-internal static class PluginLoader
+public static class PluginLoader
 {
     /// <summary>
     /// Loads <paramref name="path"/>: its plugin assembly (<c>&lt;folder&gt;.dll</c>, or the one a single

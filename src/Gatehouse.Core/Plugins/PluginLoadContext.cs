@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using Gatehouse.Plugins;
 
-namespace Gatehouse.Gateway.Filters.Plugins.Loading;
+namespace Gatehouse.Core.Plugins;
 
 /// <summary>
 /// The collectible load context of one plugin version. The plugin's own assemblies are loaded into it from bytes; the
@@ -17,7 +17,7 @@ namespace Gatehouse.Gateway.Filters.Plugins.Loading;
 /// loaded when the plugin is, so a request still running old code after <see cref="AssemblyLoadContext.Unload"/> never
 /// needs to load anything more into a context that is unloading.
 /// </remarks>
-internal sealed class PluginLoadContext : AssemblyLoadContext
+public sealed class PluginLoadContext : AssemblyLoadContext
 {
     public PluginLoadContext(string name)
         : base(name, isCollectible: true)
@@ -57,7 +57,7 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
 }
 
 /// <summary>Assemblies that always come from the default context: the plugin contract and the shared frameworks.</summary>
-internal static class SharedAssemblies
+public static class SharedAssemblies
 {
     private static readonly FrozenSet<string> Names = Build();
 
