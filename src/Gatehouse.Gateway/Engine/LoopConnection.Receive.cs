@@ -1,0 +1,142 @@
+using System.IO.Pipelines;
+using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Connections;
+
+namespace Gatehouse.Gateway.Engine;
+
+internal sealed partial class LoopConnection
+{
+    // Reads per readiness before the connection yields to the others on its loop (it re-queues itself).
+    private const int ReadBudget = 16;
+
+    // Smaller free space at the end of a segment is skipped rather than read into with a tiny recv.
+    private const int MinReadSize = 2048;
+
+    private readonly Action _onFlushCompleted;
+    private ValueTask<FlushResult> _pendingFlush;
+    private bool _readPaused;
+
+    /// <summary>
+    /// Reads what the socket holds (loop thread only). Edge-triggered: a read shorter than the buffer emptied the
+    /// socket and the next edge brings more, so the loop stops there instead of reading again into EAGAIN.
+    /// </summary>
+    public unsafe void OnReadable()
+    {
+        if (_receiveDone || _readPaused)
+        {
+            return;
+        }
+
+        var writer = _input.Writer;
+        for (var i = 0; i < ReadBudget; i++)
+        {
+            var memory = writer.GetMemory(MinReadSize);
+            nint received;
+            fixed (byte* buffer = memory.Span)
+            {
+                received = LinuxNative.Recv(Fd, buffer, memory.Length, 0);
+            }
+
+            if (received > 0)
+            {
+                writer.Advance((int)received);
+
+                // Kestrel's parser and the application run inside this flush, on this thread.
+                var flush = writer.FlushAsync();
+                if (!flush.IsCompleted)
+                {
+                    // The input pipe is full: stop reading until the application has taken some of it.
+                    _readPaused = true;
+                    _pendingFlush = flush;
+                    flush.GetAwaiter().UnsafeOnCompleted(_onFlushCompleted);
+                    return;
+                }
+
+                var result = flush.Result;
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    EndReceive(null);
+                    return;
+                }
+
+                if (received < memory.Length || _receiveDone)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (received == 0)
+            {
+                // FIN from the peer (or our own shutdown).
+                EndReceive(null);
+                return;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == LinuxNative.EAgain)
+            {
+                return;
+            }
+
+            if (errno != LinuxNative.EIntr)
+            {
+                EndReceive(new ConnectionResetException($"recv failed: errno {errno}"));
+                return;
+            }
+        }
+
+        // Budget used up with data still coming: continue after the other sockets of this loop had their turn.
+        _loop.Post(this, LoopWork.Read);
+    }
+
+    /// <summary>The paused flush completed (any thread): continue reading on the loop.</summary>
+    private void OnFlushCompleted() => _loop.Post(this, LoopWork.ResumeRead);
+
+    /// <summary>Resumes reading after the input pipe drained (loop thread only).</summary>
+    public void OnFlushResumed()
+    {
+        if (!_readPaused)
+        {
+            return;
+        }
+
+        _readPaused = false;
+        var flush = _pendingFlush;
+        _pendingFlush = default;
+        FlushResult result;
+        try
+        {
+            result = flush.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            EndReceive(e);
+            return;
+        }
+
+        if (result.IsCompleted || result.IsCanceled)
+        {
+            EndReceive(null);
+            return;
+        }
+
+        // No edge comes for bytes that arrived while paused: read now.
+        OnReadable();
+    }
+
+    /// <summary>Ends the receive direction once: completes the input pipe and signals ConnectionClosed.</summary>
+    private void EndReceive(Exception? error)
+    {
+        if (_receiveDone)
+        {
+            return;
+        }
+
+        _receiveDone = true;
+        _input.Writer.Complete(_shutdownReason ?? error);
+        FireConnectionClosed();
+        TryClose();
+    }
+}
