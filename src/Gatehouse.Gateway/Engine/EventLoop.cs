@@ -122,7 +122,7 @@ internal sealed unsafe partial class EventLoop : IDisposable
 
                     if ((flags & (LinuxNative.EpollIn | LinuxNative.EpollRdHup | LinuxNative.EpollErr | LinuxNative.EpollHup)) != 0)
                     {
-                        connection.OnReadable();
+                        connection.OnReadable((flags & (LinuxNative.EpollRdHup | LinuxNative.EpollErr | LinuxNative.EpollHup)) != 0);
                     }
                 }
                 catch (Exception e)

@@ -15,13 +15,17 @@ internal sealed partial class LoopConnection
     private readonly Action _onFlushCompleted;
     private ValueTask<FlushResult> _pendingFlush;
     private bool _readPaused;
+    private volatile bool _readToEnd;
 
     /// <summary>
     /// Reads what the socket holds (loop thread only). Edge-triggered: a read shorter than the buffer emptied the
     /// socket and the next edge brings more, so the loop stops there instead of reading again into EAGAIN.
     /// </summary>
-    public unsafe void OnReadable()
+    public unsafe void OnReadable(bool hangUp = false)
     {
+        // A hang-up (FIN, reset, or our own shutdown) may sit behind the data of a short read without another edge
+        // to announce it, so from then on the loop reads until recv returns 0 or EAGAIN.
+        _readToEnd |= hangUp;
         if (_receiveDone || _readPaused)
         {
             return;
@@ -59,7 +63,7 @@ internal sealed partial class LoopConnection
                     return;
                 }
 
-                if (received < memory.Length || _receiveDone)
+                if ((received < memory.Length && !_readToEnd) || _receiveDone)
                 {
                     return;
                 }

@@ -153,6 +153,7 @@ internal sealed partial class LoopConnection : IValueTaskSource<bool>
 
         // A receive paused on a full input pipe would otherwise wait for a reader that has gone.
         _input.Writer.CancelPendingFlush();
+        _readToEnd = true;
         _loop.Post(this, LoopWork.Read);
         _loop.Post(this, LoopWork.Close);
     }
