@@ -23,6 +23,7 @@ internal sealed partial class LoopConnection : ConnectionContext,
 
     private readonly Socket _socket;
     private readonly EventLoop _loop;
+    private readonly LoopEngineCounters _counters;
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly CancellationTokenSource _closedSource = new();
@@ -38,10 +39,11 @@ internal sealed partial class LoopConnection : ConnectionContext,
     private int _closedFired;
     private Task _sending = Task.CompletedTask;
 
-    public LoopConnection(Socket socket, EventLoop loop, MemoryPool<byte> pool, LoopEngineOptions options)
+    public LoopConnection(Socket socket, EventLoop loop, MemoryPool<byte> pool, LoopEngineOptions options, LoopEngineCounters counters)
     {
         _socket = socket;
         _loop = loop;
+        _counters = counters;
         Fd = (int)socket.SafeHandle.DangerousGetHandle();
         Generation = (uint)Interlocked.Increment(ref s_lastGeneration);
         MemoryPool = pool;
@@ -188,6 +190,7 @@ internal sealed partial class LoopConnection : ConnectionContext,
         }
 
         _socket.Dispose();
+        _counters.OnClosed();
         _closed.TrySetResult();
     }
 

@@ -33,4 +33,8 @@ public static class LoopEngine
     /// <summary>Connections the engine accepted in this host, or -1 when it is not installed.</summary>
     public static long AcceptedConnections(IServiceProvider services) =>
         services.GetService<LoopTransportFactory>()?.AcceptedConnections ?? -1;
+
+    /// <summary>Connections the engine holds open in this host, or -1 when it is not installed.</summary>
+    public static long OpenConnections(IServiceProvider services) =>
+        services.GetService<LoopTransportFactory>()?.OpenConnections ?? -1;
 }

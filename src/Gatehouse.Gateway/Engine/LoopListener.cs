@@ -15,15 +15,15 @@ internal sealed class LoopListener : IConnectionListener
     private readonly EventLoop[] _loops;
     private readonly MemoryPool<byte> _pool;
     private readonly LoopEngineOptions _options;
-    private readonly Action _onAccepted;
+    private readonly LoopEngineCounters _counters;
     private int _next;
 
-    public LoopListener(EndPoint endpoint, EventLoop[] loops, MemoryPool<byte> pool, LoopEngineOptions options, Action onAccepted)
+    public LoopListener(EndPoint endpoint, EventLoop[] loops, MemoryPool<byte> pool, LoopEngineOptions options, LoopEngineCounters counters)
     {
         _loops = loops;
         _pool = pool;
         _options = options;
-        _onAccepted = onAccepted;
+        _counters = counters;
         _socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -77,9 +77,9 @@ internal sealed class LoopListener : IConnectionListener
             accepted.NoDelay = true;
             accepted.Blocking = false;
             var loop = _loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Length)];
-            var connection = new LoopConnection(accepted, loop, _pool, _options);
+            _counters.OnAccepted();
+            var connection = new LoopConnection(accepted, loop, _pool, _options, _counters);
             connection.Start();
-            _onAccepted();
             return connection;
         }
     }

@@ -18,7 +18,7 @@ internal sealed class LoopTransportFactory : IConnectionListenerFactory, IConnec
     private readonly MemoryPool<byte> _pool;
     private readonly Lock _lock = new();
     private EventLoop[]? _loops;
-    private long _accepted;
+    private readonly LoopEngineCounters _counters = new();
 
     public LoopTransportFactory(Func<EndPoint, bool> select, LoopEngineOptions options, ILoggerFactory loggers, IMemoryPoolFactory<byte>? pools)
     {
@@ -29,14 +29,17 @@ internal sealed class LoopTransportFactory : IConnectionListenerFactory, IConnec
     }
 
     /// <summary>Connections accepted so far (tests use it to prove the engine carried their traffic).</summary>
-    public long AcceptedConnections => Interlocked.Read(ref _accepted);
+    public long AcceptedConnections => _counters.Accepted;
+
+    /// <summary>Connections accepted and not yet closed.</summary>
+    public long OpenConnections => _counters.Open;
 
     public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint && _select(endpoint);
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         var loops = StartLoops();
-        IConnectionListener listener = new LoopListener(endpoint, loops, _pool, _options, () => Interlocked.Increment(ref _accepted));
+        IConnectionListener listener = new LoopListener(endpoint, loops, _pool, _options, _counters);
         EngineLog.Bound(_logger, listener.EndPoint.ToString() ?? "", loops.Length);
         return ValueTask.FromResult(listener);
     }
