@@ -134,6 +134,13 @@ internal sealed unsafe partial class EventLoop : IDisposable
 
             RunQueuedWork();
         }
+
+        // Stopped with connections still registered (the host is going away): close them so nobody waits on a loop
+        // that will not turn again.
+        foreach (var connection in _slots)
+        {
+            connection?.CloseOnStop();
+        }
     }
 
     private void RunQueuedWork()
@@ -213,7 +220,7 @@ internal sealed unsafe partial class EventLoop : IDisposable
     public void Release(LoopConnection connection)
     {
         var slot = connection.Slot;
-        if (slot < 0 || !ReferenceEquals(_slots[slot], connection))
+        if (_stopping || slot < 0 || !ReferenceEquals(_slots[slot], connection))
         {
             return;
         }

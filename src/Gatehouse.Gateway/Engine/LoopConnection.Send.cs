@@ -156,6 +156,10 @@ internal sealed partial class LoopConnection : IValueTaskSource<bool>
         _readToEnd = true;
         _loop.Post(this, LoopWork.Read);
         _loop.Post(this, LoopWork.Close);
+        if (_loopStopped)
+        {
+            TryClose();
+        }
     }
 
     bool IValueTaskSource<bool>.GetResult(short token) => _writable.GetResult(token);

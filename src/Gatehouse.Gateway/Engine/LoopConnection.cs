@@ -36,6 +36,7 @@ internal sealed partial class LoopConnection : ConnectionContext,
     private bool _fdClosed;
     private volatile bool _receiveDone;
     private volatile bool _sendDone;
+    private volatile bool _loopStopped;
     private int _closedFired;
     private Task _sending = Task.CompletedTask;
 
@@ -192,6 +193,30 @@ internal sealed partial class LoopConnection : ConnectionContext,
         _socket.Dispose();
         _counters.OnClosed();
         _closed.TrySetResult();
+    }
+
+    /// <summary>
+    /// Ends a connection whose loop stopped (loop thread, after its last turn): both directions are shut down and the
+    /// sender, once it has finished, closes the socket itself (<see cref="EndSend"/>), since no loop will.
+    /// </summary>
+    public void CloseOnStop()
+    {
+        _loopStopped = true;
+        _shutdownReason ??= new ConnectionAbortedException("The event loop stopped.");
+        ShutdownSocket();
+        if (!_receiveDone)
+        {
+            _receiveDone = true;
+            _input.Writer.Complete(_shutdownReason);
+            FireConnectionClosed();
+        }
+
+        _output.Reader.CancelPendingRead();
+        OnWritable();
+        if (_sendDone)
+        {
+            TryClose();
+        }
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
