@@ -276,7 +276,7 @@ if command -v git >/dev/null 2>&1 && git -C "$REPO_DIR" rev-parse --short HEAD >
     echo "revision: $(git -C "$REPO_DIR" rev-parse --short HEAD)$(git -C "$REPO_DIR" diff --quiet HEAD 2>/dev/null || echo ' (with local changes)')"
 fi
 ((GATEWAY)) && echo "gateway:  ${GATEWAY_DLL#"$REPO_DIR"/}${GATEWAY_EXTRA_ARGS[*]:+ ${GATEWAY_EXTRA_ARGS[*]}}"
-echo "plan:     $ROUNDS round(s) x 3 scenarios x direct/nginx$( ((HAPROXY_PEER)) && echo /haproxy)$( ((YARP_PEER)) && echo /yarp)$( ((GATEWAY)) && echo /gatehouse), ${DURATION}s per run, ${WARMUP}s warm-up"
+echo "plan:     $ROUNDS round(s) x 3 scenarios x direct/nginx$( ((HAPROXY_PEER)) && echo /haproxy)$( ((YARP_PEER)) && echo /yarp)$( ((GATEWAY)) && echo /gatehouse)$( ((LOOP_PEER)) && echo /gatehouse-loop), ${DURATION}s per run, ${WARMUP}s warm-up"
 echo
 
 if ((BUILD)); then
