@@ -46,7 +46,19 @@ public sealed class LoopEngineStreamingTests
         long uploadGrowth;
         await using (var memory = new ManagedMemorySampler())
         {
-            using var response = await client.PostAsync(baseAddress + "/upload", content);
+            HttpResponseMessage response;
+            try
+            {
+                response = await client.PostAsync(baseAddress + "/upload", content);
+            }
+            catch (HttpRequestException e)
+            {
+                // What the gateway logged says why it cut the upload off.
+                var logged = string.Join("\n", gw.Logs.Entries.Select(entry => $"{entry.Level} {entry.EventId.Id} {entry.Message} {entry.Exception?.Message}"));
+                throw new InvalidOperationException($"upload failed: {e.Message}\ngateway log:\n{logged}", e);
+            }
+
+            using var _ = response;
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             uploaded = await response.Content.ReadAsStringAsync();
             uploadGrowth = memory.PeakGrowth;

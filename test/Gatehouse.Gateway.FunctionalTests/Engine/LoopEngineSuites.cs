@@ -6,40 +6,56 @@ using Gatehouse.Gateway.FunctionalTests.Pipeline;
 namespace Gatehouse.Gateway.FunctionalTests.Engine;
 
 // The forwarder, framing and smuggling suites once more, on the loop engine: each class below inherits every test of
-// its base (which runs on the platform engine) and selects the loop engine for the gateways those tests start.
+// its base (which runs on the platform engine) and selects the loop engine for the gateways those tests start. The
+// selection fails a test that started no gateway under it, so a selection that did not reach the hosts cannot pass
+// silently on the platform engine.
 
-public sealed class HttpForwarderBodyTestsOnLoop : HttpForwarderBodyTests
+public sealed class HttpForwarderBodyTestsOnLoop : HttpForwarderBodyTests, IDisposable
 {
-    public HttpForwarderBodyTestsOnLoop() => TestEngine.Select(GatewayEngines.Loop);
+    private readonly TestEngine.Selection _selection = TestEngine.Select(GatewayEngines.Loop);
+
+    public void Dispose() => Assert.True(_selection.HostsStarted > 0, "no gateway started under the loop engine selection");
 }
 
-public sealed class HttpForwarderFailureTestsOnLoop : HttpForwarderFailureTests
+public sealed class HttpForwarderFailureTestsOnLoop : HttpForwarderFailureTests, IDisposable
 {
-    public HttpForwarderFailureTestsOnLoop() => TestEngine.Select(GatewayEngines.Loop);
+    private readonly TestEngine.Selection _selection = TestEngine.Select(GatewayEngines.Loop);
+
+    public void Dispose() => Assert.True(_selection.HostsStarted > 0, "no gateway started under the loop engine selection");
 }
 
-public sealed class HttpForwarderHeaderTestsOnLoop : HttpForwarderHeaderTests
+public sealed class HttpForwarderHeaderTestsOnLoop : HttpForwarderHeaderTests, IDisposable
 {
-    public HttpForwarderHeaderTestsOnLoop() => TestEngine.Select(GatewayEngines.Loop);
+    private readonly TestEngine.Selection _selection = TestEngine.Select(GatewayEngines.Loop);
+
+    public void Dispose() => Assert.True(_selection.HostsStarted > 0, "no gateway started under the loop engine selection");
 }
 
-public sealed class HttpForwarderUpgradeTestsOnLoop : HttpForwarderUpgradeTests
+public sealed class HttpForwarderUpgradeTestsOnLoop : HttpForwarderUpgradeTests, IDisposable
 {
-    public HttpForwarderUpgradeTestsOnLoop() => TestEngine.Select(GatewayEngines.Loop);
+    private readonly TestEngine.Selection _selection = TestEngine.Select(GatewayEngines.Loop);
+
+    public void Dispose() => Assert.True(_selection.HostsStarted > 0, "no gateway started under the loop engine selection");
 }
 
 [Collection(nameof(StreamingCollection))]
-public sealed class HttpForwarderStreamingTestsOnLoop : HttpForwarderStreamingTests
+public sealed class HttpForwarderStreamingTestsOnLoop : HttpForwarderStreamingTests, IDisposable
 {
-    public HttpForwarderStreamingTestsOnLoop() => TestEngine.Select(GatewayEngines.Loop);
+    private readonly TestEngine.Selection _selection = TestEngine.Select(GatewayEngines.Loop);
+
+    public void Dispose() => Assert.True(_selection.HostsStarted > 0, "no gateway started under the loop engine selection");
 }
 
-public sealed class HttpFramingEdgeTestsOnLoop : HttpFramingEdgeTests
+public sealed class HttpFramingEdgeTestsOnLoop : HttpFramingEdgeTests, IDisposable
 {
-    public HttpFramingEdgeTestsOnLoop() => TestEngine.Select(GatewayEngines.Loop);
+    private readonly TestEngine.Selection _selection = TestEngine.Select(GatewayEngines.Loop);
+
+    public void Dispose() => Assert.True(_selection.HostsStarted > 0, "no gateway started under the loop engine selection");
 }
 
-public sealed class HardeningTestsOnLoop : HardeningTests
+public sealed class HardeningTestsOnLoop : HardeningTests, IDisposable
 {
-    public HardeningTestsOnLoop() => TestEngine.Select(GatewayEngines.Loop);
+    private readonly TestEngine.Selection _selection = TestEngine.Select(GatewayEngines.Loop);
+
+    public void Dispose() => Assert.True(_selection.HostsStarted > 0, "no gateway started under the loop engine selection");
 }

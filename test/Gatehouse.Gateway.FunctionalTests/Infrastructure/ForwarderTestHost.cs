@@ -98,6 +98,7 @@ internal sealed class ForwarderTestHost : IAsyncDisposable
         });
 
         await app.StartAsync();
+        TestEngine.HostStarted();
         host.BaseAddress = $"http://127.0.0.1:{TestBackend.GetPort(app)}";
         return host;
     }

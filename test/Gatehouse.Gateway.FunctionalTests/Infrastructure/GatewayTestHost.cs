@@ -145,6 +145,7 @@ internal sealed class GatewayTestHost : IAsyncDisposable
             configure?.Invoke(builder);
         });
         await app.StartAsync();
+        TestEngine.HostStarted();
         return new GatewayTestHost(app, dir, configPath, port, controlPort, logs);
     }
 

@@ -10,13 +10,31 @@ namespace Gatehouse.Gateway.FunctionalTests.Infrastructure;
 /// </summary>
 internal static class TestEngine
 {
-    private static readonly AsyncLocal<string?> s_current = new();
+    private static readonly AsyncLocal<Selection?> s_current = new();
 
-    public static string Current => s_current.Value ?? GatewayEngines.Platform;
+    public static string Current => s_current.Value?.Engine ?? GatewayEngines.Platform;
 
     public static bool IsLoop => Current == GatewayEngines.Loop;
 
-    public static void Select(string engine) => s_current.Value = engine;
+    /// <summary>Selects <paramref name="engine"/> for the rest of this flow; the selection counts the hosts started under it.</summary>
+    public static Selection Select(string engine) => s_current.Value = new Selection(engine);
+
+    /// <summary>Called by the test hosts when they start: proves the selection reached them.</summary>
+    public static void HostStarted()
+    {
+        if (s_current.Value is { } selection)
+        {
+            Interlocked.Increment(ref selection.HostsStarted);
+        }
+    }
+
+    /// <summary>An engine choice and how many test hosts started under it.</summary>
+    public sealed class Selection(string engine)
+    {
+        public int HostsStarted;
+
+        public string Engine { get; } = engine;
+    }
 
     /// <summary>The gateway arguments that select the current engine.</summary>
     public static string[] GatewayArgs() => IsLoop ? ["--Gatehouse:Gateway:Engine", GatewayEngines.Loop] : [];
