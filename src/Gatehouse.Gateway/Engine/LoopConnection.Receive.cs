@@ -47,6 +47,9 @@ internal sealed partial class LoopConnection
                 received = LinuxNative.Recv(Fd, buffer, memory.Length, 0);
             }
 
+            // Taken now: the flush below runs application code whose own system calls overwrite the last error.
+            var errno = received < 0 ? Marshal.GetLastPInvokeError() : 0;
+
             if (received > 0)
             {
                 writer.Advance((int)received);
@@ -85,7 +88,6 @@ internal sealed partial class LoopConnection
                 return;
             }
 
-            var errno = Marshal.GetLastPInvokeError();
             if (errno == LinuxNative.EAgain)
             {
                 return;

@@ -182,6 +182,45 @@ public sealed class LoopEngineConnectionTests
         await AllClosedAsync(gw);
     }
 
+    [Theory]
+    [InlineData(GatewayEngines.Platform, 4096)]
+    [InlineData(GatewayEngines.Loop, 4096)]
+    [InlineData(GatewayEngines.Loop, 8192)]
+    [InlineData(GatewayEngines.Loop, 65536)]
+    public async Task RequestFillingTheReadBufferExactly_ServedAndConnectionKept(string engine, int size)
+    {
+        // The loop reads on after a read that fills its buffer; the next read finds the socket empty (EAGAIN) after
+        // Kestrel already ran the request inline. The EAGAIN must not be taken for an error (a reset).
+        await using var backend = await EchoBackend.StartAsync("b", async context =>
+        {
+            var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            await context.Response.WriteAsync(body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        });
+        await using var gw = await StartAsync(engine, backend.Address);
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, gw.Port);
+        var stream = client.GetStream();
+        var reader = new RawResponseReader(stream);
+        for (var i = 0; i < 20; i++)
+        {
+            var head = $"POST /exact/{i} HTTP/1.1\r\nHost: gw\r\nserviceName: s\r\nContent-Length: ";
+            var bodyLength = size - head.Length - 4 - 4;
+            if (bodyLength >= 10_000)
+            {
+                bodyLength--; // five digits of Content-Length
+            }
+
+            var request = Encoding.ASCII.GetBytes($"{head}{bodyLength}\r\n\r\n{new string('x', bodyLength)}");
+            Assert.Equal(size, request.Length);
+            await stream.WriteAsync(request);
+            var response = await reader.ReadAsync().WaitAsync(Wait);
+            Assert.True(response is not null, $"request {i}: the connection was closed");
+            Assert.Equal(bodyLength.ToString(System.Globalization.CultureInfo.InvariantCulture), Encoding.ASCII.GetString(response.Body));
+        }
+    }
+
     [Fact]
     public void UnknownEngine_RefusedAtStart()
     {
