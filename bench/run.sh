@@ -3,7 +3,7 @@
 # ratios hold even on a noisy box. See bench/README.md for what each number means.
 #
 #   bench/run.sh [--rounds N] [--duration S] [--warmup S] [--quick] [--no-build] [--no-gateway]
-#                [--no-haproxy] [--no-yarp]
+#                [--no-haproxy] [--no-yarp] [--no-loop]
 #                [--gateway-dll FILE] [--gateway-arg ARG]... [--no-stream] [--raw FILE] [--keep] [--account]
 set -euo pipefail
 
@@ -24,6 +24,7 @@ KEEP=0
 ACCOUNT=0
 HAPROXY_PEER=1
 YARP_PEER=1
+LOOP_PEER=1
 rounds_set=0
 duration_set=0
 warmup_set=0
@@ -46,6 +47,7 @@ usage: bench/run.sh [options]
   --no-gateway    measure the peers only (no Gatehouse build, no streaming)
   --no-haproxy    leave haproxy out
   --no-yarp       leave YARP out (no YARP build)
+  --no-loop       leave gatehouse-loop out (the same gateway with Gatehouse:Gateway:Engine=loop)
   --gateway-dll F run this gatehouse.dll instead of building src/Gatehouse.Host (e.g. another commit's build)
   --gateway-arg A pass one more argument to the gateway (repeatable), e.g. a --Section:Key=value setting
   --no-stream     skip the 1 GiB upload/download memory check
@@ -68,9 +70,10 @@ while (($#)); do
         --warmup) WARMUP=${2:?--warmup needs a value}; warmup_set=1; shift 2 ;;
         --quick) quick=1; shift ;;
         --no-build) BUILD=0; shift ;;
-        --no-gateway) GATEWAY=0; STREAM=0; shift ;;
+        --no-gateway) GATEWAY=0; STREAM=0; LOOP_PEER=0; shift ;;
         --no-haproxy) HAPROXY_PEER=0; shift ;;
         --no-yarp) YARP_PEER=0; shift ;;
+        --no-loop) LOOP_PEER=0; shift ;;
         --gateway-dll) GATEWAY_DLL=${2:?--gateway-dll needs a file}; shift 2 ;;
         --gateway-arg) GATEWAY_EXTRA_ARGS+=("${2:?--gateway-arg needs a value}"); shift 2 ;;
         --no-stream) STREAM=0; shift ;;
@@ -273,7 +276,7 @@ if command -v git >/dev/null 2>&1 && git -C "$REPO_DIR" rev-parse --short HEAD >
     echo "revision: $(git -C "$REPO_DIR" rev-parse --short HEAD)$(git -C "$REPO_DIR" diff --quiet HEAD 2>/dev/null || echo ' (with local changes)')"
 fi
 ((GATEWAY)) && echo "gateway:  ${GATEWAY_DLL#"$REPO_DIR"/}${GATEWAY_EXTRA_ARGS[*]:+ ${GATEWAY_EXTRA_ARGS[*]}}"
-echo "plan:     $ROUNDS round(s) x 3 scenarios x direct/nginx$( ((HAPROXY_PEER)) && echo /haproxy)$( ((YARP_PEER)) && echo /yarp)$( ((GATEWAY)) && echo /gatehouse), ${DURATION}s per run, ${WARMUP}s warm-up"
+echo "plan:     $ROUNDS round(s) x 3 scenarios x direct/nginx$( ((HAPROXY_PEER)) && echo /haproxy)$( ((YARP_PEER)) && echo /yarp)$( ((GATEWAY)) && echo /gatehouse)$( ((LOOP_PEER)) && echo /gatehouse-loop), ${DURATION}s per run, ${WARMUP}s warm-up"
 echo
 
 if ((BUILD)); then
@@ -296,6 +299,8 @@ pick_port HAPROXY_PORT
 pick_port YARP_PORT
 pick_port GATEWAY_PORT
 pick_port CONTROL_PORT
+pick_port LOOP_PORT
+pick_port LOOP_CONTROL_PORT
 
 # :: Backend -----------------------------------------------------------------------------------------
 BACKEND_LOG="$RUN_DIR/backend.log"
@@ -396,6 +401,24 @@ if ((GATEWAY)); then
     PROXY_PIDS[gatehouse]=$GATEWAY_PID
 fi
 
+# :: Gatehouse on its own event-loop engine (same build, same config, Gatehouse:Gateway:Engine=loop) ---
+if ((LOOP_PEER)); then
+    LOOP_LOG="$RUN_DIR/gatehouse-loop.log"
+    dotnet "$GATEWAY_DLL" gateway --config "$GATEWAY_CONFIG" --port "$LOOP_PORT" \
+        --control-port "$LOOP_CONTROL_PORT" --listen 127.0.0.1 --Gatehouse:Gateway:Engine loop \
+        "${GATEWAY_EXTRA_ARGS[@]}" > >(cat >"$LOOP_LOG") 2>&1 &
+    LOOP_PID=$!
+    PIDS+=("$LOOP_PID")
+    wait_http "http://127.0.0.1:$LOOP_CONTROL_PORT/readyz" 200 "$LOOP_PID" "$LOOP_LOG" "Gatehouse (loop) control port"
+    wait_http "http://127.0.0.1:$LOOP_PORT/" 200 "$LOOP_PID" "$LOOP_LOG" "Gatehouse (loop) (GET / with $HEADER_NAME: $SERVICE)" \
+        -H "$HEADER_NAME: $SERVICE"
+    [[ $(<"/proc/$LOOP_PID/comm") == dotnet ]] || die "pid $LOOP_PID is '$(<"/proc/$LOOP_PID/comm")', not the gateway's dotnet process"
+    grep -q "Traffic engine 'loop' listening" "$LOOP_LOG" || die_with_log "$LOOP_LOG" "gatehouse-loop did not start its event loops"
+    TARGETS+=(gatehouse-loop)
+    TARGET_PORT[gatehouse-loop]=$LOOP_PORT
+    PROXY_PIDS[gatehouse-loop]=$LOOP_PID
+fi
+
 # Every target must really answer each scenario before anything is timed: a proxy that returns errors
 # fast would otherwise look like a fast proxy.
 head -c 65536 /dev/zero | tr '\0' 'a' >"$RUN_DIR/post64k.bin"
@@ -407,7 +430,7 @@ for target in "${TARGETS[@]}"; do
         --data-binary "@$RUN_DIR/post64k.bin" "$base/echo-size") || true
     [[ $echo_size == 65536 ]] || die "$target: POST /echo-size answered '$echo_size' (expected 65536)"
 done
-echo "ready: backend :$BACKEND_PORT_1/:$BACKEND_PORT_2 (pid $BACKEND_PID), nginx :$NGINX_PORT (master $NGINX_PID, workers ${NGINX_WORKERS[*]})$( ((HAPROXY_PEER)) && echo ", haproxy :$HAPROXY_PORT (pid $HAPROXY_PID)")$( ((YARP_PEER)) && echo ", yarp :$YARP_PORT (pid $YARP_PID)")$( ((GATEWAY)) && echo ", gatehouse :$GATEWAY_PORT (pid $GATEWAY_PID)")"
+echo "ready: backend :$BACKEND_PORT_1/:$BACKEND_PORT_2 (pid $BACKEND_PID), nginx :$NGINX_PORT (master $NGINX_PID, workers ${NGINX_WORKERS[*]})$( ((HAPROXY_PEER)) && echo ", haproxy :$HAPROXY_PORT (pid $HAPROXY_PID)")$( ((YARP_PEER)) && echo ", yarp :$YARP_PORT (pid $YARP_PID)")$( ((GATEWAY)) && echo ", gatehouse :$GATEWAY_PORT (pid $GATEWAY_PID)")$( ((LOOP_PEER)) && echo ", gatehouse-loop :$LOOP_PORT (pid $LOOP_PID)")"
 echo
 
 # ---------------------------------------------------------------------------------------------------
@@ -568,7 +591,7 @@ awk -F '\t' -v rounds="$ROUNDS" -v duration="$DURATION" \
         n = split(labels, pairs, ";")
         for (i = 1; i <= n; i++) { split(pairs[i], kv, "="); label[kv[1]] = kv[2] }
         order[1] = "get-c32"; order[2] = "get-c256"; order[3] = "post64k-c32"
-        ntargets = split("direct nginx haproxy yarp gatehouse", torder, " ")
+        ntargets = split("direct nginx haproxy yarp gatehouse gatehouse-loop", torder, " ")
     }
     NR == 1 { next }
     {
@@ -594,12 +617,12 @@ awk -F '\t' -v rounds="$ROUNDS" -v duration="$DURATION" \
         for (si = 1; si <= 3; si++) {
             s = order[si]
             printf "== %s: median of %d round(s), %d s each ==\n", label[s], rounds, duration
-            printf "  %-10s %12s %10s %10s %20s %8s\n", "target", "RPS", "p50 us", "p99 us", "proxy CPU us/req", "errors"
+            printf "  %-14s %12s %10s %10s %20s %8s\n", "target", "RPS", "p50 us", "p99 us", "proxy CPU us/req", "errors"
             for (ti = 1; ti <= ntargets; ti++) {
                 t = torder[ti]
                 if (!((s, t) in present)) continue
                 cpu = median(values[s, "cpu", t])
-                printf "  %-10s %12.0f %10.0f %10.0f %20s %8d\n", t, median(values[s, "rps", t]), median(values[s, "p50", t]),
+                printf "  %-14s %12.0f %10.0f %10.0f %20s %8d\n", t, median(values[s, "rps", t]), median(values[s, "p50", t]),
                     median(values[s, "p99", t]), cpu == "" ? "-" : sprintf("%.2f", cpu), errors[s, t]
             }
             printf "  ratios (RPS, median of per-round ratios):\n"
@@ -626,6 +649,12 @@ awk -F '\t' -v rounds="$ROUNDS" -v duration="$DURATION" \
             ratio_line(s, "nginx / direct", "nginx", "direct", "", 0, 0)
             ratio_line(s, "haproxy / nginx", "haproxy", "nginx", "", 0, 0)
             ratio_line(s, "yarp / nginx", "yarp", "nginx", "", 0, 0)
+            ratio_line(s, "gatehouse-loop / gatehouse", "gatehouse-loop", "gatehouse", "", 0, 0)
+            ratio_line(s, "gatehouse-loop / nginx", "gatehouse-loop", "nginx", "", 0, 0)
+            ratio_line(s, "gatehouse-loop / yarp", "gatehouse-loop", "yarp", "", 0, 0)
+            ratio_line(s, "gatehouse-loop / haproxy", "gatehouse-loop", "haproxy", "", 0, 0)
+            lc = median(values[s, "cpu", "gatehouse-loop"]); pc = median(values[s, "cpu", "gatehouse"])
+            if (lc != "" && pc != "" && pc > 0) printf "  %-30s %7.2f\n", "proxy CPU loop / platform", lc / pc
             printf "\n"
         }
     }' "$RAW"
@@ -650,15 +679,15 @@ sample_rss() {
 around_transfer() {
     local samples="$RUN_DIR/rss.samples" io_before io_after sampler
     : >"$samples"
-    BASELINE_KIB=$(rss_kib "$GATEWAY_PID")
-    io_before=$(write_bytes "$GATEWAY_PID")
-    sample_rss "$GATEWAY_PID" "$samples" &
+    BASELINE_KIB=$(rss_kib "$STREAM_PID")
+    io_before=$(write_bytes "$STREAM_PID")
+    sample_rss "$STREAM_PID" "$samples" &
     sampler=$!
     PIDS+=("$sampler")
     "$@" >"$RUN_DIR/transfer.out" 2>&1 || true
     kill "$sampler" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true
-    io_after=$(write_bytes "$GATEWAY_PID")
+    io_after=$(write_bytes "$STREAM_PID")
     PEAK_KIB=$(awk -v p="$BASELINE_KIB" '$1 + 0 > p { p = $1 + 0 } END { print p }' "$samples")
     WRITTEN_BYTES=$((io_after - io_before))
 }
@@ -667,13 +696,13 @@ upload() {
     # -T - streams stdin with chunked encoding (PUT); "Expect:" skips the 100-continue round trip.
     head -c "$STREAM_BYTES" /dev/zero \
         | curl -sS --max-time "$STREAM_TIMEOUT" -T - -H 'Expect:' -H "$HEADER_NAME: $SERVICE" \
-            -w '\nstatus=%{http_code} seconds=%{time_total}\n' "http://127.0.0.1:$GATEWAY_PORT/upload"
+            -w '\nstatus=%{http_code} seconds=%{time_total}\n' "http://127.0.0.1:$STREAM_PORT/upload"
 }
 
 download() {
     curl -sS --max-time "$STREAM_TIMEOUT" -o /dev/null -H "$HEADER_NAME: $SERVICE" \
         -w 'status=%{http_code} bytes=%{size_download} seconds=%{time_total}\n' \
-        "http://127.0.0.1:$GATEWAY_PORT/download?bytes=$STREAM_BYTES"
+        "http://127.0.0.1:$STREAM_PORT/download?bytes=$STREAM_BYTES"
 }
 
 stream_report() {
@@ -689,8 +718,9 @@ stream_report() {
     }'
 }
 
-if ((STREAM)); then
-    echo "== streaming 1 GiB through gatehouse (VmRSS sampled every 100 ms) =="
+stream_through() {
+    STREAM_PORT=$2 STREAM_PID=$3
+    echo "== streaming 1 GiB through $1 (VmRSS sampled every 100 ms) =="
     around_transfer upload
     counted=$(head -n 1 "$RUN_DIR/transfer.out")
     status=$(sed -n 's/.*status=\([0-9]*\).*/\1/p' "$RUN_DIR/transfer.out")
@@ -707,6 +737,11 @@ if ((STREAM)); then
     ((ok)) || { echo "  download failed:" >&2; cat "$RUN_DIR/transfer.out" >&2; }
     stream_report download "$BASELINE_KIB" "$PEAK_KIB" "$WRITTEN_BYTES" "$ok" "(status ${status:-none}, received ${got:-nothing} bytes)"
     echo
+}
+
+if ((STREAM)); then
+    stream_through gatehouse "$GATEWAY_PORT" "$GATEWAY_PID"
+    ((LOOP_PEER)) && stream_through gatehouse-loop "$LOOP_PORT" "$LOOP_PID"
 fi
 
 if ((GATEWAY)); then
@@ -715,7 +750,7 @@ if ((GATEWAY)); then
 fi
 
 # Processes that died under load are a result too: say so rather than report numbers from a corpse.
-for pid in "$BACKEND_PID" "$NGINX_PID" ${HAPROXY_PID:+"$HAPROXY_PID"} ${YARP_PID:+"$YARP_PID"} ${GATEWAY_PID:+"$GATEWAY_PID"}; do
+for pid in "$BACKEND_PID" "$NGINX_PID" ${HAPROXY_PID:+"$HAPROXY_PID"} ${YARP_PID:+"$YARP_PID"} ${GATEWAY_PID:+"$GATEWAY_PID"} ${LOOP_PID:+"$LOOP_PID"}; do
     kill -0 "$pid" 2>/dev/null || die "process $pid exited during the run"
 done
 echo "done."

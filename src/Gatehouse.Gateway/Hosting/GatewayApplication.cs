@@ -129,8 +129,14 @@ public static class GatewayApplication
 
         var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         builder.WebHost.UseKestrel(kestrel => ConfigureKestrel(kestrel, options, kestrel.ApplicationServices.GetRequiredService<Tls.ServerTls>()));
+        var loopUnsupported = UseEngine(builder.Services, options);
 
         var app = builder.Build();
+        if (loopUnsupported)
+        {
+            Engine.EngineLog.Unsupported(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse.Gateway.Engine"));
+        }
+
         var resolved = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
         var handler = app.Services.GetRequiredService<GatewayRequestHandler>();
         var guard = app.Services.GetRequiredService<RequestGuard>();
@@ -158,6 +164,29 @@ public static class GatewayApplication
             return guard.InvokeAsync(context, proxy);
         });
         return app;
+    }
+
+    /// <summary>
+    /// Puts the plaintext traffic port on the configured engine (registered after UseKestrel, so Kestrel asks it
+    /// first). Returns true when <c>loop</c> was asked for where it cannot run.
+    /// </summary>
+    private static bool UseEngine(IServiceCollection services, GatewayOptions options)
+    {
+        if (string.Equals(options.Engine, Engine.GatewayEngines.Platform, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        if (!string.Equals(options.Engine, Engine.GatewayEngines.Loop, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new OptionsValidationException(GatewayOptions.Section, typeof(GatewayOptions),
+                [$"{GatewayOptions.Section}:{nameof(GatewayOptions.Engine)} must be '{Engine.GatewayEngines.Platform}' or '{Engine.GatewayEngines.Loop}', not '{options.Engine}'."]);
+        }
+
+        var port = options.Port;
+        var disablePlain = options.Tls.DisablePlain;
+        return !Engine.LoopEngine.TryUse(services, options.LoopEngine,
+            endpoint => !disablePlain && endpoint is IPEndPoint ip && ip.Port == port);
     }
 
     private static void ConfigureKestrel(KestrelServerOptions kestrel, GatewayOptions options, Tls.ServerTls tls)

@@ -124,6 +124,16 @@ public sealed class GatewayOptions
     /// <summary>Control URL advertised to the admin for pushes; default <c>http://{ListenAddress}:{ControlPort}</c>.</summary>
     public string? ControlAddress { get; set; }
 
+    /// <summary>
+    /// The engine under the plaintext traffic port: <c>platform</c> (Kestrel's socket transport, the default) or
+    /// <c>loop</c> (the gateway's own epoll event loops, Linux x86-64; elsewhere the node logs it and runs
+    /// <c>platform</c>). The control, h2c and TLS ports always run on <c>platform</c>.
+    /// </summary>
+    public string Engine { get; set; } = Gatehouse.Gateway.Engine.GatewayEngines.Platform;
+
+    /// <summary>Settings of the <c>loop</c> engine.</summary>
+    public Gatehouse.Gateway.Engine.LoopEngineOptions LoopEngine { get; set; } = new();
+
     public GatewayHeaderNames Headers { get; set; } = new();
 
     public GatewayLimits Limits { get; set; } = new();

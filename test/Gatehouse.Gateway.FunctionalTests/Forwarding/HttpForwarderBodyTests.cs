@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Gatehouse.Gateway.FunctionalTests.Forwarding;
 
-public sealed class HttpForwarderBodyTests
+public class HttpForwarderBodyTests
 {
     /// <summary>
     /// Echoes the request body and reports how it was framed: X-Seen-Length (Content-Length or "none"),

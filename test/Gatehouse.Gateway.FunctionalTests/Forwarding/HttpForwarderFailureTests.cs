@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Gatehouse.Gateway.FunctionalTests.Forwarding;
 
-public sealed class HttpForwarderFailureTests
+public class HttpForwarderFailureTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Gatehouse.Gateway.FunctionalTests.Forwarding;
 
-public sealed partial class HttpForwarderHeaderTests
+public partial class HttpForwarderHeaderTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 

@@ -11,7 +11,7 @@ namespace Gatehouse.Gateway.FunctionalTests.Forwarding;
 public sealed class StreamingCollection;
 
 [Collection(nameof(StreamingCollection))]
-public sealed class HttpForwarderStreamingTests
+public class HttpForwarderStreamingTests
 {
     private const long BulkLength = 256L * 1024 * 1024;
     private const long MaxHeapGrowth = 64L * 1024 * 1024;

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Gatehouse.Gateway.FunctionalTests.Forwarding;
 
-public sealed class HttpForwarderUpgradeTests
+public class HttpForwarderUpgradeTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 

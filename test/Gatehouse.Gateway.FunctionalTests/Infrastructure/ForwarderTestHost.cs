@@ -65,6 +65,7 @@ internal sealed class ForwarderTestHost : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = protocols);
         });
+        TestEngine.Apply(builder.Services);
 
         var app = builder.Build();
         var host = new ForwarderTestHost(app);
@@ -97,6 +98,7 @@ internal sealed class ForwarderTestHost : IAsyncDisposable
         });
 
         await app.StartAsync();
+        TestEngine.HostStarted();
         host.BaseAddress = $"http://127.0.0.1:{TestBackend.GetPort(app)}";
         return host;
     }
@@ -138,9 +140,13 @@ internal sealed class ForwarderTestHost : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        var carried = TestEngine.IsLoop ? Gatehouse.Gateway.Engine.LoopEngine.AcceptedConnections(_app.Services) : 0;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await _app.StopAsync(timeout.Token);
         await _app.DisposeAsync();
         ClientFactory.Dispose();
+
+        // A suite selected for the loop engine must really have run on it (not silently on the platform's).
+        Assert.True(!TestEngine.IsLoop || carried != 0, "the loop engine was selected but carried no connection");
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Gatehouse.Gateway.Engine;
 using Gatehouse.Gateway.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -135,6 +136,7 @@ internal sealed class GatewayTestHost : IAsyncDisposable
             // Stopped after every test: no drain delay (the drain has its own tests).
             "--Gatehouse:Gateway:DrainDelay", "00:00:00",
         };
+        args.AddRange(TestEngine.GatewayArgs());
         args.AddRange(modeArgs);
         var logs = new CapturingLoggerProvider();
         var app = GatewayApplication.Create(args.ToArray(), builder =>
@@ -143,6 +145,7 @@ internal sealed class GatewayTestHost : IAsyncDisposable
             configure?.Invoke(builder);
         });
         await app.StartAsync();
+        TestEngine.HostStarted();
         return new GatewayTestHost(app, dir, configPath, port, controlPort, logs);
     }
 
@@ -189,6 +192,7 @@ internal sealed class GatewayTestHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        var carried = TestEngine.IsLoop ? LoopEngine.AcceptedConnections(_app.Services) : 0;
         Client.Dispose();
         Control.Dispose();
         await _app.StopAsync();
@@ -201,5 +205,8 @@ internal sealed class GatewayTestHost : IAsyncDisposable
         {
             // Best effort: a temp dir left behind does not affect other tests.
         }
+
+        // A suite selected for the loop engine must really have run on it (not silently on the platform's).
+        Assert.True(!TestEngine.IsLoop || carried != 0, "the loop engine was selected but carried no connection");
     }
 }
