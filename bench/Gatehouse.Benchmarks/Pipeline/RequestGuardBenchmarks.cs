@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Pipeline;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Benchmarks.Pipeline;

@@ -1,9 +1,11 @@
 using BenchmarkDotNet.Attributes;
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Compilation;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.LoadBalancing;
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Pipeline;
 using Gatehouse.Gateway.Resolution;
 using Gatehouse.Gateway.Routing;
 using Microsoft.AspNetCore.Http;

@@ -1,10 +1,11 @@
 using System.Net;
 using BenchmarkDotNet.Attributes;
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Compilation;
 using Gatehouse.Gateway.Filters.RateLimiting;
 using Gatehouse.Gateway.Forwarding;
-using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Pipeline;
 using Gatehouse.Gateway.Resilience;
 using Microsoft.AspNetCore.Http;
 

@@ -1,4 +1,5 @@
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Compilation;
 using Gatehouse.Gateway.Filters.RateLimiting;
 using Gatehouse.Gateway.Model;
 using Microsoft.Extensions.Logging;

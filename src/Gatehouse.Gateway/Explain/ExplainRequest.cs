@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Gateway.Explain;

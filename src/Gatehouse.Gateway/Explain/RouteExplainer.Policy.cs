@@ -4,8 +4,8 @@ using Gatehouse.Gateway.Filters.Access;
 using Gatehouse.Gateway.Filters.Auth;
 using Gatehouse.Gateway.Filters.Encryption;
 using Gatehouse.Gateway.Filters.RateLimiting;
-using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Pipeline;
 using Gatehouse.Gateway.Resilience;
 
 namespace Gatehouse.Gateway.Explain;

@@ -1,7 +1,7 @@
 using Gatehouse.Core.Config;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Gateway.LoadBalancing;
-using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Pipeline;
 using Gatehouse.Gateway.Routing;
 using Microsoft.AspNetCore.Http;
 

@@ -1,5 +1,7 @@
 using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Pipeline;
 using Gatehouse.Gateway.Resolution;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;

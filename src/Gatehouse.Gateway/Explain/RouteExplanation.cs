@@ -1,5 +1,5 @@
 using Gatehouse.Core.Config;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 
 namespace Gatehouse.Gateway.Explain;
 

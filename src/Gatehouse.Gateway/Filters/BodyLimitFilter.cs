@@ -1,5 +1,5 @@
 using System.Globalization;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 

@@ -6,7 +6,7 @@ namespace Gatehouse.Gateway.Filters;
 /// <summary>
 /// One of the gateway's own mechanisms (IP lists, body limit, client certificates, signatures, JWT, login state, rate
 /// limits, payload encryption) on the plugin contract. It answers a refused request itself, with the gateway's problem
-/// JSON (<see cref="Hosting.ProblemWriter"/>: the documented codes and headers such as <c>Retry-After</c> or
+/// JSON (<see cref="Http.ProblemWriter"/>: the documented codes and headers such as <c>Retry-After</c> or
 /// <c>WWW-Authenticate</c>), and tells the chain so with <see cref="PluginResponse.Written"/>.
 /// </summary>
 /// <remarks>Created by an <see cref="IBuiltInFilterFactory"/> from the API's dedicated policy members, never per request.</remarks>

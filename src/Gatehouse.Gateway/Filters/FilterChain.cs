@@ -1,6 +1,6 @@
 using System.Collections;
 using Gatehouse.Gateway.Filters.Encryption;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Plugins;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;

@@ -1,5 +1,5 @@
 using System.Text;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Gateway.Grpc;

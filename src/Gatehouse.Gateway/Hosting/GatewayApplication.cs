@@ -1,6 +1,8 @@
 using System.Net;
 using Gatehouse.Core.Logging;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Gateway.Observability;
+using Gatehouse.Gateway.Pipeline;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;

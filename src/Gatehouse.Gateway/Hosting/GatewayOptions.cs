@@ -1,3 +1,4 @@
+using Gatehouse.Gateway.Http;
 namespace Gatehouse.Gateway.Hosting;
 
 /// <summary>Settings of one gateway node (section <c>Gatehouse:Gateway</c>); the routed config lives elsewhere.</summary>

@@ -1,13 +1,16 @@
 using System.Diagnostics.Metrics;
+using Gatehouse.Gateway.Compilation;
 using Gatehouse.Gateway.ConfigSync;
 using Gatehouse.Gateway.Filters.RateLimiting;
 using Gatehouse.Gateway.Filters.RateLimiting.Distributed;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Hosting.Tls;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Gateway.LoadBalancing;
 using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Observability;
 using Gatehouse.Gateway.Observability.AccessLog;
+using Gatehouse.Gateway.Pipeline;
 using Gatehouse.Gateway.Resolution;
 using Gatehouse.Gateway.Routing;
 using Microsoft.Extensions.Configuration;

@@ -61,10 +61,10 @@ internal static class HashKeyReader
         return TryHashClientIp(context, out hash);
     }
 
-    /// <summary>Hashes the client address (<see cref="Hosting.ClientIp"/>); false when the request has none.</summary>
+    /// <summary>Hashes the client address (<see cref="Http.ClientIp"/>); false when the request has none.</summary>
     public static bool TryHashClientIp(HttpContext context, out ulong hash)
     {
-        var address = Hosting.ClientIp.Get(context);
+        var address = Http.ClientIp.Get(context);
         if (address is null)
         {
             hash = 0;

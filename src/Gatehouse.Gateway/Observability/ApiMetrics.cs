@@ -1,5 +1,5 @@
 using Gatehouse.Gateway.Forwarding;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 
 namespace Gatehouse.Gateway.Observability;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using Gatehouse.Gateway.Forwarding;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 
 namespace Gatehouse.Gateway.Observability;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Gatehouse.Core.Build;
 using Gatehouse.Gateway.Forwarding;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Gateway.Observability.AccessLog;
 using Microsoft.AspNetCore.Http;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Gatehouse.Gateway.Forwarding;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Observability.AccessLog;
 using Microsoft.AspNetCore.Http;

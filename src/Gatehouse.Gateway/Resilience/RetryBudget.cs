@@ -1,4 +1,3 @@
-using Gatehouse.Gateway.Model;
 
 namespace Gatehouse.Gateway.Resilience;
 

@@ -1,5 +1,6 @@
 using Gatehouse.Gateway.FunctionalTests.Infrastructure;
 using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Pipeline;
 using Gatehouse.Testing;
 using Microsoft.AspNetCore.Http;
 

@@ -1,10 +1,10 @@
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Compilation;
 using Gatehouse.Gateway.Filters;
 using Gatehouse.Gateway.Filters.Access;
 using Gatehouse.Gateway.Filters.Auth;
 using Gatehouse.Gateway.Filters.Encryption;
 using Gatehouse.Gateway.Filters.RateLimiting;
-using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Tests.Infrastructure;
 using Gatehouse.Plugins;
 using static Gatehouse.Gateway.Tests.Infrastructure.TestSnapshots;

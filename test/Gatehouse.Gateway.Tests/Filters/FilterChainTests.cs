@@ -177,7 +177,7 @@ public class FilterChainTests
         var chain = Chain(new Recording("upper", log) { Phases = PluginPhases.ResponseBody, Body = s => s.ToUpperInvariant() });
         var context = Context(out var body);
 
-        await chain.RunAsync(context, log, static (http, _) => Gatehouse.Gateway.Hosting.ProblemWriter.WriteAsync(http, Gatehouse.Gateway.Hosting.GatewayError.NoAvailableNode));
+        await chain.RunAsync(context, log, static (http, _) => Gatehouse.Gateway.Http.ProblemWriter.WriteAsync(http, Gatehouse.Gateway.Http.GatewayError.NoAvailableNode));
 
         Assert.Empty(log);
         Assert.Equal(503, context.Response.StatusCode);

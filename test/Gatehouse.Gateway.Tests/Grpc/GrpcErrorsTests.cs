@@ -1,5 +1,5 @@
 using Gatehouse.Gateway.Grpc;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Gateway.Tests.Grpc;

@@ -3,6 +3,8 @@ using Gatehouse.Core.Config;
 using Gatehouse.Core.Net;
 using Gatehouse.Gateway.Filters.Access;
 using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
+using Gatehouse.Gateway.Pipeline;
 using Gatehouse.Testing;
 using Microsoft.AspNetCore.Http;
 

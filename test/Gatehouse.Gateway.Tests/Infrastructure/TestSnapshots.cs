@@ -1,4 +1,5 @@
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Compilation;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.LoadBalancing;
 using Gatehouse.Gateway.Model;

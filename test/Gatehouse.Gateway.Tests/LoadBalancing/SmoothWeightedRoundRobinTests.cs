@@ -1,5 +1,4 @@
 using Gatehouse.Gateway.LoadBalancing;
-using Gatehouse.Gateway.Model;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Gateway.Tests.LoadBalancing;

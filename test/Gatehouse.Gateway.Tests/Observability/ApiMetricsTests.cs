@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Compilation;
 using Gatehouse.Gateway.Forwarding;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Gateway.LoadBalancing;
 using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Observability;

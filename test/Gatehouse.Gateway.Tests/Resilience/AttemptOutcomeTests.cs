@@ -1,6 +1,6 @@
 using Gatehouse.Gateway.Forwarding;
-using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Pipeline;
 using Gatehouse.Gateway.Resilience;
 using Microsoft.AspNetCore.Http;
 

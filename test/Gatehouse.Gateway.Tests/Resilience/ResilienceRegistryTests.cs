@@ -1,4 +1,5 @@
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Compilation;
 using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Resilience;
 using Gatehouse.Gateway.Tests.Infrastructure;

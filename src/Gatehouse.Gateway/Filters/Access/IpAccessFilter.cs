@@ -1,6 +1,6 @@
 using Gatehouse.Core.Config;
 using Gatehouse.Core.Net;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Gateway.Filters.Access;

@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using Gatehouse.Core.Config;
-using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.Hosting.Tls;
+using Gatehouse.Gateway.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Gateway.Filters.Auth;

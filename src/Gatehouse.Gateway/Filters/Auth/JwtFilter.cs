@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 using Gatehouse.Core.Config;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;

@@ -1,5 +1,5 @@
 using Gatehouse.Core.Config;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Gateway.Filters.Auth;

@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 using System.Globalization;
 using Gatehouse.Core.Config;
 using Gatehouse.Core.Security;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using Gatehouse.Core.Config;
 using Gatehouse.Core.Security;
 using Gatehouse.Gateway.Filters.Auth;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Plugins;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;

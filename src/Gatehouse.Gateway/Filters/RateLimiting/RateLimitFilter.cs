@@ -1,6 +1,6 @@
 using System.Globalization;
 using Gatehouse.Core.Config;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Gateway.Filters.RateLimiting;

@@ -3,7 +3,7 @@ using Gatehouse.Dubbo.Client;
 using Gatehouse.Dubbo.Json;
 using Gatehouse.Dubbo.Protocol;
 using Gatehouse.Gateway.Forwarding.Rpc;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Gateway.Model;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Gateway.Model;
 using Microsoft.AspNetCore.Http;
 

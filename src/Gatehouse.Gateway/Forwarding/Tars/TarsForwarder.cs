@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Gatehouse.Core.Config;
 using Gatehouse.Gateway.Forwarding.Rpc;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Gateway.Model;
 using Gatehouse.Tars.Client;
 using Gatehouse.Tars.Codec;

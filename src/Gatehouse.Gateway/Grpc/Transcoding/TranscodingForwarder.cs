@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gatehouse.Gateway.Forwarding;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Observability;
 using Microsoft.AspNetCore.Http;

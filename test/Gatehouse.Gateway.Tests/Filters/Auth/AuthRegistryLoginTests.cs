@@ -1,7 +1,7 @@
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Compilation;
 using Gatehouse.Gateway.Filters;
 using Gatehouse.Gateway.Filters.Auth;
-using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 

@@ -5,6 +5,7 @@ using Gatehouse.Gateway.Filters;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.Model;
+using Gatehouse.Gateway.Pipeline;
 using Gatehouse.Gateway.Resolution;
 using Gatehouse.Testing;
 using Microsoft.AspNetCore.Http;

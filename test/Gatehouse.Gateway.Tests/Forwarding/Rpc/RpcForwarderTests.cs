@@ -1,7 +1,7 @@
 using System.Text;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Forwarding.Rpc;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Gateway.Model;
 using Microsoft.AspNetCore.Http;
 using static Gatehouse.Gateway.Tests.Forwarding.Rpc.RpcForwarderTestKit;

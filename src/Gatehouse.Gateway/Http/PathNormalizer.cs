@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Gatehouse.Gateway.Hosting;
+namespace Gatehouse.Gateway.Http;
 
 /// <summary>
 /// The path rule applied before matching, so an API is matched on the same path the node receives. Kestrel has

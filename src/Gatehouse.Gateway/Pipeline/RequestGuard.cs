@@ -1,12 +1,14 @@
 using System.Globalization;
 using Gatehouse.Gateway.Forwarding;
+using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
-namespace Gatehouse.Gateway.Hosting;
+namespace Gatehouse.Gateway.Pipeline;
 
 /// <summary>
 /// Checks every proxied request before routing sees it: method length, header count and size, message framing (request

@@ -1,9 +1,10 @@
 using System.Net;
 using Gatehouse.Core.Net;
+using Gatehouse.Gateway.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
-namespace Gatehouse.Gateway.Hosting;
+namespace Gatehouse.Gateway.Http;
 
 /// <summary>
 /// The client address of a request, as every stage sees it (IP lists, rate-limit and consistent-hash keys, canary

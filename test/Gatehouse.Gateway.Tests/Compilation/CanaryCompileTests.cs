@@ -1,9 +1,10 @@
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Compilation;
 using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 
-namespace Gatehouse.Gateway.Tests.Model;
+namespace Gatehouse.Gateway.Tests.Compilation;
 
 public class CanaryCompileTests
 {

@@ -1,6 +1,7 @@
 using Gatehouse.Gateway.Forwarding;
+using Gatehouse.Gateway.Http;
 
-namespace Gatehouse.Gateway.Hosting;
+namespace Gatehouse.Gateway.Pipeline;
 
 /// <summary>Maps a forwarding failure to the error the client is told about (see <see cref="ForwarderError"/>).</summary>
 internal static class ForwarderErrorMapping

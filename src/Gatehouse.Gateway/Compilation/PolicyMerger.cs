@@ -1,6 +1,7 @@
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Model;
 
-namespace Gatehouse.Gateway.Model;
+namespace Gatehouse.Gateway.Compilation;
 
 /// <summary>Merges API ?? service ?? global ?? built-in defaults, field by field (the balancer as a whole).</summary>
 internal static partial class PolicyMerger

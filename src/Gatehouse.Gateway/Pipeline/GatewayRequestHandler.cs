@@ -1,6 +1,8 @@
 using Gatehouse.Core.Security;
 using Gatehouse.Gateway.Explain;
 using Gatehouse.Gateway.Forwarding;
+using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Observability;
 using Gatehouse.Gateway.Resolution;
@@ -9,7 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Gatehouse.Gateway.Hosting;
+namespace Gatehouse.Gateway.Pipeline;
 
 /// <summary>
 /// The request path: snapshot → limits → resolution → matching → routing → balancing → forwarding.

@@ -5,7 +5,7 @@ using Gatehouse.Gateway.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
-namespace Gatehouse.Gateway.Hosting;
+namespace Gatehouse.Gateway.Http;
 
 /// <summary>
 /// Writes RFC 9457 problem JSON for errors the gateway answers itself. The body carries the stable

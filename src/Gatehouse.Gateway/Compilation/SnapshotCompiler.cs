@@ -8,12 +8,13 @@ using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.Hosting;
 using Gatehouse.Gateway.LoadBalancing;
 using Gatehouse.Gateway.Matching;
+using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Resilience;
 using Gatehouse.Gateway.Routing;
 using Gatehouse.Plugins;
 using Microsoft.AspNetCore.Http;
 
-namespace Gatehouse.Gateway.Model;
+namespace Gatehouse.Gateway.Compilation;
 
 /// <summary>
 /// Turns a validated <see cref="GatewayConfig"/> into a <see cref="ConfigSnapshot"/>: merges policies, indexes

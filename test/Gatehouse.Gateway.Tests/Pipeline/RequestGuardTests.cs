@@ -1,8 +1,10 @@
 using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
+using Gatehouse.Gateway.Pipeline;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
-namespace Gatehouse.Gateway.Tests.Hosting;
+namespace Gatehouse.Gateway.Tests.Pipeline;
 
 public class RequestGuardTests
 {

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace Gatehouse.Gateway.Hosting;
+namespace Gatehouse.Gateway.Pipeline;
 
 /// <summary>Request properties the handler asks about (the request-shape checks are in <see cref="RequestGuard"/>).</summary>
 internal static class RequestLimits

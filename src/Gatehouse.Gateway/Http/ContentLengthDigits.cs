@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.Net.Http.Headers;
 
-namespace Gatehouse.Gateway.Hosting;
+namespace Gatehouse.Gateway.Http;
 
 /// <summary>
 /// Makes Kestrel refuse a <c>Content-Length</c> that is not only digits (RFC 9110 §8.6: <c>1*DIGIT</c>), such as

@@ -1,11 +1,11 @@
 using System.Net;
 using Gatehouse.Core.Net;
-using Gatehouse.Gateway.Hosting;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Gateway.LoadBalancing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
-namespace Gatehouse.Gateway.Tests.Hosting;
+namespace Gatehouse.Gateway.Tests.Http;
 
 public class ClientIpTests
 {

@@ -1,6 +1,7 @@
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Model;
 
-namespace Gatehouse.Gateway.Model;
+namespace Gatehouse.Gateway.Compilation;
 
 internal static partial class PolicyMerger
 {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Gatehouse.Gateway.Forwarding;
+using Gatehouse.Gateway.Http;
 using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Observability;
 using Gatehouse.Gateway.Resilience;
@@ -7,7 +8,7 @@ using Gatehouse.Gateway.Routing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Gatehouse.Gateway.Hosting;
+namespace Gatehouse.Gateway.Pipeline;
 
 /// <summary>Step 6: attempts at nodes, guarded by circuit breakers, retried within the service's budget.</summary>
 internal sealed partial class GatewayRequestHandler

@@ -1,4 +1,4 @@
-namespace Gatehouse.Gateway.Hosting;
+namespace Gatehouse.Gateway.Http;
 
 /// <summary>Errors the gateway answers itself, with their stable <c>code</c> and status (docs/architecture.md, the error codes).</summary>
 public enum GatewayError

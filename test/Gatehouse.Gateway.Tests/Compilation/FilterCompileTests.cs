@@ -4,7 +4,7 @@ using Gatehouse.Gateway.Filters.Access;
 using Gatehouse.Gateway.Filters.RateLimiting;
 using static Gatehouse.Gateway.Tests.Infrastructure.TestSnapshots;
 
-namespace Gatehouse.Gateway.Tests.Model;
+namespace Gatehouse.Gateway.Tests.Compilation;
 
 public class FilterCompileTests
 {

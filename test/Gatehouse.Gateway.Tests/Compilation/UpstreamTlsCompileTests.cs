@@ -1,11 +1,12 @@
 using Gatehouse.Core.Config;
+using Gatehouse.Gateway.Compilation;
 using Gatehouse.Gateway.Forwarding;
 using Gatehouse.Gateway.LoadBalancing;
 using Gatehouse.Gateway.Model;
 using Gatehouse.Gateway.Routing;
 using Gatehouse.Gateway.Tests.Infrastructure;
 
-namespace Gatehouse.Gateway.Tests.Model;
+namespace Gatehouse.Gateway.Tests.Compilation;
 
 public sealed class UpstreamTlsCompileTests : IDisposable
 {

@@ -2,7 +2,7 @@ using Gatehouse.Core.Config;
 using Gatehouse.Gateway.Model;
 using static Gatehouse.Gateway.Tests.Infrastructure.TestSnapshots;
 
-namespace Gatehouse.Gateway.Tests.Model;
+namespace Gatehouse.Gateway.Tests.Compilation;
 
 public class SnapshotCompilerTests
 {
