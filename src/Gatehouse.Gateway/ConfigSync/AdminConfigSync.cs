@@ -272,30 +272,14 @@ internal sealed partial class AdminConfigSync : BackgroundService
     /// <summary>Temp file in the same directory, then a rename over the old file: readers see old or new, never half.</summary>
     private async Task WriteSnapshotFileAsync(SnapshotDocument document, CancellationToken cancellationToken)
     {
-        var temp = $"{_snapshotPath}.{Environment.ProcessId}.tmp";
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(_snapshotPath)!);
-            await File.WriteAllTextAsync(temp, document.ToJson(), cancellationToken);
-            File.Move(temp, _snapshotPath, overwrite: true);
+            await AtomicFile.WriteAsync(_snapshotPath, System.Text.Encoding.UTF8.GetBytes(document.ToJson()), cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // The config is applied either way; only a restart without the admin would miss this version.
             Log.SnapshotFileWriteFailed(_logger, _snapshotPath, ex.Message);
-            TryDelete(temp);
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Best effort: a stray temp file is overwritten by the next write.
         }
     }
 

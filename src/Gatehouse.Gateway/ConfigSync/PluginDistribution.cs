@@ -194,32 +194,19 @@ internal sealed partial class PluginDistribution
     /// <summary>A temp file and a rename, so a crash never leaves half a package under its final name.</summary>
     private async Task WriteAsync(string file, byte[] package, CancellationToken cancellationToken)
     {
-        var temp = $"{file}.{Environment.ProcessId}.tmp";
         try
         {
-            Directory.CreateDirectory(CacheDirectory);
-            await File.WriteAllBytesAsync(temp, package, cancellationToken);
-            File.Move(temp, file, overwrite: true);
+            await AtomicFile.WriteAsync(file, package, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // The package is verified and in memory; only a restart without the admin would miss the cached copy.
             Log.CacheWriteFailed(_logger, file, ex.Message);
-            TryDelete(temp);
         }
     }
 
-    private static void TryDelete(string file)
-    {
-        try
-        {
-            File.Delete(file);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Left behind: it is verified again before any use, and pruned with the next snapshot.
-        }
-    }
+    // A file left behind is verified again before any use, and pruned with the next snapshot.
+    private static void TryDelete(string file) => AtomicFile.TryDelete(file);
 
     private static partial class Log
     {
