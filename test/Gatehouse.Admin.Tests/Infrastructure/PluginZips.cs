@@ -14,22 +14,6 @@ internal static class PluginZips
         return buffer.ToArray();
     }
 
-    /// <summary>A zip of the given entries (name → bytes), names written as given (so '..' can be tested).</summary>
-    public static byte[] With(params (string Name, byte[] Content)[] entries)
-    {
-        using var buffer = new MemoryStream();
-        using (var archive = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            foreach (var (name, content) in entries)
-            {
-                using var stream = archive.CreateEntry(name).Open();
-                stream.Write(content);
-            }
-        }
-
-        return buffer.ToArray();
-    }
-
     /// <summary>The upload body: <paramref name="zip"/> as <c>application/zip</c>.</summary>
     public static ByteArrayContent Content(byte[] zip)
     {

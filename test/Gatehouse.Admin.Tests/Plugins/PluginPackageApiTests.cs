@@ -1,3 +1,4 @@
+using Gatehouse.Testing;
 using System.Net;
 using System.Text.Json;
 using Gatehouse.Admin.Tests.Infrastructure;
@@ -47,10 +48,10 @@ public abstract class PluginPackageApiTests(AdminFixture fixture)
         var cases = new (string Query, byte[] Body, string Expected)[]
         {
             ("", "not a zip at all"u8.ToArray(), "not a valid zip"),
-            ("?name=evil", PluginZips.With(("../evil.dll", [1, 2, 3])), "climbs out of the package"),
-            ("?name=evil", PluginZips.With(("/etc/evil.dll", [1, 2, 3])), "absolute path"),
-            ("?name=readme", PluginZips.With(("readme.txt", "hello"u8.ToArray())), "holds no .dll"),
-            ("?name=nofactory", PluginZips.With(("nofactory.dll", notPlugin)), "has no public IGatewayPluginFactory"),
+            ("?name=evil", TestZips.With(("../evil.dll", [1, 2, 3])), "climbs out of the package"),
+            ("?name=evil", TestZips.With(("/etc/evil.dll", [1, 2, 3])), "absolute path"),
+            ("?name=readme", TestZips.With(("readme.txt", "hello"u8.ToArray())), "holds no .dll"),
+            ("?name=nofactory", TestZips.With(("nofactory.dll", notPlugin)), "has no public IGatewayPluginFactory"),
             ("?name=Bad_Name", PluginZips.Of("stamp-v1"), "lower case letters"),
         };
 

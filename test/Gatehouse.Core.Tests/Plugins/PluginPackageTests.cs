@@ -1,3 +1,4 @@
+using Gatehouse.Testing;
 using System.IO.Compression;
 using Gatehouse.Core.Plugins;
 
@@ -14,7 +15,7 @@ public sealed class PluginPackageTests
     [InlineData("C:/evil.dll", "absolute path")]
     public void Check_UnsafeEntry_Refused(string entry, string expected)
     {
-        Assert.Contains(expected, PluginPackage.Check(Zip((entry, [1])), 1 << 20), StringComparison.Ordinal);
+        Assert.Contains(expected, PluginPackage.Check(TestZips.With((entry, [1])), 1 << 20), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -23,17 +24,17 @@ public sealed class PluginPackageTests
 
     [Fact]
     public void Check_NoAssembly_Refused() =>
-        Assert.Contains("holds no .dll", PluginPackage.Check(Zip(("readme.txt", [1])), 1 << 20), StringComparison.Ordinal);
+        Assert.Contains("holds no .dll", PluginPackage.Check(TestZips.With(("readme.txt", [1])), 1 << 20), StringComparison.Ordinal);
 
     [Fact]
     public void Check_ExtractsToMoreThanTheBound_Refused() =>
-        Assert.Contains("extracts to more than 1000 bytes", PluginPackage.Check(Zip(("big.dll", new byte[2000])), 1000), StringComparison.Ordinal);
+        Assert.Contains("extracts to more than 1000 bytes", PluginPackage.Check(TestZips.With(("big.dll", new byte[2000])), 1000), StringComparison.Ordinal);
 
     [Fact]
     public void Check_PluginFolderAtRootOrInOneFolder_Accepted()
     {
-        Assert.Null(PluginPackage.Check(Zip(("p.dll", [1]), ("p.deps.json", [2])), 1 << 20));
-        Assert.Null(PluginPackage.Check(Zip(("p/p.dll", [1]), ("p/lib/dep.dll", [2])), 1 << 20));
+        Assert.Null(PluginPackage.Check(TestZips.With(("p.dll", [1]), ("p.deps.json", [2])), 1 << 20));
+        Assert.Null(PluginPackage.Check(TestZips.With(("p/p.dll", [1]), ("p/lib/dep.dll", [2])), 1 << 20));
     }
 
     [Fact]
@@ -43,7 +44,7 @@ public sealed class PluginPackageTests
         try
         {
             var ex = Assert.Throws<PluginLoadException>(() =>
-                PluginPackage.Load(Zip(("p.dll", [1, 2, 3])), "p", work, 1 << 20, DateTimeOffset.UnixEpoch));
+                PluginPackage.Load(TestZips.With(("p.dll", [1, 2, 3])), "p", work, 1 << 20, DateTimeOffset.UnixEpoch));
 
             Assert.Contains("not a loadable .NET assembly", ex.Message, StringComparison.Ordinal);
             Assert.Empty(Directory.GetFileSystemEntries(work));
@@ -61,20 +62,5 @@ public sealed class PluginPackageTests
         Assert.False(PluginPackage.IsSha256(PluginPackage.Sha256([1]).ToUpperInvariant()));
         Assert.False(PluginPackage.IsSha256("../../etc/passwd"));
         Assert.False(PluginPackage.IsSha256(null));
-    }
-
-    private static byte[] Zip(params (string Name, byte[] Content)[] entries)
-    {
-        using var buffer = new MemoryStream();
-        using (var archive = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            foreach (var (name, content) in entries)
-            {
-                using var stream = archive.CreateEntry(name).Open();
-                stream.Write(content);
-            }
-        }
-
-        return buffer.ToArray();
     }
 }
