@@ -31,7 +31,7 @@ internal sealed partial class FileConfigWatcher : BackgroundService
     private readonly GatewayOptions _options;
     private readonly ILogger<FileConfigWatcher> _logger;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _changed = new(0, 1);
+    private readonly CoalescingSignal _changed = new();
     private FileStamp _lastSeen;
 
     private readonly Filters.Plugins.Loading.PluginRegistry? _plugins;
@@ -123,20 +123,7 @@ internal sealed partial class FileConfigWatcher : BackgroundService
         }
     }
 
-    private void Signal()
-    {
-        if (_changed.CurrentCount == 0)
-        {
-            try
-            {
-                _changed.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Another event already signalled; one reload covers both.
-            }
-        }
-    }
+    private void Signal() => _changed.Request();
 
     private async Task LoadAsync(string path, bool atStart, CancellationToken cancellationToken)
     {

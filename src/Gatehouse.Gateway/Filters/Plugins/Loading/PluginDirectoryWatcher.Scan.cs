@@ -120,20 +120,7 @@ internal sealed partial class PluginDirectoryWatcher
         }
     }
 
-    private void Signal()
-    {
-        if (_changed.CurrentCount == 0)
-        {
-            try
-            {
-                _changed.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Another event already signalled; one pass covers both.
-            }
-        }
-    }
+    private void Signal() => _changed.Request();
 
     private static partial class Log
     {

@@ -32,7 +32,7 @@ internal sealed partial class PluginDirectoryWatcher : BackgroundService
     private readonly GatewayOptions _options;
     private readonly ILogger<PluginDirectoryWatcher> _logger;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _changed = new(0, 1);
+    private readonly ConfigSync.CoalescingSignal _changed = new();
 
     /// <summary>Folder → fingerprint of its last load attempt, successful or not: a failed folder is retried when it changes.</summary>
     private readonly Dictionary<string, string> _seen = new(StringComparer.Ordinal);
