@@ -92,6 +92,23 @@ public class JwksCacheTests : IAsyncLifetime
         Assert.NotNull(await cache.GetKeyAsync("k1"));
     }
 
+    [Fact]
+    public async Task PrefetchFinishingBetweenTheMissAndTheSlowPath_KeyFound()
+    {
+        // The request read no key set, then the prefetch completed before the request's slow path took the lock: the
+        // slow path must see the arrived set rather than treat the completed fetch as a recent failure.
+        var cache = Cache();
+        cache.Prefetch();
+        await GatewayTestHost.WaitUntilAsync(async () =>
+        {
+            await Task.Yield();
+            return cache.Resolve("k1").Any();
+        }, TimeSpan.FromSeconds(10), "prefetch loaded");
+
+        Assert.NotNull(await cache.FetchThenFindAsync("k1", firstLoad: true));
+        Assert.Equal(1, cache.Fetches);
+    }
+
     private sealed class ManualClock : TimeProvider
     {
         private long _ticks = 1_000_000_000;

@@ -83,21 +83,36 @@ internal sealed partial class JwksCache
     /// <summary>Keys for the token handler's resolver: the one for <paramref name="kid"/>, or none.</summary>
     public IEnumerable<SecurityKey> Resolve(string? kid) => _keys?.Find(kid) is { } key ? [key] : [];
 
-    private async ValueTask<SecurityKey?> FetchThenFindAsync(string? kid, bool firstLoad)
+    /// <summary>
+    /// The slow path. <paramref name="firstLoad"/> says the caller saw no key set; one may have arrived since (the
+    /// prefetch finishing between the caller's read and this call), so it is read again before anything is refused.
+    /// </summary>
+    internal async ValueTask<SecurityKey?> FetchThenFindAsync(string? kid, bool firstLoad)
     {
         if (firstLoad)
         {
             lock (_gate)
             {
+                if (_keys is { } arrived)
+                {
+                    if (arrived.Find(kid) is { } key)
+                    {
+                        return key;
+                    }
+
+                    firstLoad = false;
+                }
+
                 // A fetch that already failed recently is not repeated for every request while the issuer is down.
-                if (_inflight is { IsCompleted: true } && _lastFetchStart != long.MinValue
+                else if (_inflight is { IsCompleted: true } && _lastFetchStart != long.MinValue
                     && _time.GetTimestamp() - _lastFetchStart < (long)(FirstLoadRetryInterval.TotalSeconds * _time.TimestampFrequency))
                 {
                     return null;
                 }
             }
         }
-        else
+
+        if (!firstLoad)
         {
             lock (_gate)
             {
