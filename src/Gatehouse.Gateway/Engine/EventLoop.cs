@@ -21,13 +21,19 @@ internal sealed unsafe partial class EventLoop : IDisposable
     private readonly int _epoll;
     private readonly int _wakeFd;
     private readonly Thread _thread;
-    private readonly ConcurrentQueue<(LoopConnection Connection, LoopWork Work)> _work = new();
+    private readonly ConcurrentQueue<(ILoopSocket Socket, LoopWork Work)> _work = new();
     private readonly ILogger _logger;
-    private LoopConnection?[] _slots = new LoopConnection?[64];
+    private ILoopSocket?[] _slots = new ILoopSocket?[64];
     private readonly Stack<int> _freeSlots = new();
     private int _nextSlot;
     private int _wakePending;
     private volatile bool _stopping;
+    private volatile bool _stopped;
+
+    [ThreadStatic]
+    private static EventLoop? t_current;
+
+    private static int s_lastGeneration;
 
     public EventLoop(int index, ILogger logger)
     {
@@ -57,10 +63,19 @@ internal sealed unsafe partial class EventLoop : IDisposable
     /// <summary>True on the loop's own thread, where work may run at once instead of being queued.</summary>
     public bool IsLoopThread => Thread.CurrentThread == _thread;
 
-    /// <summary>Queues <paramref name="work"/> for <paramref name="connection"/> on the loop and wakes it if needed.</summary>
-    public void Post(LoopConnection connection, LoopWork work)
+    /// <summary>The loop whose thread this is, or null on any other thread.</summary>
+    public static EventLoop? Current => t_current;
+
+    /// <summary>True once the loop has made its last turn: nothing queued to it runs any more.</summary>
+    public bool Stopped => _stopped;
+
+    /// <summary>A generation for a new socket (shared by every loop, so slot reuse is always told apart).</summary>
+    public static uint NextGeneration() => (uint)Interlocked.Increment(ref s_lastGeneration);
+
+    /// <summary>Queues <paramref name="work"/> for <paramref name="socket"/> on the loop and wakes it if needed.</summary>
+    public void Post(ILoopSocket socket, LoopWork work)
     {
-        _work.Enqueue((connection, work));
+        _work.Enqueue((socket, work));
 
         // The loop drains the queue after every turn, so only a post from another thread needs to wake it, and only
         // one wake-up is outstanding at a time.
@@ -78,6 +93,7 @@ internal sealed unsafe partial class EventLoop : IDisposable
 
     private void Run()
     {
+        t_current = this;
         var events = stackalloc LinuxNative.EpollEvent[MaxEvents];
         while (!_stopping)
         {
@@ -128,18 +144,19 @@ internal sealed unsafe partial class EventLoop : IDisposable
                 catch (Exception e)
                 {
                     LogConnectionFault(_logger, connection.ConnectionId, e);
-                    connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("Event loop fault.", e));
+                    connection.OnLoopFault(e);
                 }
             }
 
             RunQueuedWork();
         }
 
-        // Stopped with connections still registered (the host is going away): close them so nobody waits on a loop
+        // Stopped with sockets still registered (the host is going away): close them so nobody waits on a loop
         // that will not turn again.
-        foreach (var connection in _slots)
+        _stopped = true;
+        foreach (var socket in _slots)
         {
-            connection?.CloseOnStop();
+            socket?.CloseOnStop();
         }
     }
 
@@ -149,31 +166,24 @@ internal sealed unsafe partial class EventLoop : IDisposable
         {
             try
             {
-                switch (item.Work)
+                if (item.Work == LoopWork.Register)
                 {
-                    case LoopWork.Register:
-                        Register(item.Connection);
-                        break;
-                    case LoopWork.Read:
-                        item.Connection.OnReadable();
-                        break;
-                    case LoopWork.ResumeRead:
-                        item.Connection.OnFlushResumed();
-                        break;
-                    case LoopWork.Close:
-                        item.Connection.TryClose();
-                        break;
+                    Register(item.Socket);
+                }
+                else
+                {
+                    item.Socket.RunWork(item.Work);
                 }
             }
             catch (Exception e)
             {
-                LogConnectionFault(_logger, item.Connection.ConnectionId, e);
-                item.Connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("Event loop fault.", e));
+                LogConnectionFault(_logger, item.Socket.ConnectionId, e);
+                item.Socket.OnLoopFault(e);
             }
         }
     }
 
-    private void Register(LoopConnection connection)
+    private void Register(ILoopSocket connection)
     {
         int slot;
         if (!_freeSlots.TryPop(out slot))
@@ -204,7 +214,7 @@ internal sealed unsafe partial class EventLoop : IDisposable
         }
     }
 
-    private LoopConnection? Lookup(ulong data)
+    private ILoopSocket? Lookup(ulong data)
     {
         var slot = (int)(uint)data;
         if ((uint)slot >= (uint)_slots.Length)
@@ -216,8 +226,8 @@ internal sealed unsafe partial class EventLoop : IDisposable
         return connection is not null && connection.Generation == (uint)(data >> 32) ? connection : null;
     }
 
-    /// <summary>Removes a connection from epoll and the slot table before its socket is closed (loop thread only).</summary>
-    public void Release(LoopConnection connection)
+    /// <summary>Removes a socket from epoll and the slot table before it is closed (loop thread only).</summary>
+    public void Release(ILoopSocket connection)
     {
         var slot = connection.Slot;
         if (_stopping || slot < 0 || !ReferenceEquals(_slots[slot], connection))
@@ -252,7 +262,7 @@ internal sealed unsafe partial class EventLoop : IDisposable
     private static partial void LogConnectionFault(ILogger logger, string connectionId, Exception exception);
 }
 
-/// <summary>Work another thread hands to a connection's loop.</summary>
+/// <summary>Work another thread hands to a socket's loop.</summary>
 internal enum LoopWork : byte
 {
     Register,

@@ -21,6 +21,7 @@ internal static unsafe partial class LinuxNative
     public const int EfdCloexec = 0x80000;
     public const int EfdNonblock = 0x800;
 
+    public const int MsgPeek = 0x2;
     public const int MsgNoSignal = 0x4000;
     public const int ShutRdWr = 2;
 
@@ -28,6 +29,13 @@ internal static unsafe partial class LinuxNative
     public const int EAgain = 11;
     public const int EPipe = 32;
     public const int EConnReset = 104;
+    public const int EIsConn = 106;
+    public const int ETimedOut = 110;
+    public const int EConnRefused = 111;
+    public const int EHostUnreach = 113;
+    public const int EAlready = 114;
+    public const int EInProgress = 115;
+    public const int ENetUnreach = 101;
 
     /// <summary>The kernel's <c>struct epoll_event</c>: packed to 12 bytes on x86-64 (the only layout used here).</summary>
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
@@ -73,6 +81,9 @@ internal static unsafe partial class LinuxNative
 
     [LibraryImport(Libc, EntryPoint = "writev", SetLastError = true)]
     public static partial nint Writev(int fd, IoVec* iov, int count);
+
+    [LibraryImport(Libc, EntryPoint = "connect", SetLastError = true)]
+    public static partial int Connect(int fd, byte* address, int length);
 
     [LibraryImport(Libc, EntryPoint = "shutdown", SetLastError = true)]
     public static partial int Shutdown(int fd, int how);

@@ -1,31 +1,20 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
-using System.Threading.Tasks.Sources;
 using Microsoft.AspNetCore.Connections;
 
 namespace Gatehouse.Gateway.Engine;
 
-internal sealed partial class LoopConnection : IValueTaskSource<bool>
+internal sealed partial class LoopConnection
 {
     private const int MaxIoVecs = 16;
 
-    // Completed by the loop when output readiness arrives while the sender waits; the continuation (the sender)
-    // then runs on the loop thread.
-    private ManualResetValueTaskSourceCore<bool> _writable;
-    private int _writableEpoch;
-    private int _waitingWritable;
+    // Raised by the loop on output readiness; a sender waiting on it then continues on the loop thread.
+    private readonly LoopSignal _writable = new();
     private MemoryHandle[]? _handles;
 
     /// <summary>Output readiness (loop thread only): wakes a sender that found the socket buffer full.</summary>
-    public void OnWritable()
-    {
-        Interlocked.Increment(ref _writableEpoch);
-        if (Interlocked.CompareExchange(ref _waitingWritable, 0, 1) == 1)
-        {
-            _writable.SetResult(true);
-        }
-    }
+    public void OnWritable() => _writable.Raise();
 
     private async Task SendLoopAsync()
     {
@@ -43,7 +32,7 @@ internal sealed partial class LoopConnection : IValueTaskSource<bool>
                 var buffer = result.Buffer;
                 while (!buffer.IsEmpty)
                 {
-                    var epoch = Volatile.Read(ref _writableEpoch);
+                    var epoch = _writable.Epoch;
                     var sent = SendSome(buffer, out var errno);
                     if (sent > 0)
                     {
@@ -63,14 +52,7 @@ internal sealed partial class LoopConnection : IValueTaskSource<bool>
                     }
 
                     // The socket buffer is full: wait for the loop's output edge, unless one arrived since the attempt.
-                    _writable.Reset();
-                    Volatile.Write(ref _waitingWritable, 1);
-                    if (Volatile.Read(ref _writableEpoch) != epoch && Interlocked.CompareExchange(ref _waitingWritable, 0, 1) == 1)
-                    {
-                        continue;
-                    }
-
-                    await new ValueTask<bool>(this, _writable.Version).ConfigureAwait(false);
+                    await _writable.WaitAsync(epoch).ConfigureAwait(false);
                 }
 
                 if (error is not null)
@@ -161,11 +143,4 @@ internal sealed partial class LoopConnection : IValueTaskSource<bool>
             TryClose();
         }
     }
-
-    bool IValueTaskSource<bool>.GetResult(short token) => _writable.GetResult(token);
-
-    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _writable.GetStatus(token);
-
-    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token,
-        ValueTaskSourceOnCompletedFlags flags) => _writable.OnCompleted(continuation, state, token, flags);
 }

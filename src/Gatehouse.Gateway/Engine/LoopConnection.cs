@@ -14,16 +14,15 @@ namespace Gatehouse.Gateway.Engine;
 /// flushes them, and only a full socket buffer makes the sender wait for the loop's output readiness.
 /// The socket is closed on the loop once both directions are done.
 /// </summary>
-internal sealed partial class LoopConnection : ConnectionContext,
+internal sealed partial class LoopConnection : ConnectionContext, ILoopSocket,
     IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature, IMemoryPoolFeature,
     IConnectionLifetimeFeature, IConnectionEndPointFeature
 {
     private static long s_lastId;
-    private static int s_lastGeneration;
 
     private readonly Socket _socket;
     private readonly EventLoop _loop;
-    private readonly LoopEngineCounters _counters;
+    private readonly LoopCounters _counters;
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly CancellationTokenSource _closedSource = new();
@@ -40,13 +39,13 @@ internal sealed partial class LoopConnection : ConnectionContext,
     private int _closedFired;
     private Task _sending = Task.CompletedTask;
 
-    public LoopConnection(Socket socket, EventLoop loop, MemoryPool<byte> pool, LoopEngineOptions options, LoopEngineCounters counters)
+    public LoopConnection(Socket socket, EventLoop loop, MemoryPool<byte> pool, LoopEngineOptions options, LoopCounters counters)
     {
         _socket = socket;
         _loop = loop;
         _counters = counters;
         Fd = (int)socket.SafeHandle.DangerousGetHandle();
-        Generation = (uint)Interlocked.Increment(ref s_lastGeneration);
+        Generation = EventLoop.NextGeneration();
         MemoryPool = pool;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
@@ -111,6 +110,24 @@ internal sealed partial class LoopConnection : ConnectionContext,
         _sending = SendLoopAsync();
         _loop.Post(this, LoopWork.Register);
     }
+
+    public void RunWork(LoopWork work)
+    {
+        switch (work)
+        {
+            case LoopWork.Read:
+                OnReadable();
+                break;
+            case LoopWork.ResumeRead:
+                OnFlushResumed();
+                break;
+            case LoopWork.Close:
+                TryClose();
+                break;
+        }
+    }
+
+    public void OnLoopFault(Exception error) => Abort(new ConnectionAbortedException("Event loop fault.", error));
 
     public override void Abort(ConnectionAbortedException abortReason)
     {

@@ -27,12 +27,21 @@ public static class LoopEngine
         services.AddSingleton(sp => new LoopTransportFactory(select, options, sp.GetRequiredService<ILoggerFactory>(),
             sp.GetService<IMemoryPoolFactory<byte>>()));
         services.AddSingleton<IConnectionListenerFactory>(sp => sp.GetRequiredService<LoopTransportFactory>());
+        if (options.Upstream)
+        {
+            services.AddSingleton<Upstream.LoopUpstream>();
+        }
+
         return true;
     }
 
     /// <summary>Connections the engine accepted in this host, or -1 when it is not installed.</summary>
     public static long AcceptedConnections(IServiceProvider services) =>
         services.GetService<LoopTransportFactory>()?.AcceptedConnections ?? -1;
+
+    /// <summary>Node connections the loops opened in this host, or -1 when the loops do not carry node connections.</summary>
+    public static long UpstreamConnections(IServiceProvider services) =>
+        services.GetService<Upstream.LoopUpstream>()?.Counters.Opened ?? -1;
 
     /// <summary>Connections the engine holds open in this host, or -1 when it is not installed.</summary>
     public static long OpenConnections(IServiceProvider services) =>

@@ -12,6 +12,12 @@ public sealed class LoopEngineOptions
     /// <summary>Bytes of response buffered per connection before the application's flush waits for the socket.</summary>
     public int MaxWriteBufferSize { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// Node connections of requests that run on a loop are carried by that loop too (plaintext nodes; TLS nodes keep
+    /// the platform's sockets). Off: every node connection uses the platform's socket engine.
+    /// </summary>
+    public bool Upstream { get; set; } = true;
+
     public int ResolvedLoops => Loops > 0 ? Loops : Environment.ProcessorCount;
 }
 

@@ -15,10 +15,10 @@ internal sealed class LoopListener : IConnectionListener
     private readonly EventLoop[] _loops;
     private readonly MemoryPool<byte> _pool;
     private readonly LoopEngineOptions _options;
-    private readonly LoopEngineCounters _counters;
+    private readonly LoopCounters _counters;
     private int _next;
 
-    public LoopListener(EndPoint endpoint, EventLoop[] loops, MemoryPool<byte> pool, LoopEngineOptions options, LoopEngineCounters counters)
+    public LoopListener(EndPoint endpoint, EventLoop[] loops, MemoryPool<byte> pool, LoopEngineOptions options, LoopCounters counters)
     {
         _loops = loops;
         _pool = pool;
@@ -77,7 +77,7 @@ internal sealed class LoopListener : IConnectionListener
             accepted.NoDelay = true;
             accepted.Blocking = false;
             var loop = _loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Length)];
-            _counters.OnAccepted();
+            _counters.OnOpened();
             var connection = new LoopConnection(accepted, loop, _pool, _options, _counters);
             connection.Start();
             return connection;

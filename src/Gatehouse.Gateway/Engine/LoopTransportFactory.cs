@@ -18,7 +18,7 @@ internal sealed class LoopTransportFactory : IConnectionListenerFactory, IConnec
     private readonly MemoryPool<byte> _pool;
     private readonly Lock _lock = new();
     private EventLoop[]? _loops;
-    private readonly LoopEngineCounters _counters = new();
+    private readonly LoopCounters _counters = new();
 
     public LoopTransportFactory(Func<EndPoint, bool> select, LoopEngineOptions options, ILoggerFactory loggers, IMemoryPoolFactory<byte>? pools)
     {
@@ -29,7 +29,7 @@ internal sealed class LoopTransportFactory : IConnectionListenerFactory, IConnec
     }
 
     /// <summary>Connections accepted so far (tests use it to prove the engine carried their traffic).</summary>
-    public long AcceptedConnections => _counters.Accepted;
+    public long AcceptedConnections => _counters.Opened;
 
     /// <summary>Connections accepted and not yet closed.</summary>
     public long OpenConnections => _counters.Open;

@@ -65,12 +65,15 @@ internal sealed partial class UpstreamClientFactory : IDisposable
     private readonly ConcurrentDictionary<UpstreamTransportSettings, HttpMessageInvoker> _invokers = new();
     private readonly Lock _createLock = new();
     private readonly ILogger? _logger;
+    private readonly Engine.Upstream.LoopUpstream? _loops;
     private bool _disposed;
 
     /// <param name="logger">Warns when a pool with certificate verification turned off is created.</param>
-    public UpstreamClientFactory(ILogger<UpstreamClientFactory>? logger = null)
+    /// <param name="loops">Present when the event loops carry node connections: each pool then has one part per loop.</param>
+    public UpstreamClientFactory(ILogger<UpstreamClientFactory>? logger = null, Engine.Upstream.LoopUpstream? loops = null)
     {
         _logger = logger;
+        _loops = loops;
     }
 
     /// <summary>Number of distinct pools created so far.</summary>
@@ -91,7 +94,8 @@ internal sealed partial class UpstreamClientFactory : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_invokers.TryGetValue(settings, out invoker))
             {
-                invoker = new HttpMessageInvoker(CreateHandler(settings), disposeHandler: true);
+                var handler = _loops is null ? CreateHandler(settings) : _loops.Wrap(() => CreateHandler(settings));
+                invoker = new HttpMessageInvoker(handler, disposeHandler: true);
                 if (settings.Tls is { InsecureSkipVerify: true } && _logger is not null)
                 {
                     Log.InsecureTls(_logger, settings.Tls.Fingerprint[..12]);

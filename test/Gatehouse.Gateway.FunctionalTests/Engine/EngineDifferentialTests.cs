@@ -45,6 +45,7 @@ public sealed class EngineDifferentialTests
         var platformResponses = await SendAllAsync(platform.Port);
         var loopResponses = await SendAllAsync(loop.Port);
         Assert.True(LoopEngine.AcceptedConnections(loop.Services) > 0, "the loop gateway did not run the loop engine");
+        Assert.True(LoopEngine.UpstreamConnections(loop.Services) > 0, "the loop gateway's node connections were not on its loops");
         Assert.Equal(-1, LoopEngine.AcceptedConnections(platform.Services));
 
         for (var i = 0; i < Cases; i++)

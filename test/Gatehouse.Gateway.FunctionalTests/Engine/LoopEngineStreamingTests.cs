@@ -82,5 +82,6 @@ public sealed class LoopEngineStreamingTests
         Assert.Equal(await sent.Task.WaitAsync(TimeSpan.FromSeconds(10)), received.Sha256);
         Assert.True(downloadGrowth < MaxHeapGrowth, $"Managed heap grew by {downloadGrowth / (1024 * 1024)} MiB on download.");
         Assert.True(LoopEngine.AcceptedConnections(gw.Services) > 0);
+        Assert.True(LoopEngine.UpstreamConnections(gw.Services) > 0);
     }
 }

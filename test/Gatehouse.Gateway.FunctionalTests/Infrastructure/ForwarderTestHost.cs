@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Gatehouse.Gateway.FunctionalTests.Infrastructure;
@@ -32,8 +33,8 @@ internal sealed class ForwarderTestHost : IAsyncDisposable
     /// <summary>Logs written by the forwarder.</summary>
     public CapturingLogger<HttpForwarder> Logger { get; } = new();
 
-    /// <summary>Owns the upstream connection pools of this host.</summary>
-    public UpstreamClientFactory ClientFactory { get; } = new();
+    /// <summary>Owns the upstream connection pools of this host (per loop too, when the loop engine carries node connections).</summary>
+    public UpstreamClientFactory ClientFactory { get; private set; } = null!;
 
     /// <summary>Default timeouts for tests: generous, so only tests that shorten them see timeouts.</summary>
     public static ForwardOptions DefaultOptions { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
@@ -69,6 +70,7 @@ internal sealed class ForwarderTestHost : IAsyncDisposable
 
         var app = builder.Build();
         var host = new ForwarderTestHost(app);
+        host.ClientFactory = new UpstreamClientFactory(null, app.Services.GetService<Gatehouse.Gateway.Engine.Upstream.LoopUpstream>());
         var forwarder = new HttpForwarder(host.Logger);
         var invoker = host.ClientFactory.GetInvoker(transport ?? UpstreamTransportSettings.Default);
         var forwardOptions = options ?? DefaultOptions;
