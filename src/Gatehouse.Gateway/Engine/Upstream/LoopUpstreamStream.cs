@@ -92,6 +92,16 @@ internal sealed partial class LoopUpstreamStream : Stream, ILoopSocket
         {
             await _readable.WaitAsync(epoch).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
+
+            // A zero-byte read (the pool's watch on an idle connection, or a wait before renting a buffer) asks only
+            // for readiness, which the edge just reported: no system call to confirm it. Data, end or error, the
+            // next real read finds out which.
+            if (buffer.IsEmpty)
+            {
+                ObjectDisposedException.ThrowIf(_disposed != 0, this);
+                return 0;
+            }
+
             epoch = _readable.Epoch;
             var received = Receive(buffer.Span, out var errno);
             if (received >= 0)
