@@ -148,6 +148,63 @@ public sealed class LoopUpstreamStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ZeroByteReadAfterAShortRead_WaitsForTheNextData()
+    {
+        var (stream, peer) = await ConnectAsync();
+        await using var _ = stream;
+        using var __ = peer;
+        var buffer = new byte[64];
+        await peer.SendAsync("first"u8.ToArray());
+        Assert.Equal(5, await stream.ReadAsync(buffer).AsTask().WaitAsync(Wait));
+
+        // The short read emptied the socket: the watch waits for the next edge (without asking the socket).
+        var watch = stream.ReadAsync(Memory<byte>.Empty).AsTask();
+        await Task.Delay(50);
+        Assert.False(watch.IsCompleted);
+        await peer.SendAsync("second"u8.ToArray());
+        Assert.Equal(0, await watch.WaitAsync(Wait));
+        Assert.Equal(6, await stream.ReadAsync(buffer).AsTask().WaitAsync(Wait));
+    }
+
+    [Fact]
+    public async Task DataAndEndArriveTogether_ZeroByteReadAfterTheShortRead_ReturnsAtOnce()
+    {
+        var (stream, peer) = await ConnectAsync();
+        await using var _ = stream;
+        using var __ = peer;
+        await peer.SendAsync("tail"u8.ToArray());
+        peer.Shutdown(SocketShutdown.Send);
+        await Task.Delay(100);
+
+        // One edge announced both; the short read takes the data and leaves the end, which no further edge announces.
+        var buffer = new byte[64];
+        Assert.Equal(4, await stream.ReadAsync(buffer).AsTask().WaitAsync(Wait));
+        Assert.Equal(0, await stream.ReadAsync(Memory<byte>.Empty).AsTask().WaitAsync(Wait));
+        Assert.Equal(0, await stream.ReadAsync(buffer).AsTask().WaitAsync(Wait));
+    }
+
+    [Fact]
+    public async Task ReadsAfterThePeersEnd_ReturnZeroAtOnce_ZeroByteReadsToo()
+    {
+        var (stream, peer) = await ConnectAsync();
+        await using var _ = stream;
+        await peer.SendAsync("last"u8.ToArray());
+        peer.Shutdown(SocketShutdown.Send);
+        var buffer = new byte[64];
+        var total = 0;
+        int read;
+        while ((read = await stream.ReadAsync(buffer.AsMemory(total)).AsTask().WaitAsync(Wait)) > 0)
+        {
+            total += read;
+        }
+
+        Assert.Equal(4, total);
+        Assert.Equal(0, await stream.ReadAsync(Memory<byte>.Empty).AsTask().WaitAsync(Wait));
+        Assert.Equal(0, await stream.ReadAsync(buffer).AsTask().WaitAsync(Wait));
+        peer.Dispose();
+    }
+
+    [Fact]
     public async Task PeerCloses_PendingReadReturnsZero()
     {
         var (stream, peer) = await ConnectAsync();

@@ -32,6 +32,11 @@ internal sealed partial class LoopUpstreamStream : Stream, ILoopSocket
     private int _closed;
     private volatile int _registrationErrno;
     private bool _counted;
+
+    // Reader-only state (one read at a time): the socket was empty as of this read epoch.
+    private bool _drained;
+    private int _drainedEpoch;
+    private volatile bool _hangUp;
     private string? _id;
 
     private LoopUpstreamStream(Socket socket, EventLoop loop, LoopCounters counters)
@@ -71,7 +76,17 @@ internal sealed partial class LoopUpstreamStream : Stream, ILoopSocket
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var epoch = _readable.Epoch;
-        var received = Receive(buffer.Span, out var errno);
+
+        // The pool's watch on a connection it just took a response from: when no edge came since a read emptied the
+        // socket, nothing can be there, so the watch waits for the edge without asking the socket first. Not once the
+        // peer hung up: its FIN can sit behind the data of that short read, and no further edge would announce it.
+        if (buffer.IsEmpty && _drained && epoch == _drainedEpoch && !_hangUp)
+        {
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            return ReadWhenReadableAsync(buffer, epoch, cancellationToken);
+        }
+
+        var received = Receive(buffer.Span, epoch, out var errno);
         if (received >= 0)
         {
             return new ValueTask<int>(received);
@@ -103,7 +118,7 @@ internal sealed partial class LoopUpstreamStream : Stream, ILoopSocket
             }
 
             epoch = _readable.Epoch;
-            var received = Receive(buffer.Span, out var errno);
+            var received = Receive(buffer.Span, epoch, out var errno);
             if (received >= 0)
             {
                 return received;
@@ -116,8 +131,12 @@ internal sealed partial class LoopUpstreamStream : Stream, ILoopSocket
         }
     }
 
-    /// <summary>One recv; a zero-byte read peeks, so it reports readiness without consuming. -1 with errno when it failed.</summary>
-    private unsafe int Receive(Span<byte> buffer, out int errno)
+    /// <summary>
+    /// One recv; a zero-byte read peeks, so it reports readiness without consuming. -1 with errno when it failed.
+    /// Notes whether the socket was left empty as of <paramref name="epoch"/> (read before the call): a short read or
+    /// EAGAIN leaves it empty, a full buffer may not have.
+    /// </summary>
+    private unsafe int Receive(Span<byte> buffer, int epoch, out int errno)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var added = false;
@@ -143,6 +162,13 @@ internal sealed partial class LoopUpstreamStream : Stream, ILoopSocket
             }
 
             errno = received < 0 ? Marshal.GetLastPInvokeError() : 0;
+            if (received < 0 ? errno == LinuxNative.EAgain : !buffer.IsEmpty)
+            {
+                // Not after the end (0): every read from then on returns at once, and no edge will say so again.
+                _drained = received < 0 || (received > 0 && received < buffer.Length);
+                _drainedEpoch = epoch;
+            }
+
             return (int)received;
         }
         finally
@@ -285,7 +311,12 @@ internal sealed partial class LoopUpstreamStream : Stream, ILoopSocket
         _writable.Raise();
     }
 
-    void ILoopSocket.OnReadable(bool hangUp) => _readable.Raise();
+    void ILoopSocket.OnReadable(bool hangUp)
+    {
+        // Set before the raise, whose increment publishes it to the reader that sees the new epoch.
+        _hangUp |= hangUp;
+        _readable.Raise();
+    }
 
     void ILoopSocket.OnWritable() => _writable.Raise();
 
