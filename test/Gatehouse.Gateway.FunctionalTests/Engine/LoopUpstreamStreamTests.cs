@@ -148,7 +148,7 @@ public sealed class LoopUpstreamStreamTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ZeroByteReadAfterAShortRead_WaitsForTheNextData()
+    public async Task ReadsAfterAShortRead_WaitForTheNextData()
     {
         var (stream, peer) = await ConnectAsync();
         await using var _ = stream;
@@ -164,6 +164,13 @@ public sealed class LoopUpstreamStreamTests : IAsyncLifetime
         await peer.SendAsync("second"u8.ToArray());
         Assert.Equal(0, await watch.WaitAsync(Wait));
         Assert.Equal(6, await stream.ReadAsync(buffer).AsTask().WaitAsync(Wait));
+
+        // A real read after a short one waits the same way, and gets the next bytes.
+        var read = stream.ReadAsync(buffer).AsTask();
+        await Task.Delay(50);
+        Assert.False(read.IsCompleted);
+        await peer.SendAsync("third"u8.ToArray());
+        Assert.Equal(5, await read.WaitAsync(Wait));
     }
 
     [Fact]

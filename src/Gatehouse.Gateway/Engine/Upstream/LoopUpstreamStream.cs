@@ -77,10 +77,12 @@ internal sealed partial class LoopUpstreamStream : Stream, ILoopSocket
     {
         var epoch = _readable.Epoch;
 
-        // The pool's watch on a connection it just took a response from: when no edge came since a read emptied the
-        // socket, nothing can be there, so the watch waits for the edge without asking the socket first. Not once the
-        // peer hung up: its FIN can sit behind the data of that short read, and no further edge would announce it.
-        if (buffer.IsEmpty && _drained && epoch == _drainedEpoch && !_hangUp)
+        // When no edge came since a read emptied the socket, nothing is there to read (bytes that arrived meanwhile
+        // bring an edge the loop is about to report), so the read waits for that edge without asking the socket
+        // first. This is the common case: the pool's read-ahead when it hands out a connection for the next request,
+        // and the watch on an idle one. Not once the peer hung up: its FIN can sit behind the data of that short
+        // read, and no further edge would announce it.
+        if (_drained && epoch == _drainedEpoch && !_hangUp)
         {
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
             return ReadWhenReadableAsync(buffer, epoch, cancellationToken);
