@@ -384,8 +384,10 @@ services:
 EOF
     # The gateway's console goes through a pipe, as a container's stdout would, so that its own
     # write_bytes counts what it writes to disk itself, not the log file this harness keeps.
+    # Named explicitly: `gatehouse` is the platform engine, `gatehouse-loop` (below) the loop engine, the default.
     dotnet "$GATEWAY_DLL" gateway --config "$GATEWAY_CONFIG" --port "$GATEWAY_PORT" \
-        --control-port "$CONTROL_PORT" --listen 127.0.0.1 "${GATEWAY_EXTRA_ARGS[@]}" > >(cat >"$GATEWAY_LOG") 2>&1 &
+        --control-port "$CONTROL_PORT" --listen 127.0.0.1 --Gatehouse:Gateway:Engine platform \
+        "${GATEWAY_EXTRA_ARGS[@]}" > >(cat >"$GATEWAY_LOG") 2>&1 &
     GATEWAY_PID=$!
     PIDS+=("$GATEWAY_PID")
     wait_http "http://127.0.0.1:$CONTROL_PORT/readyz" 200 "$GATEWAY_PID" "$GATEWAY_LOG" "Gatehouse control port"

@@ -24,9 +24,9 @@ public sealed class LoopEngineOptions
 /// <summary>The names of the traffic engines <c>Gatehouse:Gateway:Engine</c> accepts.</summary>
 public static class GatewayEngines
 {
-    /// <summary>Kestrel's socket transport (the default).</summary>
+    /// <summary>Kestrel's socket transport and the platform's sockets for node connections (the off switch).</summary>
     public const string Platform = "platform";
 
-    /// <summary>The gateway's own epoll event loops (Linux x86-64; elsewhere it falls back to <see cref="Platform"/>).</summary>
+    /// <summary>The gateway's own epoll event loops, the default (Linux x86-64; elsewhere it falls back to <see cref="Platform"/>).</summary>
     public const string Loop = "loop";
 }

@@ -126,11 +126,12 @@ public sealed class GatewayOptions
     public string? ControlAddress { get; set; }
 
     /// <summary>
-    /// The engine under the plaintext traffic port: <c>platform</c> (Kestrel's socket transport, the default) or
-    /// <c>loop</c> (the gateway's own epoll event loops, Linux x86-64; elsewhere the node logs it and runs
-    /// <c>platform</c>). The control, h2c and TLS ports always run on <c>platform</c>.
+    /// The engine under the plaintext traffic port: <c>loop</c> (the gateway's own epoll event loops, carrying node
+    /// connections too; the default, Linux x86-64 — elsewhere the node logs it and runs <c>platform</c>) or
+    /// <c>platform</c> (Kestrel's socket transport and the platform's HTTP client sockets: the off switch). The
+    /// control, h2c and TLS ports always run on <c>platform</c>.
     /// </summary>
-    public string Engine { get; set; } = Gatehouse.Gateway.Engine.GatewayEngines.Platform;
+    public string Engine { get; set; } = Gatehouse.Gateway.Engine.GatewayEngines.Loop;
 
     /// <summary>Settings of the <c>loop</c> engine.</summary>
     public Gatehouse.Gateway.Engine.LoopEngineOptions LoopEngine { get; set; } = new();

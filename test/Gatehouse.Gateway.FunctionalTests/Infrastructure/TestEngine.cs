@@ -36,8 +36,11 @@ internal static class TestEngine
         public string Engine { get; } = engine;
     }
 
-    /// <summary>The gateway arguments that select the current engine.</summary>
-    public static string[] GatewayArgs() => IsLoop ? ["--Gatehouse:Gateway:Engine", GatewayEngines.Loop] : [];
+    /// <summary>
+    /// The gateway arguments that select the current engine, always explicit: the suites run on the platform engine
+    /// unless a subclass selects the loop (the node's own default is the loop).
+    /// </summary>
+    public static string[] GatewayArgs() => ["--Gatehouse:Gateway:Engine", Current];
 
     /// <summary>Installs the loop engine for every endpoint of a test host, when selected.</summary>
     public static void Apply(IServiceCollection services)
