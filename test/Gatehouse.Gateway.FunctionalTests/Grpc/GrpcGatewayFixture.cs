@@ -14,7 +14,7 @@ namespace Gatehouse.Gateway.FunctionalTests.Grpc;
 /// @grpc/grpc-js node (a process), a node that never answers in time, and services for the gateway's own errors;
 /// shared by the tests of a class.
 /// </summary>
-public sealed class GrpcGatewayFixture : IAsyncLifetime
+public class GrpcGatewayFixture : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("gatehouse-grpc-").FullName;
     private readonly TestPki _pki = TestPki.Create();
@@ -95,8 +95,12 @@ public sealed class GrpcGatewayFixture : IAsyncLifetime
             """, null,
             "--h2c-port", H2cPort.ToString(),
             "--tls-port", TlsPort.ToString(), "--tls-cert", cert, "--tls-key", key,
-            "--Gatehouse:Gateway:Tls:TrustedRootsPath", TlsRoot);
+            "--Gatehouse:Gateway:Tls:TrustedRootsPath", TlsRoot,
+            "--Gatehouse:Gateway:Engine", Engine);
     }
+
+    /// <summary>The engine under the gateway's plaintext port (gRPC-Web over HTTP/1.1 arrives there).</summary>
+    protected virtual string Engine => Gatehouse.Gateway.Engine.GatewayEngines.Platform;
 
     public async Task DisposeAsync()
     {
@@ -147,4 +151,10 @@ public sealed class GrpcGatewayFixture : IAsyncLifetime
             });
             services.AddSingleton(state);
         });
+}
+
+/// <summary>The same gateway and nodes with the loop engine under the plaintext port: node connections on the loops.</summary>
+public sealed class GrpcGatewayLoopFixture : GrpcGatewayFixture
+{
+    protected override string Engine => Gatehouse.Gateway.Engine.GatewayEngines.Loop;
 }

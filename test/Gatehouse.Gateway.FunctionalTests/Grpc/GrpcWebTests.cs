@@ -225,3 +225,21 @@ public class GrpcWebTests(GrpcGatewayFixture fixture) : IClassFixture<GrpcGatewa
         return (data[0], data[5..(5 + length)], data[(5 + length)..]);
     }
 }
+
+/// <summary>
+/// gRPC-Web on the plaintext port of a gateway on the loop engine: the gRPC nodes speak HTTP/2, so the node side is
+/// the platform client's HTTP/2 over connections the loops carry. Every test of the base runs again.
+/// </summary>
+public sealed class GrpcWebTestsOnLoop(GrpcGatewayLoopFixture fixture) : GrpcWebTests(fixture), IClassFixture<GrpcGatewayLoopFixture>
+{
+    private readonly GrpcGatewayLoopFixture _fixture = fixture;
+
+    [Fact]
+    public async Task NodeConnections_CarriedByTheLoops()
+    {
+        await Unary_ReachesAGrpcNode_AndBalancesPerCall(GrpcWebMode.GrpcWeb, tls: false);
+
+        Assert.True(Gatehouse.Gateway.Engine.LoopEngine.UpstreamConnections(_fixture.Gateway.Services) > 0,
+            "the loop engine carried no node connection for gRPC-Web calls");
+    }
+}
