@@ -10,7 +10,7 @@ namespace Gatehouse.Gateway.FunctionalTests.Grpc.Transcoding;
 /// descriptor set protoc wrote at build time (transcode_test.pb): one API by its google.api.http annotations (by file),
 /// one by an explicit rule (by base64, as the admin stores it), one behind a rate limit.
 /// </summary>
-public sealed class TranscodingFixture : IAsyncLifetime
+public class TranscodingFixture : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("gatehouse-transcode-").FullName;
     private TestBackend? _nodeA;
@@ -96,8 +96,12 @@ public sealed class TranscodingFixture : IAsyncLifetime
                     policy: { ipAccess: { deny: [ "127.0.0.0/8", "::1/128" ] } }
             """, null,
             "--Gatehouse:Gateway:AccessLog:Enabled", "true",
-            "--Gatehouse:Gateway:AccessLog:Path", Path.Combine(LogDir, "access.log"));
+            "--Gatehouse:Gateway:AccessLog:Path", Path.Combine(LogDir, "access.log"),
+            "--Gatehouse:Gateway:Engine", Engine);
     }
+
+    /// <summary>The engine under the gateway's plaintext port, where the JSON calls arrive.</summary>
+    protected virtual string Engine => Gatehouse.Gateway.Engine.GatewayEngines.Platform;
 
     public async Task DisposeAsync()
     {
@@ -119,4 +123,10 @@ public sealed class TranscodingFixture : IAsyncLifetime
 
     private static Task<TestBackend> StartNodeAsync() => TestBackend.StartWithPipelineAsync(
         app => app.MapGrpcService<LibraryService>(), HttpProtocols.Http2, services => services.AddGrpc());
+}
+
+/// <summary>The same gateway and nodes on the loop engine: the gRPC calls go over node connections the loops carry.</summary>
+public sealed class TranscodingLoopFixture : TranscodingFixture
+{
+    protected override string Engine => Gatehouse.Gateway.Engine.GatewayEngines.Loop;
 }

@@ -15,7 +15,7 @@ namespace Gatehouse.Gateway.FunctionalTests.Grpc.Transcoding;
 /// Grpc.AspNetCore nodes over HTTP/2 and answers JSON. The reference for the JSON is Google.Protobuf's JsonFormatter
 /// on the generated classes of the same proto.
 /// </summary>
-public sealed class TranscodingTests(TranscodingFixture fixture) : IClassFixture<TranscodingFixture>
+public class TranscodingTests(TranscodingFixture fixture) : IClassFixture<TranscodingFixture>
 {
     private static readonly JsonFormatter Reference = new(JsonFormatter.Settings.Default.WithTypeRegistry(
         TypeRegistry.FromMessages(Nested.Descriptor, Duration.Descriptor)));
@@ -172,5 +172,21 @@ public sealed class TranscodingTests(TranscodingFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("""{"id":"5","title":"QUIET"}""", await response.Content.ReadAsStringAsync());
         Assert.Equal("""{"name":"top","theme":"none"}""", await Client.GetStringAsync("/v2/shelf/top"));
+    }
+}
+
+/// <summary>Every transcoding test again, through a gateway on the loop engine (HTTP/2 to the nodes over loop-carried connections).</summary>
+public sealed class TranscodingTestsOnLoop(TranscodingLoopFixture fixture) : TranscodingTests(fixture), IClassFixture<TranscodingLoopFixture>
+{
+    private readonly TranscodingLoopFixture _fixture = fixture;
+
+    [Fact]
+    public async Task NodeConnections_CarriedByTheLoops()
+    {
+        using var warm = await _fixture.Gateway.Client.GetAsync("/v1/shelves/missing");
+        using var response = await _fixture.Gateway.Client.GetAsync("/v1/shelves/missing");
+
+        Assert.True(Gatehouse.Gateway.Engine.LoopEngine.UpstreamConnections(_fixture.Gateway.Services) > 0,
+            $"the loop engine carried no node connection for transcoded calls ({(int)response.StatusCode})");
     }
 }
