@@ -368,6 +368,23 @@ if ((YARP_PEER)); then
 fi
 
 # :: Gatehouse ---------------------------------------------------------------------------------------
+# start_gatehouse ENGINE PORT CONTROL_PORT LOG LABEL: one gateway on the generated config, ready and checked;
+# sets STARTED_PID. Its console goes through a pipe, as a container's stdout would, so that its own write_bytes
+# counts what it writes to disk itself, not the log file this harness keeps.
+start_gatehouse() {
+    local engine=$1 port=$2 control=$3 log=$4 label=$5
+    dotnet "$GATEWAY_DLL" gateway --config "$GATEWAY_CONFIG" --port "$port" \
+        --control-port "$control" --listen 127.0.0.1 --Gatehouse:Gateway:Engine "$engine" \
+        "${GATEWAY_EXTRA_ARGS[@]}" > >(cat >"$log") 2>&1 &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
+    wait_http "http://127.0.0.1:$control/readyz" 200 "$STARTED_PID" "$log" "$label control port"
+    wait_http "http://127.0.0.1:$port/" 200 "$STARTED_PID" "$log" "$label (GET / with $HEADER_NAME: $SERVICE)" \
+        -H "$HEADER_NAME: $SERVICE"
+    # CPU and memory are read from this PID: it must be the gateway itself, not a shell around it.
+    [[ $(<"/proc/$STARTED_PID/comm") == dotnet ]] || die "pid $STARTED_PID is '$(<"/proc/$STARTED_PID/comm")', not the gateway's dotnet process"
+}
+
 if ((GATEWAY)); then
     GATEWAY_CONFIG="$RUN_DIR/gatehouse.yaml"
     GATEWAY_LOG="$RUN_DIR/gatehouse.log"
@@ -382,19 +399,9 @@ services:
     apis:
       - { id: all, path: "/**" }
 EOF
-    # The gateway's console goes through a pipe, as a container's stdout would, so that its own
-    # write_bytes counts what it writes to disk itself, not the log file this harness keeps.
     # Named explicitly: `gatehouse` is the platform engine, `gatehouse-loop` (below) the loop engine, the default.
-    dotnet "$GATEWAY_DLL" gateway --config "$GATEWAY_CONFIG" --port "$GATEWAY_PORT" \
-        --control-port "$CONTROL_PORT" --listen 127.0.0.1 --Gatehouse:Gateway:Engine platform \
-        "${GATEWAY_EXTRA_ARGS[@]}" > >(cat >"$GATEWAY_LOG") 2>&1 &
-    GATEWAY_PID=$!
-    PIDS+=("$GATEWAY_PID")
-    wait_http "http://127.0.0.1:$CONTROL_PORT/readyz" 200 "$GATEWAY_PID" "$GATEWAY_LOG" "Gatehouse control port"
-    wait_http "http://127.0.0.1:$GATEWAY_PORT/" 200 "$GATEWAY_PID" "$GATEWAY_LOG" "Gatehouse (GET / with $HEADER_NAME: $SERVICE)" \
-        -H "$HEADER_NAME: $SERVICE"
-    # CPU and memory are read from this PID: it must be the gateway itself, not a shell around it.
-    [[ $(<"/proc/$GATEWAY_PID/comm") == dotnet ]] || die "pid $GATEWAY_PID is '$(<"/proc/$GATEWAY_PID/comm")', not the gateway's dotnet process"
+    start_gatehouse platform "$GATEWAY_PORT" "$CONTROL_PORT" "$GATEWAY_LOG" "Gatehouse"
+    GATEWAY_PID=$STARTED_PID
     TARGETS+=(gatehouse)
 fi
 
@@ -406,15 +413,8 @@ fi
 # :: Gatehouse on its own event-loop engine (same build, same config, Gatehouse:Gateway:Engine=loop) ---
 if ((LOOP_PEER)); then
     LOOP_LOG="$RUN_DIR/gatehouse-loop.log"
-    dotnet "$GATEWAY_DLL" gateway --config "$GATEWAY_CONFIG" --port "$LOOP_PORT" \
-        --control-port "$LOOP_CONTROL_PORT" --listen 127.0.0.1 --Gatehouse:Gateway:Engine loop \
-        "${GATEWAY_EXTRA_ARGS[@]}" > >(cat >"$LOOP_LOG") 2>&1 &
-    LOOP_PID=$!
-    PIDS+=("$LOOP_PID")
-    wait_http "http://127.0.0.1:$LOOP_CONTROL_PORT/readyz" 200 "$LOOP_PID" "$LOOP_LOG" "Gatehouse (loop) control port"
-    wait_http "http://127.0.0.1:$LOOP_PORT/" 200 "$LOOP_PID" "$LOOP_LOG" "Gatehouse (loop) (GET / with $HEADER_NAME: $SERVICE)" \
-        -H "$HEADER_NAME: $SERVICE"
-    [[ $(<"/proc/$LOOP_PID/comm") == dotnet ]] || die "pid $LOOP_PID is '$(<"/proc/$LOOP_PID/comm")', not the gateway's dotnet process"
+    start_gatehouse loop "$LOOP_PORT" "$LOOP_CONTROL_PORT" "$LOOP_LOG" "Gatehouse (loop)"
+    LOOP_PID=$STARTED_PID
     grep -q "Traffic engine 'loop' listening" "$LOOP_LOG" || die_with_log "$LOOP_LOG" "gatehouse-loop did not start its event loops"
     TARGETS+=(gatehouse-loop)
     TARGET_PORT[gatehouse-loop]=$LOOP_PORT

@@ -27,20 +27,13 @@ public sealed class EngineDifferentialTests
 
     private static readonly HashSet<string> PerRequest = new(StringComparer.OrdinalIgnoreCase) { "Date", "X-Request-ID", "traceparent", "tracestate" };
 
-    private static string Config(string address) => $$"""
-        services:
-          - name: s
-            nodes: [ { address: "{{address}}" } ]
-            apis: [ { id: all, path: "/**" } ]
-        """;
-
     [Fact]
     public async Task RandomisedRequests_SameBytesAtTheNodeAndTheClientOnBothEngines()
     {
         var seen = new ConcurrentDictionary<string, ConcurrentQueue<string>>();
         await using var backend = await EchoBackend.StartAsync("b", context => RespondAsync(context, seen));
-        await using var platform = await GatewayTestHost.StartAsync(Config(backend.Address));
-        await using var loop = await GatewayTestHost.StartAsync(Config(backend.Address), null, "--Gatehouse:Gateway:Engine", GatewayEngines.Loop);
+        await using var platform = await EngineGateway.StartAsync(GatewayEngines.Platform, backend.Address);
+        await using var loop = await EngineGateway.StartAsync(GatewayEngines.Loop, backend.Address);
 
         var platformResponses = await SendAllAsync(platform.Port);
         var loopResponses = await SendAllAsync(loop.Port);

@@ -19,15 +19,8 @@ public sealed class LoopEngineConnectionTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    private static string Config(string address) => $$"""
-        services:
-          - name: s
-            nodes: [ { address: "{{address}}" } ]
-            apis: [ { id: all, path: "/**" } ]
-        """;
-
     private static Task<GatewayTestHost> StartAsync(string engine, string backend, params string[] extra) =>
-        GatewayTestHost.StartAsync(Config(backend), null, ["--Gatehouse:Gateway:Engine", engine, .. extra]);
+        EngineGateway.StartAsync(engine, backend, extra);
 
     private static byte[] Get(string path, string extra = "") =>
         Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: gw\r\nserviceName: s\r\n{extra}\r\n");

@@ -13,13 +13,6 @@ public sealed class LoopEngineStreamingTests
     private const long OneGiB = 1024L * 1024 * 1024;
     private const long MaxHeapGrowth = 64L * 1024 * 1024;
 
-    private static string Config(string address) => $$"""
-        services:
-          - name: s
-            nodes: [ { address: "{{address}}" } ]
-            apis: [ { id: all, path: "/**" } ]
-        """;
-
     [Fact]
     public async Task OneGiBUploadAndDownload_OnTheLoopEngine_StreamedWithBoundedMemory()
     {
@@ -36,7 +29,7 @@ public sealed class LoopEngineStreamingTests
             context.Response.ContentLength = OneGiB;
             sent.TrySetResult(await GeneratedBody.WriteAsync(context.Response.Body, OneGiB, context.RequestAborted));
         });
-        await using var gw = await GatewayTestHost.StartAsync(Config(backend.Address), null, "--Gatehouse:Gateway:Engine", GatewayEngines.Loop);
+        await using var gw = await EngineGateway.StartAsync(GatewayEngines.Loop, backend.Address);
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromMinutes(3) };
         client.DefaultRequestHeaders.Add("serviceName", "s");
         var baseAddress = $"http://127.0.0.1:{gw.Port}";

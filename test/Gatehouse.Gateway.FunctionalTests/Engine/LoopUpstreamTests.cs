@@ -19,15 +19,8 @@ public sealed class LoopUpstreamTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    private static string Config(string address) => $$"""
-        services:
-          - name: s
-            nodes: [ { address: "{{address}}" } ]
-            apis: [ { id: all, path: "/**" } ]
-        """;
-
     private static Task<GatewayTestHost> StartAsync(string backend, params string[] extra) =>
-        GatewayTestHost.StartAsync(Config(backend), null, ["--Gatehouse:Gateway:Engine", GatewayEngines.Loop, .. extra]);
+        EngineGateway.StartAsync(GatewayEngines.Loop, backend, extra);
 
     private static async Task<string> GetAsync(GatewayTestHost gw, string path)
     {

@@ -1,5 +1,3 @@
-using System.Net.Http;
-
 namespace Gatehouse.Gateway.Engine.Upstream;
 
 /// <summary>
